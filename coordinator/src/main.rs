@@ -1,0 +1,8 @@
+//! `msp-coordinator`: parse the command line and hand over to the library.
+
+use clap::Parser;
+
+fn main() -> anyhow::Result<()> {
+    let _cli = msp_coordinator::cli::Cli::parse();
+    Ok(())
+}
