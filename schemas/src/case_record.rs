@@ -471,13 +471,13 @@ impl CaseRecord {
             feedback_listened_to: c.code(Column::FeedbackListenedTo),
         };
 
-        if let (Some(concern), Some(concluded)) = (concern_date, concluded_date) {
-            if concluded < concern {
-                c.reject(
-                    Column::ConcludedDate,
-                    format!("before the concern date {concern}: an enquiry cannot conclude before its concern"),
-                );
-            }
+        if let (Some(concern), Some(concluded)) = (concern_date, concluded_date)
+            && concluded < concern
+        {
+            c.reject(
+                Column::ConcludedDate,
+                format!("before the concern date {concern}: an enquiry cannot conclude before its concern"),
+            );
         }
         if concluded_date.is_some() && !matches!(enquiry_type, Some(EnquiryType::S42 | EnquiryType::Other)) {
             let why = match enquiry_type {
@@ -489,15 +489,15 @@ impl CaseRecord {
                 format!("a concluded date needs an enquiry, but {why}: set enquiry_type to s42 or other"),
             );
         }
-        if let (Some(concern), Some(start)) = (concern_date, enquiry_start_date) {
-            if start < concern {
-                c.warn(Column::EnquiryStartDate, format!("before the concern date {concern}"));
-            }
+        if let (Some(concern), Some(start)) = (concern_date, enquiry_start_date)
+            && start < concern
+        {
+            c.warn(Column::EnquiryStartDate, format!("before the concern date {concern}"));
         }
-        if let (Some(start), Some(concluded)) = (enquiry_start_date, concluded_date) {
-            if concluded < start {
-                c.warn(Column::ConcludedDate, format!("before the enquiry start date {start}"));
-            }
+        if let (Some(start), Some(concluded)) = (enquiry_start_date, concluded_date)
+            && concluded < start
+        {
+            c.warn(Column::ConcludedDate, format!("before the enquiry start date {start}"));
         }
         if enquiry_start_date.is_some() && enquiry_type == Some(EnquiryType::NoEnquiry) {
             c.warn(Column::EnquiryStartDate, "an enquiry start date on a concern that did not lead to an enquiry");
