@@ -3,5 +3,19 @@
 //! It imports the council's safeguarding case records, keeps them in a local database, and once a
 //! quarter builds a differentially private release (DESIGN §4, §6) that it signs and submits to
 //! the national coordinator. Nothing but that release ever leaves the node.
+//!
+//! - [`config`]: the data directory and `node.toml`;
+//! - [`keys`]: the node secret (keys person-id hashes) and the Ed25519 signing key;
+//! - [`store`]: all SQL, on SQLite or PostgreSQL;
+//! - [`stored`]: the compact form of a stored case record;
+//! - [`import`]: case files in, through a mapping and `case-record/1` validation;
+//! - [`synth`]: synthetic case files with known truth;
+//! - [`cli`]: the command line.
 
 pub mod cli;
+pub mod config;
+pub mod import;
+pub mod keys;
+pub mod store;
+pub mod stored;
+pub mod synth;

@@ -28,8 +28,9 @@ pub const MAX_MEETINGS: u32 = 10_000;
 /// Largest accepted number of staff hours on one enquiry: beyond this a value is a data error.
 pub const MAX_STAFF_HOURS: f64 = 100_000.0;
 
-/// Earliest and latest plausible years for a date in a case file.
-const DATE_YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
+/// Earliest and latest plausible years for a date in a case file. Every such date lies in a
+/// financial quarter that `Period` supports.
+const DATE_YEARS: std::ops::RangeInclusive<i32> = 1990..=2099;
 
 macro_rules! columns {
     ($($variant:ident => $name:literal, $required:literal, $desc:literal;)+) => {
@@ -821,6 +822,11 @@ mod tests {
     fn implausible_years_are_rejected() {
         let i = only_issue(with(Column::ConcernDate, "1066-10-14"), Column::ConcernDate);
         assert!(i.reason.contains("implausible"), "{i}");
+        only_issue(with(Column::ConcernDate, "2100-01-01"), Column::ConcernDate);
+        for edge in ["1990-01-01", "2099-12-31"] {
+            let d = parse_date(edge).unwrap();
+            assert!(crate::Period::containing(d).is_ok(), "{edge} has a quarter");
+        }
     }
 
     #[test]

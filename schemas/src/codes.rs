@@ -365,7 +365,7 @@ code_list! {
 }
 
 /// A set of codes from one list, iterated in list order. Every list here has at most 16 codes.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CodeSet<T> {
     bits: u16,
     list: PhantomData<T>,
@@ -425,6 +425,12 @@ impl<T: CodeList> CodeSet<T> {
             set.insert(T::parse_code(item)?);
         }
         Ok(set)
+    }
+}
+
+impl<T: CodeList> Default for CodeSet<T> {
+    fn default() -> Self {
+        Self::new()
     }
 }
 

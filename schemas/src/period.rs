@@ -9,10 +9,10 @@ use std::{fmt, str::FromStr};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::{Date, Month};
 
-/// First and last financial years we accept. Case management systems in use today hold no
-/// earlier safeguarding records, and a four-digit year keeps the `YYYY-YY` form unambiguous.
-const FIRST_YEAR: u16 = 2000;
-const LAST_YEAR: u16 = 2098;
+/// First and last financial years we accept: every date a case file may hold (1990 to 2099, see
+/// `case_record`) falls in one of them, and a four-digit year keeps `YYYY-YY` unambiguous.
+const FIRST_YEAR: u16 = 1989;
+const LAST_YEAR: u16 = 2099;
 
 /// Why a period or financial year could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,7 +30,7 @@ pub enum PeriodError {
     #[error("{0:?} is not a financial year: the second part must be the year after the first, as in 2026-27")]
     NotConsecutive(String),
     /// The year is outside the range the network accepts.
-    #[error("{0:?} is outside the supported financial years {FIRST_YEAR}-01 to {LAST_YEAR}-99")]
+    #[error("{0:?} is outside the supported financial years 1989-90 to 2099-00")]
     OutOfRange(String),
 }
 
@@ -292,7 +292,7 @@ mod tests {
 
     #[test]
     fn quarters_parse_and_format_round_trip() {
-        for s in ["2026-27-Q1", "2026-27-Q4", "2098-99-Q2", "2000-01-Q1"] {
+        for s in ["2026-27-Q1", "2026-27-Q4", "2098-99-Q2", "2099-00-Q4", "1989-90-Q1"] {
             assert_eq!(p(s).to_string(), s);
         }
         assert_eq!(p("2026-27-Q3").year().start_year(), 2026);
@@ -332,7 +332,7 @@ mod tests {
             "2026-27-Q1 ",
             "2026/27-Q1",
             "+026-27-Q1",
-            "1999-00-Q1",
+            "1988-89-Q1",
             "2026-27-Q01",
         ] {
             assert!(s.parse::<Period>().is_err(), "{s:?} parsed");
@@ -341,9 +341,10 @@ mod tests {
 
     #[test]
     fn the_turn_of_the_century_is_consecutive() {
-        assert_eq!("2099-00".parse::<FinancialYear>(), Err(PeriodError::OutOfRange("2099-00".into())));
-        assert_eq!(p("2098-99-Q4").next(), None);
-        assert_eq!("2000-01".parse::<FinancialYear>().unwrap().to_string(), "2000-01");
+        assert_eq!("2099-00".parse::<FinancialYear>().unwrap().to_string(), "2099-00");
+        assert_eq!(p("1999-00-Q4").next(), Some(p("2000-01-Q1")));
+        assert_eq!(p("2099-00-Q4").next(), None);
+        assert_eq!("2100-01".parse::<FinancialYear>(), Err(PeriodError::OutOfRange("2100-01".into())));
     }
 
     #[test]
@@ -354,7 +355,9 @@ mod tests {
         assert_eq!(Period::containing(date!(2026 - 12 - 31)).unwrap(), p("2026-27-Q3"));
         assert_eq!(Period::containing(date!(2027 - 01 - 01)).unwrap(), p("2026-27-Q4"));
         assert_eq!(Period::containing(date!(2027 - 03 - 31)).unwrap(), p("2026-27-Q4"));
-        assert!(Period::containing(date!(1999 - 05 - 01)).is_err());
+        assert!(Period::containing(date!(1989 - 03 - 31)).is_err());
+        assert_eq!(Period::containing(date!(1990 - 01 - 01)).unwrap(), p("1989-90-Q4"));
+        assert_eq!(Period::containing(date!(2099 - 12 - 31)).unwrap(), p("2099-00-Q3"));
     }
 
     #[test]
@@ -377,7 +380,7 @@ mod tests {
         assert_eq!(p("2026-27-Q4").next(), Some(p("2027-28-Q1")));
         assert_eq!(p("2027-28-Q1").previous(), Some(p("2026-27-Q4")));
         assert_eq!(p("2026-27-Q2").next(), Some(p("2026-27-Q3")));
-        assert_eq!(p("2000-01-Q1").previous(), None);
+        assert_eq!(p("1989-90-Q1").previous(), None);
     }
 
     #[test]
@@ -394,7 +397,7 @@ mod tests {
     fn a_rolling_window_ends_at_the_quarter_oldest_first() {
         let w: Vec<String> = p("2027-28-Q2").window(4).iter().map(ToString::to_string).collect();
         assert_eq!(w, ["2026-27-Q3", "2026-27-Q4", "2027-28-Q1", "2027-28-Q2"]);
-        assert_eq!(p("2000-01-Q2").window(4).len(), 2);
+        assert_eq!(p("1989-90-Q2").window(4).len(), 2);
     }
 
     #[test]

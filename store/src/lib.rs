@@ -72,7 +72,9 @@ impl Migration {
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// Neither an SQLite nor a PostgreSQL URL.
-    #[error("{0:?} is not a database URL this software can use: give sqlite://PATH or postgres://USER@HOST:PORT/DATABASE")]
+    #[error(
+        "{0:?} is not a database URL this software can use: give sqlite://PATH or postgres://USER@HOST:PORT/DATABASE"
+    )]
     BadUrl(String),
     /// The database could not be reached or opened.
     #[error("could not open the database at {url}: {source}")]
@@ -195,7 +197,10 @@ impl Db {
 
     /// Applies the migrations not yet applied, in order, after checking those already applied.
     pub async fn migrate(&self, migrations: &[Migration]) -> Result<(), StoreError> {
-        debug_assert!(migrations.windows(2).all(|w| w[0].version + 1 == w[1].version), "migrations are numbered 1, 2, …");
+        debug_assert!(
+            migrations.windows(2).all(|w| w[0].version + 1 == w[1].version),
+            "migrations are numbered 1, 2, …"
+        );
         self.pool
             .execute(
                 "CREATE TABLE IF NOT EXISTS msp_schema_migrations (
@@ -240,7 +245,8 @@ impl Db {
 
     /// The highest applied migration.
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT COALESCE(MAX(version), 0) FROM msp_schema_migrations").fetch_one(&self.pool).await?;
+        let row =
+            sqlx::query("SELECT COALESCE(MAX(version), 0) FROM msp_schema_migrations").fetch_one(&self.pool).await?;
         Ok(row.try_get::<i64, _>(0)?)
     }
 }

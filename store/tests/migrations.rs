@@ -26,7 +26,12 @@ async fn migrations_apply_in_order_once_and_queries_run_on_both_backends() {
 
         let db = Db::open(&tdb.url, &[V1, V2]).await.unwrap();
         assert_eq!(db.schema_version().await.unwrap(), 2);
-        sqlx::query("UPDATE things SET size = $1 WHERE name = $2").bind(3i64).bind("a").execute(db.pool()).await.unwrap();
+        sqlx::query("UPDATE things SET size = $1 WHERE name = $2")
+            .bind(3i64)
+            .bind("a")
+            .execute(db.pool())
+            .await
+            .unwrap();
         let row = sqlx::query("SELECT name, size FROM things").fetch_one(db.pool()).await.unwrap();
         assert_eq!(row.try_get::<String, _>(0).unwrap(), "a");
         assert_eq!(row.try_get::<i64, _>(1).unwrap(), 3);
@@ -54,7 +59,11 @@ async fn a_database_from_a_newer_build_is_refused_with_advice() {
 async fn an_altered_migration_is_refused() {
     for tdb in databases().await {
         Db::open(&tdb.url, &[V1]).await.unwrap().close().await;
-        let altered = Migration { sqlite: "CREATE TABLE things (id INTEGER);", postgres: "CREATE TABLE things (id BIGINT);", ..V1 };
+        let altered = Migration {
+            sqlite: "CREATE TABLE things (id INTEGER);",
+            postgres: "CREATE TABLE things (id BIGINT);",
+            ..V1
+        };
         let err = Db::open(&tdb.url, &[altered]).await.unwrap_err();
         assert!(matches!(err, StoreError::Tampered { version: 1, .. }), "{err}");
     }

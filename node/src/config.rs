@@ -1,0 +1,250 @@
+//! The node's data directory and its configuration file, `node.toml`.
+//!
+//! The data directory holds everything a node has: `node.toml` (settings, no secrets), `keys/`
+//! (the node secret that keys person-id hashes, and the Ed25519 signing key; mode 0600), the
+//! SQLite database `node.db` unless a PostgreSQL URL is configured, and `rejects/` for import
+//! reports. Secrets never go in `node.toml`; a database password belongs in the
+//! `MSP_NODE_DATABASE_URL` environment variable rather than the file.
+
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+};
+
+use msp_schemas::{
+    CouncilCode,
+    codes::{MspLevel, TeamModel},
+};
+use serde::{Deserialize, Serialize};
+
+/// Default data directory, relative to where the node runs.
+pub const DEFAULT_DATA_DIR: &str = "msp-node-data";
+/// Environment variable that overrides the configured database URL (use it for passwords).
+pub const DATABASE_URL_ENV: &str = "MSP_NODE_DATABASE_URL";
+/// Name of the configuration file in the data directory.
+pub const CONFIG_FILE: &str = "node.toml";
+
+/// Errors reading or writing the node's configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// No node in this directory.
+    #[error(
+        "no node is set up in {0}: run `msp-node init --council CODE --coordinator URL` first, \
+         or point --data-dir (or MSP_NODE_DIR) at the node's data directory"
+    )]
+    NotInitialised(PathBuf),
+    /// The file is not valid.
+    #[error("{path} is not a valid node configuration: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with its line.
+        message: String,
+    },
+    /// A file could not be read or written.
+    #[error("could not {action} {path}: {source}")]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// Self-declared council context, carried in every release (DESIGN §6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextConfig {
+    /// How enquiries are organised: specialist, locality or hybrid.
+    pub team_model: TeamModel,
+    /// Making Safeguarding Personal programme level: bronze, silver, gold or none.
+    pub msp_level: MspLevel,
+    /// The case management system the data comes from.
+    #[serde(default)]
+    pub recording_system: String,
+    /// Whether the performance team has checked the data against the case system.
+    #[serde(default)]
+    pub validated: bool,
+}
+
+/// The contents of `node.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    /// The council this node belongs to (ONS/GSS code).
+    pub council: CouncilCode,
+    /// The national coordinator's base URL (https://…).
+    pub coordinator_url: String,
+    /// CA certificate that signs the coordinator's TLS certificate, relative to the data directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<PathBuf>,
+    /// Database URL; absent means the SQLite file `node.db` in the data directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    /// Council context for releases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<ContextConfig>,
+}
+
+/// A node's data directory.
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+impl DataDir {
+    /// The directory at `root` (which may not exist yet).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// Its path.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `node.toml`.
+    pub fn config_path(&self) -> PathBuf {
+        self.root.join(CONFIG_FILE)
+    }
+
+    /// The directory of secrets.
+    pub fn keys_dir(&self) -> PathBuf {
+        self.root.join("keys")
+    }
+
+    /// Where import reports go when no path is given.
+    pub fn rejects_dir(&self) -> PathBuf {
+        self.root.join("rejects")
+    }
+
+    /// The default SQLite database file.
+    pub fn default_database(&self) -> PathBuf {
+        self.root.join("node.db")
+    }
+
+    /// Whether a node has been set up here.
+    pub fn is_initialised(&self) -> bool {
+        self.config_path().exists()
+    }
+
+    /// Reads `node.toml`.
+    pub fn load(&self) -> Result<NodeConfig, ConfigError> {
+        let path = self.config_path();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ConfigError::NotInitialised(self.root.clone()));
+            }
+            Err(source) => return Err(ConfigError::Io { action: "read", path, source }),
+        };
+        toml::from_str(&text).map_err(|e| ConfigError::Invalid { path, message: e.to_string() })
+    }
+
+    /// Writes `node.toml` atomically.
+    pub fn save(&self, config: &NodeConfig) -> Result<(), ConfigError> {
+        let body = toml::to_string_pretty(config).expect("the node configuration always serialises to TOML");
+        let text = format!(
+            "# msp-node configuration. Secrets are not kept here: the node secret and the signing key are\n\
+             # files in keys/, and a database password belongs in the {DATABASE_URL_ENV} environment variable.\n\n{body}"
+        );
+        write_atomic(&self.config_path(), text.as_bytes(), false)
+    }
+
+    /// The database URL: the environment's, the configured one, or the default SQLite file.
+    pub fn database_url(&self, config: &NodeConfig) -> String {
+        std::env::var(DATABASE_URL_ENV)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .or_else(|| config.database_url.clone())
+            .unwrap_or_else(|| msp_store::sqlite_url(&self.default_database()))
+    }
+
+    /// The CA certificate path, resolved against the data directory.
+    pub fn ca_cert(&self, config: &NodeConfig) -> Option<PathBuf> {
+        config.ca_cert.as_ref().map(|p| if p.is_absolute() { p.clone() } else { self.root.join(p) })
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename, so a crash never leaves a
+/// half-written file; `secret` files are created with mode 0600.
+pub fn write_atomic(path: &Path, bytes: &[u8], secret: bool) -> Result<(), ConfigError> {
+    let io = |action, source| ConfigError::Io { action, path: path.to_owned(), source };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| io("create the directory of", e))?;
+    let tmp = path.with_extension("tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(if secret { 0o600 } else { 0o644 });
+    }
+    let mut file = options.open(&tmp).map_err(|e| io("create", e))?;
+    file.write_all(bytes).map_err(|e| io("write", e))?;
+    file.sync_all().map_err(|e| io("write", e))?;
+    std::fs::rename(&tmp, path).map_err(|e| io("replace", e))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example() -> NodeConfig {
+        NodeConfig {
+            council: "E06000001".parse().unwrap(),
+            coordinator_url: "https://coordinator.example:8443".into(),
+            ca_cert: Some("coordinator-ca.pem".into()),
+            database_url: None,
+            context: Some(ContextConfig {
+                team_model: TeamModel::Specialist,
+                msp_level: MspLevel::Gold,
+                recording_system: "CaseWorks 4".into(),
+                validated: true,
+            }),
+        }
+    }
+
+    #[test]
+    fn the_configuration_round_trips_through_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = DataDir::new(dir.path());
+        assert!(!data.is_initialised());
+        data.save(&example()).unwrap();
+        assert_eq!(data.load().unwrap(), example());
+        let text = std::fs::read_to_string(data.config_path()).unwrap();
+        assert!(text.starts_with("# msp-node configuration"), "{text}");
+    }
+
+    #[test]
+    fn a_missing_configuration_says_how_to_initialise() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = DataDir::new(dir.path()).load().unwrap_err().to_string();
+        assert!(err.contains("msp-node init"), "{err}");
+    }
+
+    #[test]
+    fn unknown_or_invalid_settings_are_refused_with_their_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = DataDir::new(dir.path());
+        std::fs::write(data.config_path(), "council = \"E06000001\"\ncoordinator_url = \"https://x\"\ncolour = 1\n")
+            .unwrap();
+        let err = data.load().unwrap_err().to_string();
+        assert!(err.contains("colour") && err.contains("line 3"), "{err}");
+        std::fs::write(data.config_path(), "council = \"E99999999\"\ncoordinator_url = \"https://x\"\n").unwrap();
+        assert!(data.load().unwrap_err().to_string().contains("not the code of a council"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn secret_files_are_written_with_mode_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys/secret");
+        write_atomic(&path, b"x", true).unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+}

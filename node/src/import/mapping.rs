@@ -1,0 +1,292 @@
+//! Mapping files: how one council's case-system export becomes `case-record/1`.
+//!
+//! A mapping is TOML. It renames columns, says which extra columns to ignore, translates local
+//! values to codes, and may name the separator the export uses inside multi-valued fields:
+//!
+//! ```toml
+//! ignore = ["Worker", "Team"]
+//! list_separator = "|"
+//!
+//! [columns]
+//! "Referral Ref" = "case_id"
+//! "Client No" = "person_id"
+//!
+//! [values.outcomes_achieved]
+//! "Fully Achieved" = "fully"
+//! "FULL" = "fully"
+//! ```
+//!
+//! Every name and code is checked when the mapping is read, so a typo is reported before any
+//! row is imported. Column and value names match ignoring case and surrounding spaces.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use msp_schemas::Column;
+use serde::Deserialize;
+
+/// A mapping file that cannot be used.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum MappingError {
+    /// Not valid TOML, or keys this format does not have.
+    #[error("the mapping file is not valid: {0}")]
+    Syntax(String),
+    /// A rename to something that is not a column.
+    #[error(
+        "the mapping renames {source_name:?} to {target:?}, which is not a case-record/1 column: expected one of {expected}"
+    )]
+    UnknownColumn {
+        /// The export's column.
+        source_name: String,
+        /// The target given.
+        target: String,
+        /// Every column name.
+        expected: String,
+    },
+    /// Two export columns renamed to one target.
+    #[error("the mapping renames both {first:?} and {second:?} to {target}: each column may come from one place only")]
+    DuplicateTarget {
+        /// The target column.
+        target: &'static str,
+        /// One source.
+        first: String,
+        /// Another source.
+        second: String,
+    },
+    /// A column both ignored and renamed.
+    #[error("the mapping both ignores and renames {0:?}: choose one")]
+    IgnoredAndRenamed(String),
+    /// Value maps for something that is not a coded column.
+    #[error("the mapping has [values.{0}], but {0} is not a coded case-record/1 column (coded columns: {1})")]
+    NotCoded(String, String),
+    /// A value mapped to something that is not a code.
+    #[error("the mapping translates {local:?} in {column} to {code:?}, which is not one of its codes: {expected}")]
+    UnknownCode {
+        /// The column.
+        column: &'static str,
+        /// The local value.
+        local: String,
+        /// The target given.
+        code: String,
+        /// The column's codes.
+        expected: String,
+    },
+    /// The same local value (ignoring case) mapped to two codes.
+    #[error("the mapping translates {local:?} in {column} to both {first:?} and {second:?}")]
+    Ambiguous {
+        /// The column.
+        column: &'static str,
+        /// The local value.
+        local: String,
+        /// One code.
+        first: String,
+        /// The other.
+        second: String,
+    },
+    /// An unusable list separator.
+    #[error("list_separator must be a single character other than a comma or quote, not {0:?}")]
+    BadSeparator(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MappingFile {
+    #[serde(default)]
+    ignore: Vec<String>,
+    #[serde(default)]
+    list_separator: Option<String>,
+    #[serde(default)]
+    columns: BTreeMap<String, String>,
+    #[serde(default)]
+    values: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// A checked mapping.
+#[derive(Debug, Clone, Default)]
+pub struct Mapping {
+    renames: HashMap<String, Column>,
+    ignore: HashSet<String>,
+    separator: Option<char>,
+    values: HashMap<Column, HashMap<String, &'static str>>,
+}
+
+fn key(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+impl Mapping {
+    /// Reads and checks a mapping from TOML text.
+    pub fn parse(text: &str) -> Result<Self, MappingError> {
+        let file: MappingFile = toml::from_str(text).map_err(|e| MappingError::Syntax(e.to_string()))?;
+        let all_columns = || Column::ALL.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ");
+        let mut m = Mapping::default();
+        m.ignore = file.ignore.iter().map(|s| key(s)).collect();
+        let mut sources: HashMap<Column, String> = HashMap::new();
+        for (source, target) in &file.columns {
+            let column = Column::from_name(&key(target)).ok_or_else(|| MappingError::UnknownColumn {
+                source_name: source.clone(),
+                target: target.clone(),
+                expected: all_columns(),
+            })?;
+            if m.ignore.contains(&key(source)) {
+                return Err(MappingError::IgnoredAndRenamed(source.clone()));
+            }
+            if let Some(first) = sources.insert(column, source.clone()) {
+                return Err(MappingError::DuplicateTarget { target: column.name(), first, second: source.clone() });
+            }
+            m.renames.insert(key(source), column);
+        }
+        if let Some(sep) = &file.list_separator {
+            let mut chars = sep.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) if c != ',' && c != '"' => m.separator = Some(c),
+                _ => return Err(MappingError::BadSeparator(sep.clone())),
+            }
+        }
+        for (name, table) in &file.values {
+            let coded =
+                || Column::ALL.iter().filter(|c| c.codes().is_some()).map(|c| c.name()).collect::<Vec<_>>().join(", ");
+            let column = Column::from_name(&key(name)).ok_or_else(|| MappingError::NotCoded(name.clone(), coded()))?;
+            let codes = column.codes().ok_or_else(|| MappingError::NotCoded(name.clone(), coded()))?;
+            let map = m.values.entry(column).or_default();
+            for (local, code) in table {
+                let target = codes.iter().copied().find(|c| c.eq_ignore_ascii_case(code.trim())).ok_or_else(|| {
+                    MappingError::UnknownCode {
+                        column: column.name(),
+                        local: local.clone(),
+                        code: code.clone(),
+                        expected: codes.join(", "),
+                    }
+                })?;
+                if let Some(previous) = map.insert(key(local), target)
+                    && previous != target
+                {
+                    return Err(MappingError::Ambiguous {
+                        column: column.name(),
+                        local: local.clone(),
+                        first: previous.to_owned(),
+                        second: target.to_owned(),
+                    });
+                }
+            }
+        }
+        Ok(m)
+    }
+
+    /// What an export's header name means: `Ok(Some(column))`, `Ok(None)` to ignore it, or
+    /// `Err(())` when it is neither a column nor mapped.
+    pub fn resolve_header(&self, name: &str) -> Result<Option<Column>, ()> {
+        let k = key(name);
+        if self.ignore.contains(&k) {
+            return Ok(None);
+        }
+        if let Some(c) = self.renames.get(&k) {
+            return Ok(Some(*c));
+        }
+        Column::from_name(&k).map(Some).ok_or(())
+    }
+
+    /// Whether values of `column` need translating before validation.
+    pub fn translates(&self, column: Column) -> bool {
+        self.values.contains_key(&column) || (column.multi_valued() && self.separator.is_some())
+    }
+
+    /// Translates one value of `column`: local values become codes; lists are split on the
+    /// export's separator and rejoined with `;`. Values the mapping does not mention pass as given.
+    pub fn translate(&self, column: Column, value: &str) -> String {
+        let map = self.values.get(&column);
+        let one = |v: &str| -> String {
+            match map.and_then(|m| m.get(&key(v))) {
+                Some(code) => (*code).to_owned(),
+                None => v.trim().to_owned(),
+            }
+        };
+        if column.multi_valued() {
+            let sep = self.separator.unwrap_or(';');
+            value.split(sep).filter(|v| !v.trim().is_empty()).map(one).collect::<Vec<_>>().join(";")
+        } else {
+            one(value)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = r#"
+ignore = ["Worker"]
+list_separator = "|"
+
+[columns]
+"Referral Ref" = "case_id"
+"Client No" = "person_id"
+
+[values.outcomes_achieved]
+"Fully Achieved" = "fully"
+"FULL" = "fully"
+
+[values.risk_types]
+"Neglect/Omission" = "neglect"
+"#;
+
+    #[test]
+    fn headers_resolve_through_renames_ignores_and_names() {
+        let m = Mapping::parse(EXAMPLE).unwrap();
+        assert_eq!(m.resolve_header(" referral ref "), Ok(Some(Column::CaseId)));
+        assert_eq!(m.resolve_header("Worker"), Ok(None));
+        assert_eq!(m.resolve_header("Concern_Date"), Ok(Some(Column::ConcernDate)));
+        assert_eq!(m.resolve_header("Notes"), Err(()));
+    }
+
+    #[test]
+    fn values_translate_ignoring_case_and_lists_are_resplit() {
+        let m = Mapping::parse(EXAMPLE).unwrap();
+        assert_eq!(m.translate(Column::OutcomesAchieved, "full"), "fully");
+        assert_eq!(m.translate(Column::OutcomesAchieved, " Fully Achieved "), "fully");
+        assert_eq!(m.translate(Column::OutcomesAchieved, "partially"), "partially");
+        assert_eq!(m.translate(Column::RiskTypes, "Neglect/Omission|financial||"), "neglect;financial");
+        assert!(m.translates(Column::Approaches));
+        assert!(!m.translates(Column::Sex));
+    }
+
+    #[test]
+    fn a_rename_to_an_unknown_column_is_refused_naming_the_columns() {
+        let err = Mapping::parse("[columns]\n\"Ref\" = \"case_ref\"\n").unwrap_err();
+        assert!(matches!(err, MappingError::UnknownColumn { .. }));
+        assert!(err.to_string().contains("case_id, person_id"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_code_target_is_refused_naming_the_codes() {
+        let err = Mapping::parse("[values.sex]\n\"F\" = \"woman\"\n").unwrap_err();
+        assert!(err.to_string().contains("male, female, unknown"), "{err}");
+    }
+
+    #[test]
+    fn values_for_an_uncoded_or_unknown_column_are_refused() {
+        assert!(matches!(Mapping::parse("[values.concern_date]\n\"x\" = \"y\"\n"), Err(MappingError::NotCoded(..))));
+        assert!(matches!(Mapping::parse("[values.colour]\n\"x\" = \"y\"\n"), Err(MappingError::NotCoded(..))));
+    }
+
+    #[test]
+    fn two_sources_for_one_column_are_refused() {
+        let err = Mapping::parse("[columns]\n\"A\" = \"case_id\"\n\"B\" = \"case_id\"\n").unwrap_err();
+        assert!(matches!(err, MappingError::DuplicateTarget { target: "case_id", .. }), "{err}");
+    }
+
+    #[test]
+    fn ambiguous_ignored_and_malformed_mappings_are_refused() {
+        assert!(matches!(
+            Mapping::parse("[values.sex]\n\"F\" = \"female\"\n\"f\" = \"male\"\n"),
+            Err(MappingError::Ambiguous { .. })
+        ));
+        assert!(matches!(
+            Mapping::parse("ignore = [\"A\"]\n[columns]\n\"A\" = \"case_id\"\n"),
+            Err(MappingError::IgnoredAndRenamed(_))
+        ));
+        assert!(matches!(Mapping::parse("list_separator = \",\""), Err(MappingError::BadSeparator(_))));
+        let err = Mapping::parse("colour = 1").unwrap_err().to_string();
+        assert!(err.contains("colour"), "{err}");
+        assert!(matches!(Mapping::parse("[columns"), Err(MappingError::Syntax(_))));
+    }
+}

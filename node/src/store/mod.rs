@@ -1,0 +1,351 @@
+//! All of the node's SQL. Everything else calls these functions.
+//!
+//! Case records are stored one row per `case_id`: the person as a keyed hash, the dates and
+//! periods that queries select on, and the validated record in a compact binary form
+//! ([`crate::stored::StoredCase`]) that the release engine decodes without re-parsing text.
+
+use std::collections::HashMap;
+
+use msp_schemas::{CouncilCode, Period};
+use msp_store::{
+    Db, Migration, StoreError,
+    sqlx::{self, Any, AssertSqlSafe, Row, Transaction},
+};
+
+/// The node's schema, in order. Never edit a migration that has landed: add one.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    description: "node meta, imports and case records",
+    sqlite: include_str!("../../migrations/sqlite/0001_cases.sql"),
+    postgres: include_str!("../../migrations/postgres/0001_cases.sql"),
+}];
+
+/// Errors from the node's database.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeStoreError {
+    /// Opening or querying failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The database belongs to another council.
+    #[error(
+        "the database at {url} belongs to council {found}, not {expected}: each council's node needs its own database"
+    )]
+    WrongCouncil {
+        /// The URL.
+        url: String,
+        /// The council in the database.
+        found: String,
+        /// The council configured.
+        expected: CouncilCode,
+    },
+}
+
+impl From<sqlx::Error> for NodeStoreError {
+    fn from(e: sqlx::Error) -> Self {
+        NodeStoreError::Store(StoreError::Sql(e))
+    }
+}
+
+/// The node's database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: Db,
+}
+
+/// One case row ready to be written.
+#[derive(Debug, Clone)]
+pub struct CaseRow {
+    /// The council's reference.
+    pub case_id: String,
+    /// Keyed hash of the person id.
+    pub person_key: [u8; crate::keys::PERSON_KEY_LEN],
+    /// Days since 1970-01-01 of the concern.
+    pub concern_day: i64,
+    /// The quarter of the concern.
+    pub concern_period: Period,
+    /// Days since 1970-01-01 of the conclusion.
+    pub concluded_day: Option<i64>,
+    /// The quarter of the conclusion.
+    pub concluded_period: Option<Period>,
+    /// The encoded record.
+    pub record: Vec<u8>,
+    /// Fingerprint of everything above, to tell unchanged rows on re-import.
+    pub row_hash: [u8; 16],
+}
+
+/// Columns written per case row.
+const CASE_COLUMNS: usize = 9;
+/// Case rows per INSERT statement: amortises the per-statement cost while staying well inside
+/// both backends' limits on bound parameters.
+pub const BATCH_ROWS: usize = 400;
+
+/// Counts an import reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportCounts {
+    /// Data rows read.
+    pub rows_read: u64,
+    /// New case records.
+    pub imported: u64,
+    /// Changed case records.
+    pub updated: u64,
+    /// Case records already stored as given.
+    pub unchanged: u64,
+    /// Rows rejected.
+    pub rejected: u64,
+    /// Warnings about rows imported.
+    pub warnings: u64,
+}
+
+/// One past import.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ImportRecord {
+    /// Its id.
+    pub id: i64,
+    /// The file's name.
+    pub file_name: String,
+    /// SHA-256 of the file.
+    pub file_sha256: String,
+    /// When it finished (RFC 3339).
+    pub finished_at: String,
+    /// Its counts.
+    #[serde(flatten)]
+    pub counts: ImportCounts,
+}
+
+/// What the node holds for one quarter (local figures; never sent).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PeriodHoldings {
+    /// The quarter.
+    pub period: String,
+    /// Concerns received in the quarter.
+    pub concerns: i64,
+    /// People with a concern received in the quarter.
+    pub people_with_concerns: i64,
+    /// Enquiries concluded in the quarter.
+    pub concluded_enquiries: i64,
+    /// People with an enquiry concluded in the quarter.
+    pub people_concluded: i64,
+}
+
+impl Store {
+    /// Opens and migrates the database at `url`, and checks it belongs to `council`.
+    pub async fn open(url: &str, council: CouncilCode) -> Result<Self, NodeStoreError> {
+        let db = Db::open(url, MIGRATIONS).await?;
+        let store = Self { db };
+        match store.meta("council").await? {
+            Some(found) if found != council.as_str() => {
+                return Err(NodeStoreError::WrongCouncil { url: store.db.url().to_owned(), found, expected: council });
+            }
+            Some(_) => {}
+            None => store.set_meta("council", council.as_str()).await?,
+        }
+        Ok(store)
+    }
+
+    /// The underlying database.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    async fn meta(&self, key: &str) -> Result<Option<String>, NodeStoreError> {
+        let row =
+            sqlx::query("SELECT value FROM node_meta WHERE key = $1").bind(key).fetch_optional(self.db.pool()).await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    async fn set_meta(&self, key: &str, value: &str) -> Result<(), NodeStoreError> {
+        sqlx::query(
+            "INSERT INTO node_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(self.db.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Every stored case id with its row fingerprint, to classify the rows of an import.
+    pub async fn case_fingerprints(&self) -> Result<HashMap<Box<str>, [u8; 16]>, NodeStoreError> {
+        let rows = sqlx::query("SELECT case_id, row_hash FROM cases").fetch_all(self.db.pool()).await?;
+        let mut out = HashMap::with_capacity(rows.len());
+        for row in rows {
+            let id: String = row.try_get(0)?;
+            let hash: Vec<u8> = row.try_get(1)?;
+            let mut h = [0u8; 16];
+            if hash.len() == 16 {
+                h.copy_from_slice(&hash);
+            }
+            out.insert(id.into_boxed_str(), h);
+        }
+        Ok(out)
+    }
+
+    /// Starts an import inside `tx` and returns its id.
+    pub async fn begin_import(
+        tx: &mut Transaction<'static, Any>,
+        file_name: &str,
+        started_at: &str,
+    ) -> Result<i64, NodeStoreError> {
+        let row =
+            sqlx::query("INSERT INTO imports (file_name, file_sha256, started_at) VALUES ($1, '', $2) RETURNING id")
+                .bind(file_name)
+                .bind(started_at)
+                .fetch_one(&mut **tx)
+                .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    /// Writes case rows (new or changed) for import `import_id`.
+    pub async fn upsert_cases(
+        tx: &mut Transaction<'static, Any>,
+        import_id: i64,
+        rows: &[CaseRow],
+    ) -> Result<(), NodeStoreError> {
+        for chunk in rows.chunks(BATCH_ROWS) {
+            let sql = upsert_sql(chunk.len());
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for r in chunk {
+                q = q
+                    .bind(r.case_id.as_str())
+                    .bind(r.person_key.to_vec())
+                    .bind(r.concern_day)
+                    .bind(r.concern_period.to_string())
+                    .bind(r.concluded_day)
+                    .bind(r.concluded_period.map(|p| p.to_string()))
+                    .bind(r.record.as_slice())
+                    .bind(r.row_hash.to_vec())
+                    .bind(import_id);
+            }
+            q.execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Records the outcome of import `import_id`.
+    pub async fn finish_import(
+        tx: &mut Transaction<'static, Any>,
+        import_id: i64,
+        file_sha256: &str,
+        finished_at: &str,
+        c: &ImportCounts,
+    ) -> Result<(), NodeStoreError> {
+        sqlx::query(
+            "UPDATE imports SET file_sha256 = $1, finished_at = $2, rows_read = $3, imported = $4, updated = $5,
+                unchanged = $6, rejected = $7, warnings = $8 WHERE id = $9",
+        )
+        .bind(file_sha256)
+        .bind(finished_at)
+        .bind(c.rows_read as i64)
+        .bind(c.imported as i64)
+        .bind(c.updated as i64)
+        .bind(c.unchanged as i64)
+        .bind(c.rejected as i64)
+        .bind(c.warnings as i64)
+        .bind(import_id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// The latest finished import.
+    pub async fn last_import(&self) -> Result<Option<ImportRecord>, NodeStoreError> {
+        let row = sqlx::query(
+            "SELECT id, file_name, file_sha256, finished_at, rows_read, imported, updated, unchanged, rejected, warnings
+             FROM imports WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1",
+        )
+        .fetch_optional(self.db.pool())
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let n = |i: usize| r.try_get::<i64, _>(i).map(|v| v as u64);
+        Ok(Some(ImportRecord {
+            id: r.try_get(0)?,
+            file_name: r.try_get(1)?,
+            file_sha256: r.try_get(2)?,
+            finished_at: r.try_get(3)?,
+            counts: ImportCounts {
+                rows_read: n(4)?,
+                imported: n(5)?,
+                updated: n(6)?,
+                unchanged: n(7)?,
+                rejected: n(8)?,
+                warnings: n(9)?,
+            },
+        }))
+    }
+
+    /// Per quarter, the concerns and concluded enquiries held, with distinct people, newest first.
+    pub async fn holdings(&self) -> Result<Vec<PeriodHoldings>, NodeStoreError> {
+        let mut by_period: std::collections::BTreeMap<String, PeriodHoldings> = Default::default();
+        let concerns = sqlx::query(
+            "SELECT concern_period, COUNT(*), COUNT(DISTINCT person_key) FROM cases GROUP BY concern_period",
+        )
+        .fetch_all(self.db.pool())
+        .await?;
+        for r in concerns {
+            let p: String = r.try_get(0)?;
+            let h = by_period.entry(p.clone()).or_insert_with(|| PeriodHoldings { period: p, ..Default::default() });
+            h.concerns = r.try_get(1)?;
+            h.people_with_concerns = r.try_get(2)?;
+        }
+        let concluded = sqlx::query(
+            "SELECT concluded_period, COUNT(*), COUNT(DISTINCT person_key) FROM cases
+             WHERE concluded_period IS NOT NULL GROUP BY concluded_period",
+        )
+        .fetch_all(self.db.pool())
+        .await?;
+        for r in concluded {
+            let p: String = r.try_get(0)?;
+            let h = by_period.entry(p.clone()).or_insert_with(|| PeriodHoldings { period: p, ..Default::default() });
+            h.concluded_enquiries = r.try_get(1)?;
+            h.people_concluded = r.try_get(2)?;
+        }
+        Ok(by_period.into_values().rev().collect())
+    }
+
+    /// Number of case records held.
+    pub async fn case_count(&self) -> Result<i64, NodeStoreError> {
+        Ok(sqlx::query("SELECT COUNT(*) FROM cases").fetch_one(self.db.pool()).await?.try_get(0)?)
+    }
+}
+
+/// `INSERT … ON CONFLICT (case_id) DO UPDATE` for `rows` rows, with `$n` placeholders.
+fn upsert_sql(rows: usize) -> String {
+    let mut sql = String::with_capacity(200 + rows * 60);
+    sql.push_str(
+        "INSERT INTO cases (case_id, person_key, concern_day, concern_period, concluded_day, concluded_period,
+            record, row_hash, import_id) VALUES ",
+    );
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..CASE_COLUMNS {
+            if c > 0 {
+                sql.push(',');
+            }
+            sql.push('$');
+            sql.push_str(&(r * CASE_COLUMNS + c + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql.push_str(
+        " ON CONFLICT (case_id) DO UPDATE SET person_key = excluded.person_key, concern_day = excluded.concern_day,
+            concern_period = excluded.concern_period, concluded_day = excluded.concluded_day,
+            concluded_period = excluded.concluded_period, record = excluded.record, row_hash = excluded.row_hash,
+            import_id = excluded.import_id",
+    );
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_upsert_numbers_every_placeholder_once() {
+        let sql = upsert_sql(3);
+        assert!(sql.contains("($1,$2,$3,$4,$5,$6,$7,$8,$9),($10,"));
+        assert!(sql.contains("$27)") && !sql.contains("$28"));
+    }
+}
