@@ -100,6 +100,17 @@ struct MappingFile {
     values: BTreeMap<String, BTreeMap<String, String>>,
 }
 
+/// What a header name in an export means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Header {
+    /// A case-record/1 column (by name, or renamed by the mapping).
+    Column(Column),
+    /// A column the mapping says to ignore.
+    Ignored,
+    /// Neither: the import cannot go on.
+    Unknown,
+}
+
 /// A checked mapping.
 #[derive(Debug, Clone, Default)]
 pub struct Mapping {
@@ -118,8 +129,7 @@ impl Mapping {
     pub fn parse(text: &str) -> Result<Self, MappingError> {
         let file: MappingFile = toml::from_str(text).map_err(|e| MappingError::Syntax(e.to_string()))?;
         let all_columns = || Column::ALL.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ");
-        let mut m = Mapping::default();
-        m.ignore = file.ignore.iter().map(|s| key(s)).collect();
+        let mut m = Mapping { ignore: file.ignore.iter().map(|s| key(s)).collect(), ..Mapping::default() };
         let mut sources: HashMap<Column, String> = HashMap::new();
         for (source, target) in &file.columns {
             let column = Column::from_name(&key(target)).ok_or_else(|| MappingError::UnknownColumn {
@@ -172,17 +182,16 @@ impl Mapping {
         Ok(m)
     }
 
-    /// What an export's header name means: `Ok(Some(column))`, `Ok(None)` to ignore it, or
-    /// `Err(())` when it is neither a column nor mapped.
-    pub fn resolve_header(&self, name: &str) -> Result<Option<Column>, ()> {
+    /// What an export's header name means.
+    pub fn resolve_header(&self, name: &str) -> Header {
         let k = key(name);
         if self.ignore.contains(&k) {
-            return Ok(None);
+            return Header::Ignored;
         }
         if let Some(c) = self.renames.get(&k) {
-            return Ok(Some(*c));
+            return Header::Column(*c);
         }
-        Column::from_name(&k).map(Some).ok_or(())
+        Column::from_name(&k).map_or(Header::Unknown, Header::Column)
     }
 
     /// Whether values of `column` need translating before validation.
@@ -232,10 +241,10 @@ list_separator = "|"
     #[test]
     fn headers_resolve_through_renames_ignores_and_names() {
         let m = Mapping::parse(EXAMPLE).unwrap();
-        assert_eq!(m.resolve_header(" referral ref "), Ok(Some(Column::CaseId)));
-        assert_eq!(m.resolve_header("Worker"), Ok(None));
-        assert_eq!(m.resolve_header("Concern_Date"), Ok(Some(Column::ConcernDate)));
-        assert_eq!(m.resolve_header("Notes"), Err(()));
+        assert_eq!(m.resolve_header(" referral ref "), Header::Column(Column::CaseId));
+        assert_eq!(m.resolve_header("Worker"), Header::Ignored);
+        assert_eq!(m.resolve_header("Concern_Date"), Header::Column(Column::ConcernDate));
+        assert_eq!(m.resolve_header("Notes"), Header::Unknown);
     }
 
     #[test]

@@ -26,7 +26,7 @@ use crate::{
     store::{CaseRow, ImportCounts, NodeStoreError, Store},
     stored::StoredCase,
 };
-pub use mapping::{Mapping, MappingError};
+pub use mapping::{Header, Mapping, MappingError};
 
 /// Longest field accepted, in bytes. Longer ones are rejected (a case-record/1 value is short;
 /// a longer one is a broken quote or a corrupt export), and shown truncated in the report.
@@ -370,7 +370,7 @@ fn resolve_header(
         let raw = if i == 0 { raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw) } else { raw };
         let name = std::str::from_utf8(raw).map_err(|_| ImportError::HeaderNotUtf8(path.to_owned()))?;
         match mapping.resolve_header(name) {
-            Ok(Some(c)) => {
+            Header::Column(c) => {
                 if let Some(first) = first_at.insert(c, i + 1) {
                     return Err(ImportError::DuplicateColumn {
                         path: path.to_owned(),
@@ -381,8 +381,8 @@ fn resolve_header(
                 }
                 columns.push(Some(c));
             }
-            Ok(None) => columns.push(None),
-            Err(()) => {
+            Header::Ignored => columns.push(None),
+            Header::Unknown => {
                 unknown.push(format!("{name:?}"));
                 columns.push(None);
             }
@@ -435,7 +435,7 @@ impl Parse {
             }
             self.counts.rows_read += 1;
             let (line, byte) = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
-            if self.counts.rows_read % 4096 == 0 {
+            if self.counts.rows_read.is_multiple_of(4096) {
                 bar.set_position(byte);
             }
             self.row(&record, line)?;

@@ -1,0 +1,145 @@
+//! The `msp-node` binary as a council's lead would use it: init → synth → import → status, and
+//! the clear refusals on the way.
+
+use std::{path::Path, process::Command};
+
+fn node(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_msp-node"))
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("MSP_NODE_DATABASE_URL")
+        .output()
+        .expect("msp-node runs")
+}
+
+fn ok(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn failed(out: &std::process::Output) -> String {
+    assert!(!out.status.success(), "expected a failure: {}", String::from_utf8_lossy(&out.stdout));
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+const INIT: &[&str] = &["init", "--council", "E08000038", "--coordinator", "https://coordinator.test:8443"];
+
+#[test]
+fn init_synth_import_and_status_work_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(&node(dir.path(), &[INIT, &["--team-model", "locality", "--msp-level", "gold"]].concat()));
+    assert!(out.contains("Barnsley (E08000038)") && out.contains("fingerprint"), "{out}");
+
+    let out = ok(&node(
+        dir.path(),
+        &[
+            "synth",
+            "--period",
+            "2026-27-Q2",
+            "--people",
+            "60",
+            "--history-quarters",
+            "2",
+            "--seed",
+            "5",
+            "--out",
+            "cases.csv",
+        ],
+    ));
+    assert!(out.contains("seed 5") && dir.path().join("cases.truth.json").exists(), "{out}");
+
+    let out = ok(&node(dir.path(), &["import", "cases.csv", "--json"]));
+    let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(summary["rejected"], 0);
+    assert_eq!(summary["rows_read"], summary["imported"]);
+
+    let out = ok(&node(dir.path(), &["status", "--json"]));
+    let status: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let q2 = status["periods"].as_array().unwrap().iter().find(|p| p["period"] == "2026-27-Q2").unwrap();
+    assert_eq!(q2["people_concluded"], 60);
+    assert_eq!(status["last_import"]["imported"], summary["imported"]);
+    let human = ok(&node(dir.path(), &["status"]));
+    assert!(human.contains("never leave the node") && human.contains("2026-27-Q2"), "{human}");
+}
+
+#[test]
+fn init_refuses_to_replace_a_node_without_force_and_force_keeps_the_node_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&node(dir.path(), INIT));
+    let secret = std::fs::read(dir.path().join("data/keys/node-secret")).unwrap();
+    let key = std::fs::read(dir.path().join("data/keys/signing-key.p8")).unwrap();
+    let err = failed(&node(dir.path(), INIT));
+    assert!(err.contains("already set up") && err.contains("--force"), "{err}");
+
+    let out = ok(&node(dir.path(), &[INIT, &["--force", "--json"]].concat()));
+    let request: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(request["council"], "E08000038");
+    assert_eq!(request["fingerprint"].as_str().unwrap().len(), 43);
+    assert_eq!(std::fs::read(dir.path().join("data/keys/node-secret")).unwrap(), secret);
+    assert_ne!(std::fs::read(dir.path().join("data/keys/signing-key.p8")).unwrap(), key);
+}
+
+#[test]
+fn init_refuses_an_unknown_council_a_former_code_and_plain_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = failed(&node(dir.path(), &["init", "--council", "E99999999", "--coordinator", "https://x"]));
+    assert!(err.contains("not the code of a council"), "{err}");
+    let err = failed(&node(dir.path(), &["init", "--council", "E08000016", "--coordinator", "https://x"]));
+    assert!(err.contains("E08000038"), "{err}");
+    let err = failed(&node(dir.path(), &["init", "--council", "E08000038", "--coordinator", "http://x"]));
+    assert!(err.contains("https://"), "{err}");
+    assert!(!dir.path().join("data/node.toml").exists());
+}
+
+#[test]
+fn commands_before_init_say_how_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("x.csv"), "case_id\n").unwrap();
+    let err = failed(&node(dir.path(), &["import", "x.csv"]));
+    assert!(err.contains("msp-node init"), "{err}");
+}
+
+#[test]
+fn a_mapping_with_an_unknown_target_is_refused_before_anything_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&node(dir.path(), INIT));
+    std::fs::write(dir.path().join("m.toml"), "[columns]\n\"Ref\" = \"reference\"\n").unwrap();
+    std::fs::write(dir.path().join("x.csv"), "Ref\n1\n").unwrap();
+    let err = failed(&node(dir.path(), &["import", "x.csv", "--mapping", "m.toml"]));
+    assert!(err.contains("m.toml") && err.contains("\"reference\"") && err.contains("case_id"), "{err}");
+}
+
+#[test]
+fn synth_with_a_seed_is_reproducible() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = |out: &str| {
+        vec![
+            "synth",
+            "--council",
+            "E09000033",
+            "--period",
+            "2026-27-Q1",
+            "--people",
+            "40",
+            "--seed",
+            "99",
+            "--out",
+            out,
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>()
+    };
+    let a = args("a.csv");
+    let b = args("b.csv");
+    ok(&node(dir.path(), &a.iter().map(String::as_str).collect::<Vec<_>>()));
+    ok(&node(dir.path(), &b.iter().map(String::as_str).collect::<Vec<_>>()));
+    assert_eq!(std::fs::read(dir.path().join("a.csv")).unwrap(), std::fs::read(dir.path().join("b.csv")).unwrap());
+}
