@@ -159,6 +159,18 @@ impl Period {
         self.next_unchecked_first_day().previous_day().expect("a quarter's end is never the first date")
     }
 
+    /// The quarter's ordinal: start year × 4 + quarter − 1 (2026-27-Q1 is 8104). Ordinals of
+    /// consecutive quarters are consecutive integers: compact to store, easy to compare.
+    pub fn ordinal(self) -> u32 {
+        u32::from(self.year.0) * 4 + u32::from(self.quarter) - 1
+    }
+
+    /// The quarter with this ordinal, if it is in the supported years.
+    pub fn from_ordinal(n: u32) -> Option<Self> {
+        let year = FinancialYear::starting(u16::try_from(n / 4).ok()?).ok()?;
+        Some(Self { year, quarter: (n % 4) as u8 + 1 })
+    }
+
     /// Whether `date` falls within this quarter.
     pub fn contains(self, date: Date) -> bool {
         self.first_day() <= date && date <= self.last_day()
@@ -413,6 +425,19 @@ mod tests {
         assert_eq!(json, "\"2026-27-Q2\"");
         assert_eq!(serde_json::from_str::<Period>(&json).unwrap(), p("2026-27-Q2"));
         assert!(serde_json::from_str::<Period>("\"2026-27-Q9\"").is_err());
+    }
+
+    #[test]
+    fn ordinals_are_consecutive_and_round_trip() {
+        assert_eq!(p("2026-27-Q1").ordinal(), 8104);
+        let mut q = p("1989-90-Q1");
+        while let Some(next) = q.next() {
+            assert_eq!(next.ordinal(), q.ordinal() + 1);
+            assert_eq!(Period::from_ordinal(next.ordinal()), Some(next));
+            q = next;
+        }
+        assert_eq!(Period::from_ordinal(p("2099-00-Q4").ordinal() + 1), None);
+        assert_eq!(Period::from_ordinal(0), None);
     }
 
     #[test]

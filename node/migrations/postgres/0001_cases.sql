@@ -20,18 +20,18 @@ CREATE TABLE imports (
 
 -- One row per concern. person_key is a keyed hash (HMAC-SHA256 with the node secret, truncated to
 -- 16 bytes): the person id itself is never stored. record is the validated case-record/1 row in
--- the node's compact binary encoding; days count from 1970-01-01.
+-- the node's compact binary encoding. concern_quarter and concluded_quarter are the quarters of
+-- the concern and the conclusion as ordinals (financial start year × 4 + quarter − 1: 2026-27-Q1
+-- is 8104), which releases and status select on.
 CREATE TABLE cases (
     case_id TEXT PRIMARY KEY,
     person_key BYTEA NOT NULL,
-    concern_day BIGINT NOT NULL,
-    concern_period TEXT NOT NULL,
-    concluded_day BIGINT,
-    concluded_period TEXT,
+    concern_quarter BIGINT NOT NULL,
+    concluded_quarter BIGINT,
     record BYTEA NOT NULL,
     row_hash BYTEA NOT NULL,
     import_id BIGINT NOT NULL REFERENCES imports (id)
 );
 
-CREATE INDEX cases_concern_period ON cases (concern_period);
-CREATE INDEX cases_concluded_period ON cases (concluded_period);
+-- No index on the quarters: releases and status read a council's cases in one scan, and each
+-- secondary index costs about a sixth of a large import's time (measured on 1,000,000 rows).
