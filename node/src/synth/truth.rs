@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use msp_estimate::{Cells, Measure, Noisy};
 use msp_schemas::{
     Period, SpecId,
     codes::{
@@ -59,30 +60,11 @@ pub struct QuarterTruth {
     pub people_concluded: u64,
     /// Exact values of every msp-quarterly/1 table, by table id, cells in spec order.
     pub tables: BTreeMap<String, Vec<i64>>,
-    /// Headline measures computed from the exact tables.
-    pub headline: Headline,
+    /// The headline measures (msp-estimate's definitions) computed from the exact tables:
+    /// proportions in [0, 1], means in their units.
+    pub headline: BTreeMap<String, f64>,
 }
 
-/// Headline measures (proportions in [0, 1], means in their units).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Headline {
-    /// Asked and expressed outcomes, of people concluded.
-    pub expressed: f64,
-    /// Fully achieved, of those who expressed outcomes with achievement recorded.
-    pub fully: f64,
-    /// Partially achieved, of the same.
-    pub partially: f64,
-    /// Not achieved, of the same.
-    pub not_achieved: f64,
-    /// Risk removed or reduced, of people with an identified risk and a recorded outcome.
-    pub risk_reduced_or_removed: f64,
-    /// Mean days from concern to conclusion (each capped at 365).
-    pub mean_days: f64,
-    /// Repeat within 12 months, of people concluded.
-    pub repeat: f64,
-}
-
-/// Rank of a concern outcome: the most advanced wins (s42 > other > none > pending).
 fn advancement(t: Option<EnquiryType>) -> usize {
     match t {
         Some(EnquiryType::S42) => 0,
@@ -237,24 +219,17 @@ fn code_or_unknown_of<T: CodeList>(v: Option<T>, unknown: T) -> usize {
     v.unwrap_or(unknown).index()
 }
 
-fn ratio(num: i64, den: i64) -> f64 {
-    if den == 0 { f64::NAN } else { num as f64 / den as f64 }
+/// The exact tables as cells with no noise.
+struct Exact<'a>(&'a BTreeMap<String, Vec<i64>>);
+
+impl Cells for Exact<'_> {
+    fn cell(&self, table: &str, cell: usize) -> Option<Noisy> {
+        Some(Noisy { value: *self.0.get(table)?.get(cell)? as f64, variance: 0.0 })
+    }
 }
 
-fn headline(t: &BTreeMap<String, Vec<i64>>) -> Headline {
-    let msp = &t["msp_outcomes"];
-    let people: i64 = msp.iter().sum();
-    let recorded = msp[0] + msp[1] + msp[2];
-    let risk = &t["risk_outcome"];
-    Headline {
-        expressed: ratio(msp[..4].iter().sum(), people),
-        fully: ratio(msp[0], recorded),
-        partially: ratio(msp[1], recorded),
-        not_achieved: ratio(msp[2], recorded),
-        risk_reduced_or_removed: ratio(risk[0] + risk[1], risk[0] + risk[1] + risk[2]),
-        mean_days: ratio(t["days_to_conclude_sum"][0], people),
-        repeat: ratio(t["repeat_within_12m"][1], people),
-    }
+fn headline(t: &BTreeMap<String, Vec<i64>>) -> BTreeMap<String, f64> {
+    Measure::ALL.iter().filter_map(|m| Some((m.id().to_owned(), m.estimate(&Exact(t))?.value))).collect()
 }
 
 pub(super) fn compute(

@@ -1,0 +1,358 @@
+//! Estimates with honest intervals from noisy `msp-quarterly/1` releases (DESIGN §8).
+//!
+//! Every released value is an exact count plus independent discrete Gaussian noise whose scale σ
+//! is published in the release, so a cell's noise variance is σ², sums of cells (over cells, or
+//! over councils) add their variances, and a ratio of noisy sums gets a delta-method variance.
+//! Intervals are 95% and clipped to what is feasible (a proportion lies in [0, 1], a mean of
+//! values capped at U in [0, U]). An interval too wide to support a comparison is flagged, not
+//! hidden.
+//!
+//! The [`Measure`]s are the headline figures of the network, defined once here so that a
+//! council's node, the coordinator's benchmarks and the dashboard all mean the same thing.
+
+use serde::Serialize;
+
+/// The standard normal quantile for a two-sided 95% interval.
+pub const Z95: f64 = 1.959_963_984_540_054;
+
+/// A noisy quantity: its released value and the variance of the noise in it.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct Noisy {
+    /// The released (noisy) value.
+    pub value: f64,
+    /// The variance of its noise.
+    pub variance: f64,
+}
+
+impl Noisy {
+    /// A released value with noise of scale `sigma`.
+    pub fn new(value: f64, sigma: f64) -> Self {
+        Self { value, variance: sigma * sigma }
+    }
+}
+
+impl std::ops::Add for Noisy {
+    type Output = Noisy;
+
+    /// Independent noises: values and variances add.
+    fn add(self, other: Noisy) -> Noisy {
+        Noisy { value: self.value + other.value, variance: self.variance + other.variance }
+    }
+}
+
+impl std::iter::Sum for Noisy {
+    fn sum<I: Iterator<Item = Noisy>>(iter: I) -> Noisy {
+        iter.fold(Noisy::default(), |a, b| a + b)
+    }
+}
+
+/// An estimate with its 95% interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Estimate {
+    /// The point estimate.
+    pub value: f64,
+    /// Its standard error (from the noise).
+    pub se: f64,
+    /// Lower end of the 95% interval, clipped to the feasible range.
+    pub low: f64,
+    /// Upper end of the 95% interval, clipped to the feasible range.
+    pub high: f64,
+    /// Whether the interval is too wide to support a comparison.
+    pub too_wide: bool,
+}
+
+impl Estimate {
+    /// Half the interval's width before clipping (1.96 standard errors).
+    pub fn half_width(&self) -> f64 {
+        Z95 * self.se
+    }
+
+    fn clipped(value: f64, se: f64, lo: f64, hi: f64, too_wide: bool) -> Self {
+        let v = value.clamp(lo, hi);
+        Self { value: v, se, low: (value - Z95 * se).clamp(lo, hi), high: (value + Z95 * se).clamp(lo, hi), too_wide }
+    }
+}
+
+/// Above this half-width a proportion's interval is too wide to compare (10 percentage points).
+pub const WIDE_PROPORTION: f64 = 0.10;
+/// Above this half-width, relative to the estimate, a mean's interval is too wide to compare.
+pub const WIDE_MEAN_RELATIVE: f64 = 0.25;
+
+/// The proportion `part / (part + rest)`, with a delta-method interval.
+///
+/// Noisy counts can be negative; they are taken as 0 for the estimate. `None` when the
+/// denominator is not positive: there is nothing to estimate.
+pub fn proportion(part: Noisy, rest: Noisy) -> Option<Estimate> {
+    let (p, r) = (part.value.max(0.0), rest.value.max(0.0));
+    let n = p + r;
+    if n <= 0.0 {
+        return None;
+    }
+    let value = p / n;
+    // ∂(p/(p+r))/∂p = r/n², ∂/∂r = −p/n²; the two noises are independent.
+    let variance = (r * r * part.variance + p * p * rest.variance) / n.powi(4);
+    let se = variance.sqrt();
+    Some(Estimate::clipped(value, se, 0.0, 1.0, Z95 * se > WIDE_PROPORTION))
+}
+
+/// The mean `sum / count` of values capped at `upper`, with a delta-method interval.
+pub fn mean(sum: Noisy, count: Noisy, upper: f64) -> Option<Estimate> {
+    let c = count.value;
+    if c <= 0.0 {
+        return None;
+    }
+    let value = (sum.value / c).clamp(0.0, upper);
+    // ∂(s/c)/∂s = 1/c, ∂/∂c = −s/c².
+    let variance = (sum.variance + value * value * count.variance) / (c * c);
+    let se = variance.sqrt();
+    let too_wide = value <= 0.0 || Z95 * se > WIDE_MEAN_RELATIVE * value;
+    Some(Estimate::clipped(value, se, 0.0, upper, too_wide))
+}
+
+/// The difference `a − b` of two independent estimates (two groups, or a council and its peers
+/// when the council is not among them), with its interval.
+pub fn difference(a: &Estimate, b: &Estimate) -> Estimate {
+    let se = (a.se * a.se + b.se * b.se).sqrt();
+    let value = a.value - b.value;
+    Estimate { value, se, low: value - Z95 * se, high: value + Z95 * se, too_wide: a.too_wide || b.too_wide }
+}
+
+/// What an interval says about a difference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The whole interval is above zero.
+    Higher,
+    /// The whole interval is below zero.
+    Lower,
+    /// The interval includes zero.
+    CannotTell,
+}
+
+impl Verdict {
+    /// The verdict on a difference.
+    pub fn of(d: &Estimate) -> Self {
+        if d.low > 0.0 {
+            Verdict::Higher
+        } else if d.high < 0.0 {
+            Verdict::Lower
+        } else {
+            Verdict::CannotTell
+        }
+    }
+
+    /// In words.
+    pub fn words(self) -> &'static str {
+        match self {
+            Verdict::Higher => "higher",
+            Verdict::Lower => "lower",
+            Verdict::CannotTell => "can't tell",
+        }
+    }
+}
+
+/// Where a measure's cells come from: a release, or the sum of many.
+pub trait Cells {
+    /// The noisy value of one cell of one table, if the table is there.
+    fn cell(&self, table: &str, cell: usize) -> Option<Noisy>;
+
+    /// The noisy sum of some cells of one table.
+    fn cells(&self, table: &str, cells: &[usize]) -> Option<Noisy> {
+        cells.iter().map(|c| self.cell(table, *c)).sum()
+    }
+}
+
+/// How a headline measure is computed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Formula {
+    /// `part / (part + rest)` over cells of one table.
+    Proportion {
+        /// The table.
+        table: &'static str,
+        /// Cells counted in the numerator.
+        part: &'static [usize],
+        /// The other cells of the denominator.
+        rest: &'static [usize],
+    },
+    /// A clamped sum over the total of a histogram: a mean of values capped at `upper`.
+    Mean {
+        /// The sum table.
+        sum: &'static str,
+        /// The histogram whose cells count the people summed.
+        count: &'static str,
+        /// The histogram's cells that count them.
+        count_cells: &'static [usize],
+        /// The cap on each value.
+        upper: f64,
+    },
+}
+
+macro_rules! measures {
+    ($($variant:ident => $id:literal, $label:literal, $formula:expr;)+) => {
+        /// The network's headline measures.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Measure {
+            $(
+                #[doc = $label]
+                $variant,
+            )+
+        }
+
+        impl Measure {
+            /// Every headline measure, in display order.
+            pub const ALL: &'static [Measure] = &[$(Measure::$variant,)+];
+
+            /// Machine name.
+            pub fn id(self) -> &'static str {
+                match self { $(Measure::$variant => $id,)+ }
+            }
+
+            /// What it measures, for people.
+            pub fn label(self) -> &'static str {
+                match self { $(Measure::$variant => $label,)+ }
+            }
+
+            /// How it is computed.
+            pub fn formula(self) -> Formula {
+                match self { $(Measure::$variant => $formula,)+ }
+            }
+        }
+    };
+}
+
+// msp_outcomes cells: 0 expressed_fully, 1 expressed_partially, 2 expressed_not_achieved,
+// 3 expressed_unrecorded, 4 asked_not_expressed, 5 not_asked, 6 unknown.
+measures! {
+    Asked => "asked", "Asked about the outcomes they wanted (of those whose record says)",
+        Formula::Proportion { table: "msp_outcomes", part: &[0, 1, 2, 3, 4], rest: &[5] };
+    Expressed => "expressed", "Expressed the outcomes they wanted (of those whose record says)",
+        Formula::Proportion { table: "msp_outcomes", part: &[0, 1, 2, 3], rest: &[4, 5] };
+    Fully => "fully", "Outcomes fully achieved (of those who expressed outcomes)",
+        Formula::Proportion { table: "msp_outcomes", part: &[0], rest: &[1, 2] };
+    Partially => "partially", "Outcomes partially achieved (of those who expressed outcomes)",
+        Formula::Proportion { table: "msp_outcomes", part: &[1], rest: &[0, 2] };
+    NotAchieved => "not_achieved", "Outcomes not achieved (of those who expressed outcomes)",
+        Formula::Proportion { table: "msp_outcomes", part: &[2], rest: &[0, 1] };
+    FullyOrPartially => "fully_or_partially", "Outcomes fully or partially achieved",
+        Formula::Proportion { table: "msp_outcomes", part: &[0, 1], rest: &[2] };
+    RiskReducedOrRemoved => "risk_reduced_or_removed", "Identified risks removed or reduced",
+        Formula::Proportion { table: "risk_outcome", part: &[0, 1], rest: &[2] };
+    CapacitySupported => "capacity_supported", "Lacking capacity and supported by an advocate, family or friend",
+        Formula::Proportion { table: "capacity", part: &[1, 2], rest: &[3] };
+    Repeat => "repeat", "Repeat enquiry within 12 months",
+        Formula::Proportion { table: "repeat_within_12m", part: &[1], rest: &[0] };
+    FeltSafer => "felt_safer", "Felt safer (of those asked)",
+        Formula::Proportion { table: "feedback_felt_safer", part: &[0], rest: &[1, 2] };
+    ListenedTo => "listened_to", "Felt listened to (of those asked)",
+        Formula::Proportion { table: "feedback_listened_to", part: &[0], rest: &[1, 2] };
+    MeanDays => "mean_days", "Mean days from concern to conclusion (each capped at 365)",
+        Formula::Mean { sum: "days_to_conclude_sum", count: "days_to_conclude", count_cells: &[0, 1, 2, 3, 4, 5, 6], upper: 365.0 };
+    MeanMeetings => "mean_meetings", "Mean meetings with the person (each capped at 10)",
+        Formula::Mean { sum: "meetings_with_person_sum", count: "meetings_with_person", count_cells: &[0, 1, 2, 3, 4, 5], upper: 10.0 };
+    MeanMultiagency => "mean_multiagency_meetings", "Mean multi-agency meetings (each capped at 10)",
+        Formula::Mean { sum: "multiagency_meetings_sum", count: "multiagency_meetings", count_cells: &[0, 1, 2, 3, 4, 5], upper: 10.0 };
+    MeanStaffHours => "mean_staff_hours", "Mean staff hours where recorded (each capped at 80)",
+        Formula::Mean { sum: "staff_hours_sum", count: "staff_hours", count_cells: &[0, 1, 2, 3, 4], upper: 80.0 };
+}
+
+impl Measure {
+    /// Whether the measure is a proportion (shown as a percentage).
+    pub fn is_proportion(self) -> bool {
+        matches!(self.formula(), Formula::Proportion { .. })
+    }
+
+    /// The measure's estimate from `cells`, if its tables are there and it is defined.
+    pub fn estimate(self, cells: &impl Cells) -> Option<Estimate> {
+        match self.formula() {
+            Formula::Proportion { table, part, rest } => {
+                proportion(cells.cells(table, part)?, cells.cells(table, rest)?)
+            }
+            Formula::Mean { sum, count, count_cells, upper } => {
+                mean(cells.cell(sum, 0)?, cells.cells(count, count_cells)?, upper)
+            }
+        }
+    }
+}
+
+/// The cells of one release: each value with its table's noise scale.
+#[derive(Debug, Clone)]
+pub struct ReleaseCells<'a>(pub &'a msp_schemas::release::ReleaseFields);
+
+impl Cells for ReleaseCells<'_> {
+    fn cell(&self, table: &str, cell: usize) -> Option<Noisy> {
+        let t = self.0.tables.iter().find(|t| t.table == table)?;
+        Some(Noisy::new(*t.values.get(cell)? as f64, t.sigma))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use msp_schemas::SpecId;
+
+    #[test]
+    fn a_proportion_of_exact_counts_has_a_zero_width_interval() {
+        let e = proportion(Noisy::new(30.0, 0.0), Noisy::new(70.0, 0.0)).unwrap();
+        assert_eq!((e.value, e.se, e.low, e.high), (0.3, 0.0, 0.3, 0.3));
+    }
+
+    #[test]
+    fn the_delta_method_variance_matches_its_formula() {
+        // p = 100/(100+50); var = (50²·4 + 100²·9)/150⁴.
+        let e = proportion(Noisy::new(100.0, 2.0), Noisy::new(50.0, 3.0)).unwrap();
+        let expected = ((2500.0 * 4.0 + 10000.0 * 9.0) / 150f64.powi(4)).sqrt();
+        assert!((e.se - expected).abs() < 1e-15);
+        assert!((e.high - e.low - 2.0 * Z95 * expected).abs() < 1e-12);
+    }
+
+    #[test]
+    fn intervals_are_clipped_to_what_is_feasible_and_empty_denominators_give_nothing() {
+        let e = proportion(Noisy::new(3.0, 5.0), Noisy::new(-1.0, 5.0)).unwrap();
+        assert_eq!(e.value, 1.0);
+        assert!(e.low >= 0.0 && e.high <= 1.0);
+        assert!(proportion(Noisy::new(-2.0, 1.0), Noisy::new(-3.0, 1.0)).is_none());
+        let m = mean(Noisy::new(4000.0, 100.0), Noisy::new(10.0, 3.0), 365.0).unwrap();
+        assert_eq!(m.value, 365.0);
+        assert!(m.high <= 365.0);
+        assert!(mean(Noisy::new(1.0, 1.0), Noisy::new(0.0, 1.0), 10.0).is_none());
+    }
+
+    #[test]
+    fn wide_intervals_are_flagged() {
+        assert!(proportion(Noisy::new(5.0, 3.0), Noisy::new(5.0, 3.0)).unwrap().too_wide);
+        assert!(!proportion(Noisy::new(500.0, 3.0), Noisy::new(500.0, 3.0)).unwrap().too_wide);
+    }
+
+    #[test]
+    fn verdicts_follow_the_interval_of_the_difference() {
+        let a = proportion(Noisy::new(800.0, 2.0), Noisy::new(200.0, 2.0)).unwrap();
+        let b = proportion(Noisy::new(600.0, 2.0), Noisy::new(400.0, 2.0)).unwrap();
+        assert_eq!(Verdict::of(&difference(&a, &b)), Verdict::Higher);
+        assert_eq!(Verdict::of(&difference(&b, &a)), Verdict::Lower);
+        assert_eq!(Verdict::of(&difference(&a, &a)), Verdict::CannotTell);
+    }
+
+    #[test]
+    fn every_measure_names_cells_that_exist_in_the_spec() {
+        let spec = SpecId::MspQuarterlyV1.spec();
+        for m in Measure::ALL {
+            let check = |table: &str, cells: &[usize]| {
+                let t = spec.table(table).unwrap_or_else(|| panic!("{}: no table {table}", m.id()));
+                assert!(cells.iter().all(|c| *c < t.cells.len()), "{}: {table}", m.id());
+            };
+            match m.formula() {
+                Formula::Proportion { table, part, rest } => {
+                    check(table, part);
+                    check(table, rest);
+                    assert!(part.iter().all(|p| !rest.contains(p)), "{}", m.id());
+                }
+                Formula::Mean { sum, count, count_cells, .. } => {
+                    check(sum, &[0]);
+                    check(count, count_cells);
+                }
+            }
+        }
+        let staff = spec.table("staff_hours").unwrap();
+        assert_eq!(staff.cells[5].code, "unrecorded", "mean staff hours leaves out unrecorded");
+    }
+}
