@@ -10,10 +10,12 @@
 //! - [`stored`]: the compact form of a stored case record;
 //! - [`import`]: case files in, through a mapping and `case-record/1` validation;
 //! - [`synth`]: synthetic case files with known truth;
+//! - [`dp`]: person rows, exact tables, the opendp mechanisms and the budget rules;
 //! - [`cli`]: the command line.
 
 pub mod cli;
 pub mod config;
+pub mod dp;
 pub mod import;
 pub mod keys;
 pub mod store;

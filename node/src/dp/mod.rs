@@ -1,0 +1,19 @@
+//! The differentially private release (DESIGN §4, §6): everything between the stored case
+//! records and the noisy tables. Pure: no database, no clock, no files.
+//!
+//! 1. [`persons`] reduces the quarter's records to **one row per person** (the contribution
+//!    bounds): for the concerns population the person's most advanced concern, for the concluded
+//!    population the latest concluded enquiry, with the count of enquiries (capped at 3) and
+//!    the repeat flag from the person's own history.
+//! 2. [`tables`] turns person rows into the exact vector of every `msp-quarterly/1` table: each
+//!    person adds at most 1 to one cell of a partition, at most 1 to each of at most 3 cells of
+//!    a multi-valued table, and at most U to a clamped sum.
+//! 3. [`mechanism`] wraps each table in an opendp transformation whose stability map states that
+//!    bound (Δ₂ = 1, √3 or U per person) and chains it to opendp's discrete Gaussian, with the
+//!    noise scale chosen so that opendp's own privacy map gives at most the table's share of ρ.
+//! 4. [`ledger`] holds the budget rules: per release, per quarter of data, per four quarters.
+
+pub mod ledger;
+pub mod mechanism;
+pub mod persons;
+pub mod tables;
