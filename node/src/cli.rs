@@ -16,9 +16,23 @@ use crate::{
     config::{ConfigError, ContextConfig, DEFAULT_DATA_DIR, DataDir, NodeConfig},
     import::{self, ImportError, ImportOptions, Mapping, MappingError},
     keys::{EnrolmentRequest, KeyError, NodeSecret, SigningKey},
+    release::{self as releases, ReleaseError},
     store::{NodeStoreError, Store},
     synth::{self, SynthError, SynthOptions},
 };
+
+/// Prints a line to standard output. When the reader has gone (`msp-node … | head`), stops
+/// quietly instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
 
 /// A council's node in the MSP Outcomes Network: imports safeguarding case records, keeps them
 /// locally, and makes the differentially private quarterly release that is all that leaves the
@@ -46,6 +60,51 @@ pub enum Command {
     Import(ImportArgs),
     /// Show what the node holds, per quarter (local figures, never sent anywhere).
     Status(StatusArgs),
+    /// Make the quarter's differentially private release (or show the one already made).
+    Release(ReleaseArgs),
+    /// Show the privacy budget: spent and remaining per quarter and per four quarters.
+    Budget(BudgetArgs),
+    /// Print the exact JSON of a stored release: the bytes that leave the node.
+    ShowRelease(ShowReleaseArgs),
+}
+
+/// `msp-node release`.
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
+    /// The quarter, e.g. 2026-27-Q1.
+    #[arg(long)]
+    pub period: Period,
+    /// Make revision n+1 from the data as they stand now (spends budget again).
+    #[arg(long, conflicts_with = "dry_run")]
+    pub revise: bool,
+    /// Spend nothing: show the expected 95% interval half-widths of the headline measures.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// With --dry-run: the ρ to preview instead of the configured one.
+    #[arg(long, requires = "dry_run")]
+    pub rho: Option<f64>,
+    /// Print as JSON (the release document, or the dry run).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `msp-node budget`.
+#[derive(Debug, Args)]
+pub struct BudgetArgs {
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `msp-node show-release`.
+#[derive(Debug, Args)]
+pub struct ShowReleaseArgs {
+    /// The quarter.
+    #[arg(long)]
+    pub period: Period,
+    /// A particular revision (default: the latest).
+    #[arg(long)]
+    pub revision: Option<u32>,
 }
 
 /// `msp-node init`.
@@ -155,6 +214,9 @@ pub enum CliError {
         /// What is wrong.
         source: MappingError,
     },
+    /// Release.
+    #[error(transparent)]
+    Release(#[from] ReleaseError),
     /// Anything else the user must fix, with what to do.
     #[error("{0}")]
     Usage(String),
@@ -168,6 +230,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Synth(args) => synth(&data, args),
         Command::Import(args) => import(&data, args).await,
         Command::Status(args) => status(&data, args).await,
+        Command::Release(args) => release(&data, args).await,
+        Command::Budget(args) => budget(&data, args).await,
+        Command::ShowRelease(args) => show_release(&data, args).await,
     }
 }
 
@@ -207,6 +272,8 @@ async fn init(data: &DataDir, a: InitArgs) -> Result<(), CliError> {
         NodeSecret::create(&keys)?;
     }
     let key = SigningKey::create(&keys)?;
+    // Re-initialising keeps what the council declared and chose, unless told otherwise.
+    let previous = if a.force { data.load().ok() } else { None };
     let context = match (a.team_model, a.msp_level) {
         (Some(team_model), Some(msp_level)) => Some(ContextConfig {
             team_model,
@@ -214,7 +281,7 @@ async fn init(data: &DataDir, a: InitArgs) -> Result<(), CliError> {
             recording_system: a.recording_system.clone(),
             validated: false,
         }),
-        _ => None,
+        _ => previous.as_ref().and_then(|p| p.context.clone()),
     };
     let config = NodeConfig {
         council: a.council,
@@ -222,6 +289,7 @@ async fn init(data: &DataDir, a: InitArgs) -> Result<(), CliError> {
         ca_cert,
         database_url: a.database_url.clone(),
         context,
+        budget: previous.as_ref().and_then(|p| p.budget),
     };
     let store = Store::open(&data.database_url(&config), config.council).await?;
     store.db().close().await;
@@ -236,28 +304,28 @@ async fn init(data: &DataDir, a: InitArgs) -> Result<(), CliError> {
         fingerprint: key.fingerprint(),
     };
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&request).expect("serialises"));
+        say!("{}", serde_json::to_string_pretty(&request).expect("serialises"));
         return Ok(());
     }
-    println!("Node set up for {} ({}) in {}", council.name, council.code, data.root().display());
+    say!("Node set up for {} ({}) in {}", council.name, council.code, data.root().display());
     if kept_secret {
-        println!("Kept the existing node secret, database and budget ledger; made a new signing key.");
+        say!("Kept the existing node secret, database and budget ledger; made a new signing key.");
     }
-    println!();
-    println!("Enrolment request: send it to the coordinator's operator, and read the fingerprint");
-    println!("to them by phone so they can check it arrived unaltered.");
-    println!();
-    println!("  council      {} ({})", request.council, request.council_name);
-    println!("  algorithm    Ed25519");
-    println!("  public key   {}", request.public_key);
-    println!("  fingerprint  {}", request.fingerprint);
-    println!();
-    println!("The operator enrols it with:");
-    println!("  msp-coordinator council enrol --code {} --public-key {}", request.council, request.public_key);
+    say!();
+    say!("Enrolment request: send it to the coordinator's operator, and read the fingerprint");
+    say!("to them by phone so they can check it arrived unaltered.");
+    say!();
+    say!("  council      {} ({})", request.council, request.council_name);
+    say!("  algorithm    Ed25519");
+    say!("  public key   {}", request.public_key);
+    say!("  fingerprint  {}", request.fingerprint);
+    say!();
+    say!("The operator enrols it with:");
+    say!("  msp-coordinator council enrol --code {} --public-key {}", request.council, request.public_key);
     if config.context.is_none() {
-        println!();
-        println!("Before the first release, declare the council's context in {}:", data.config_path().display());
-        println!(
+        say!();
+        say!("Before the first release, declare the council's context in {}:", data.config_path().display());
+        say!(
             "  [context]\n  team_model = \"specialist\"   # or locality, hybrid\n  msp_level = \"silver\"        # or bronze, gold, none"
         );
     }
@@ -274,7 +342,7 @@ fn synth(data: &DataDir, a: SynthArgs) -> Result<(), CliError> {
         SynthOptions { council, period: a.period, people: a.people, history_quarters: a.history_quarters, seed };
     let truth = synth::write(&options, &a.out)?;
     let latest = truth.quarters.last().expect("at least one quarter");
-    println!(
+    say!(
         "Wrote {} rows for {} ({}), {} to {}, to {} (seed {seed})",
         truth.rows,
         council.council().name,
@@ -283,7 +351,7 @@ fn synth(data: &DataDir, a: SynthArgs) -> Result<(), CliError> {
         truth.period,
         a.out.display()
     );
-    println!(
+    say!(
         "{}: {} people with an enquiry concluded, {} concerns received. Truth: {}",
         latest.period,
         latest.people_concluded,
@@ -328,17 +396,12 @@ async fn import(data: &DataDir, a: ImportArgs) -> Result<(), CliError> {
     store.db().close().await;
     let summary = summary?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&summary).expect("serialises"));
+        say!("{}", serde_json::to_string_pretty(&summary).expect("serialises"));
         return Ok(());
     }
     let c = &summary.counts;
-    println!(
-        "Imported {} into {}'s node (import {})",
-        a.file.display(),
-        config.council.council().name,
-        summary.import_id
-    );
-    let line = |label: &str, n: u64| println!("  {label:<10} {:>12}", thousands(n));
+    say!("Imported {} into {}'s node (import {})", a.file.display(), config.council.council().name, summary.import_id);
+    let line = |label: &str, n: u64| say!("  {label:<10} {:>12}", thousands(n));
     line("rows read", c.rows_read);
     line("new", c.imported);
     line("updated", c.updated);
@@ -346,7 +409,7 @@ async fn import(data: &DataDir, a: ImportArgs) -> Result<(), CliError> {
     line("rejected", c.rejected);
     line("warnings", c.warnings);
     if let Some(p) = &summary.rejects_file {
-        println!("Rejected rows and warnings are listed, with line, column, value and reason, in {}", p.display());
+        say!("Rejected rows and warnings are listed, with line, column, value and reason, in {}", p.display());
     }
     Ok(())
 }
@@ -366,25 +429,25 @@ async fn status(data: &DataDir, a: StatusArgs) -> Result<(), CliError> {
             "periods": holdings,
             "last_import": last,
         });
-        println!("{}", serde_json::to_string_pretty(&v).expect("serialises"));
+        say!("{}", serde_json::to_string_pretty(&v).expect("serialises"));
         return Ok(());
     }
-    println!(
+    say!(
         "{} ({}) — {} case records in {}",
         config.council.council().name,
         config.council,
         thousands(cases),
         store.db().url()
     );
-    println!("These are local figures: they never leave the node.");
-    println!();
+    say!("These are local figures: they never leave the node.");
+    say!();
     if holdings.is_empty() {
-        println!("No case records yet: import a case file with `msp-node import FILE`.");
+        say!("No case records yet: import a case file with `msp-node import FILE`.");
     } else {
-        println!("{:<12} {:>10} {:>12} {:>12} {:>12}", "quarter", "concerns", "people", "concluded", "people");
-        println!("{:<12} {:>10} {:>12} {:>12} {:>12}", "", "received", "(concerns)", "enquiries", "(concluded)");
+        say!("{:<12} {:>10} {:>12} {:>12} {:>12}", "quarter", "concerns", "people", "concluded", "people");
+        say!("{:<12} {:>10} {:>12} {:>12} {:>12}", "", "received", "(concerns)", "enquiries", "(concluded)");
         for h in &holdings {
-            println!(
+            say!(
                 "{:<12} {:>10} {:>12} {:>12} {:>12}",
                 h.period,
                 thousands(h.concerns),
@@ -395,8 +458,8 @@ async fn status(data: &DataDir, a: StatusArgs) -> Result<(), CliError> {
         }
     }
     if let Some(i) = last {
-        println!();
-        println!(
+        say!();
+        say!(
             "Last import: {} at {} — {} rows read, {} new, {} updated, {} unchanged, {} rejected",
             i.file_name,
             i.finished_at,
@@ -408,6 +471,204 @@ async fn status(data: &DataDir, a: StatusArgs) -> Result<(), CliError> {
         );
     }
     Ok(())
+}
+
+async fn open_store(data: &DataDir) -> Result<(NodeConfig, Store), CliError> {
+    let config = data.load()?;
+    let store = Store::open(&data.database_url(&config), config.council).await?;
+    Ok((config, store))
+}
+
+fn pct_or_value(proportion: bool, v: f64) -> String {
+    if proportion { format!("{:.1}%", 100.0 * v) } else { format!("{v:.1}") }
+}
+
+/// The headline measures of a release, with intervals, as a table for people.
+pub fn headline_table(cells: &impl msp_estimate::Cells) -> String {
+    let mut out = format!("  {:<66} {:>9}  {}\n", "measure", "estimate", "95% interval");
+    for m in msp_estimate::Measure::ALL {
+        let line = match m.estimate(cells) {
+            Some(e) => {
+                let f = |v| pct_or_value(m.is_proportion(), v);
+                let wide = if e.too_wide { "  (too wide to compare)" } else { "" };
+                format!("  {:<66} {:>9}  {} to {}{wide}\n", m.label(), f(e.value), f(e.low), f(e.high))
+            }
+            None => format!("  {:<66} {:>9}\n", m.label(), "no data"),
+        };
+        out.push_str(&line);
+    }
+    out
+}
+
+async fn release(data: &DataDir, a: ReleaseArgs) -> Result<(), CliError> {
+    let (config, store) = open_store(data).await?;
+    let council = config.council.council();
+    if a.dry_run {
+        let budget = config.budget();
+        let rho = a.rho.unwrap_or(budget.rho_per_release);
+        let (concluded, rows) = releases::dry_run(&store, a.period, rho).await?;
+        store.db().close().await;
+        if a.json {
+            let v = serde_json::json!({ "period": a.period, "rho": rho, "epsilon": budget.epsilon(rho), "delta": budget.delta,
+                "people_concluded": concluded, "measures": rows });
+            say!("{}", serde_json::to_string_pretty(&v).expect("serialises"));
+            return Ok(());
+        }
+        say!(
+            "Dry run for {} ({}), {}: nothing is spent and nothing leaves the node.",
+            council.name,
+            council.code,
+            a.period
+        );
+        say!(
+            "A release at ρ = {rho} (ε = {:.2} at δ = {:e}) would give these 95% intervals, for the data as they stand ({} people concluded):",
+            budget.epsilon(rho),
+            budget.delta,
+            thousands(concluded as u64)
+        );
+        say!();
+        say!("  {:<66} {:>12}  {}", "measure", "exact (local)", "expected interval");
+        for r in rows {
+            let f = |v| pct_or_value(r.proportion, v);
+            match (r.exact, r.half_width) {
+                (Some(e), Some(h)) => say!("  {:<66} {:>12}  ± {}", r.label, f(e), f(h)),
+                _ => say!("  {:<66} {:>12}", r.label, "no data"),
+            }
+        }
+        say!();
+        say!("Try another budget with --rho; set it for real in the [budget] section of node.toml.");
+        return Ok(());
+    }
+    let made = releases::release(&store, &config, a.period, a.revise, msp_schemas::release::Timestamp::now()).await;
+    store.db().close().await;
+    let made = made?;
+    if a.json {
+        say!("{}", made.stored.document);
+        return Ok(());
+    }
+    let f = made.release.fields();
+    if made.new {
+        say!(
+            "Released {} revision {} for {} ({}), spending ρ = {:.4} (ε = {:.2} at δ = {:e}).",
+            f.period,
+            f.revision,
+            council.name,
+            council.code,
+            f.privacy.rho,
+            f.privacy.epsilon,
+            f.privacy.delta
+        );
+    } else {
+        say!(
+            "{} was already released (revision {}, {}); this is the stored release, unchanged. \
+             Use --revise to make a new revision from current data (it spends budget again).",
+            f.period,
+            f.revision,
+            made.stored.created_at
+        );
+    }
+    say!();
+    say!("{}", headline_table(&msp_estimate::ReleaseCells(f)).trim_end());
+    say!();
+    say!("Every figure is noisy by design: the interval shows how far the noise may have moved it.");
+    say!("`msp-node show-release --period {}` prints the exact document that leaves the node.", f.period);
+    Ok(())
+}
+
+async fn budget(data: &DataDir, a: BudgetArgs) -> Result<(), CliError> {
+    use crate::dp::ledger::{Spent, remaining};
+    let (config, store) = open_store(data).await?;
+    let charges = store.charges().await?;
+    store.db().close().await;
+    let budget = config.budget();
+    let spent = Spent::from_charges(charges.iter().map(|c| (c.period, c.rho)));
+    let mut quarters: Vec<Period> = spent.quarters().map(|(p, _)| p).collect();
+    if quarters.is_empty()
+        && let Some(p) = Period::containing(time::OffsetDateTime::now_utc().date()).ok().and_then(Period::previous)
+    {
+        quarters.push(p);
+    }
+    let rows: Vec<serde_json::Value> = quarters
+        .iter()
+        .map(|q| {
+            let on = spent.quarter(*q);
+            let first = q.window(4)[0];
+            let rolling = spent.window(first);
+            let of_q: Vec<&_> = charges.iter().filter(|c| c.period == *q).collect();
+            serde_json::json!({
+                "period": q,
+                "releases": of_q.iter().filter(|c| c.revision.is_some()).count(),
+                "interrupted": of_q.iter().filter(|c| c.revision.is_none()).count(),
+                "spent_rho": on,
+                "spent_epsilon": budget.epsilon(on),
+                "remaining_rho": remaining(&spent, &budget, *q),
+                "four_quarters": { "from": first, "to": q, "spent_rho": rolling, "spent_epsilon": budget.epsilon(rolling) },
+            })
+        })
+        .collect();
+    if a.json {
+        let v =
+            serde_json::json!({ "council": config.council, "budget": budget, "quarters": rows, "charges": charges });
+        say!("{}", serde_json::to_string_pretty(&v).expect("serialises"));
+        return Ok(());
+    }
+    let council = config.council.council();
+    say!("Privacy budget of {} ({})", council.name, council.code);
+    say!(
+        "Each release spends ρ = {}; one quarter's data may spend ρ = {} in all (a first release and a revision);",
+        budget.rho_per_release,
+        budget.rho_per_quarter
+    );
+    say!("any four consecutive quarters ρ = {}. ε is stated at δ = {:e}.", budget.rho_per_four_quarters, budget.delta);
+    say!();
+    say!(
+        "{:<12} {:>8} {:>10} {:>8} {:>10}   {}",
+        "quarter",
+        "releases",
+        "spent ρ",
+        "(ε)",
+        "left ρ",
+        "four quarters to here: spent ρ (ε)"
+    );
+    for r in &rows {
+        let interrupted = r["interrupted"].as_u64().unwrap_or(0);
+        say!(
+            "{:<12} {:>8} {:>10.4} {:>8.2} {:>10.4}   {:.4} ({:.2}){}",
+            r["period"].as_str().unwrap_or_default(),
+            r["releases"],
+            r["spent_rho"].as_f64().unwrap_or(0.0),
+            r["spent_epsilon"].as_f64().unwrap_or(0.0),
+            r["remaining_rho"].as_f64().unwrap_or(0.0),
+            r["four_quarters"]["spent_rho"].as_f64().unwrap_or(0.0),
+            r["four_quarters"]["spent_epsilon"].as_f64().unwrap_or(0.0),
+            if interrupted > 0 {
+                format!("   {interrupted} interrupted release(s) spent budget")
+            } else {
+                String::new()
+            }
+        );
+    }
+    say!();
+    say!("Spent budget never comes back. The caps bound what can be learned about a person from one");
+    say!("quarter, and from any year; a person who appears in many years is covered year by year, not");
+    say!("over a lifetime.");
+    Ok(())
+}
+
+async fn show_release(data: &DataDir, a: ShowReleaseArgs) -> Result<(), CliError> {
+    let (_, store) = open_store(data).await?;
+    let stored = store.release(a.period, a.revision).await?;
+    store.db().close().await;
+    match stored {
+        Some(r) => {
+            say!("{}", r.document);
+            Ok(())
+        }
+        None => Err(CliError::Usage(match a.revision {
+            Some(n) => format!("there is no revision {n} of {}: `msp-node budget` lists the releases made", a.period),
+            None => format!("{} has not been released: run `msp-node release --period {}`", a.period, a.period),
+        })),
+    }
 }
 
 #[cfg(test)]

@@ -17,6 +17,8 @@ use msp_schemas::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::dp::ledger::Budget;
+
 /// Default data directory, relative to where the node runs.
 pub const DEFAULT_DATA_DIR: &str = "msp-node-data";
 /// Environment variable that overrides the configured database URL (use it for passwords).
@@ -86,6 +88,16 @@ pub struct NodeConfig {
     /// Council context for releases.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<ContextConfig>,
+    /// The privacy budget; absent means the defaults of DESIGN §4.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<Budget>,
+}
+
+impl NodeConfig {
+    /// The privacy budget in force.
+    pub fn budget(&self) -> Budget {
+        self.budget.unwrap_or_default()
+    }
 }
 
 /// A node's data directory.
@@ -205,6 +217,7 @@ mod tests {
                 recording_system: "CaseWorks 4".into(),
                 validated: true,
             }),
+            budget: Some(Budget { rho_per_release: 0.25, ..Budget::default() }),
         }
     }
 

@@ -18,6 +18,7 @@ pub mod config;
 pub mod dp;
 pub mod import;
 pub mod keys;
+pub mod release;
 pub mod store;
 pub mod stored;
 pub mod synth;

@@ -30,7 +30,14 @@ const NO_COUNT: u32 = u32::MAX;
 /// A stored record that cannot be decoded: the database was altered outside the node.
 #[derive(Debug, thiserror::Error)]
 #[error("a stored case record is corrupt ({0}): the database was changed outside msp-node; restore it from backup")]
-pub struct CorruptRecord(&'static str);
+pub struct CorruptRecord(std::borrow::Cow<'static, str>);
+
+impl CorruptRecord {
+    /// A corruption of the given kind.
+    pub fn new(what: impl Into<std::borrow::Cow<'static, str>>) -> Self {
+        Self(what.into())
+    }
+}
 
 /// Days since 1970-01-01.
 pub fn day_number(d: Date) -> i32 {
@@ -175,10 +182,10 @@ impl StoredCase {
     /// Decodes stored bytes.
     pub fn decode(b: &[u8]) -> Result<Self, CorruptRecord> {
         if b.len() != ENCODED_LEN {
-            return Err(CorruptRecord("wrong length"));
+            return Err(CorruptRecord::new("wrong length"));
         }
         if b[0] != VERSION {
-            return Err(CorruptRecord("unknown version"));
+            return Err(CorruptRecord::new("unknown version"));
         }
         let i32_at = |i: usize| i32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
         let u16_at = |i: usize| u16::from_le_bytes(b[i..i + 2].try_into().expect("2 bytes"));
@@ -187,11 +194,11 @@ impl StoredCase {
         fn code<T: CodeList>(v: u8) -> Result<Option<T>, CorruptRecord> {
             match v {
                 0 => Ok(None),
-                n => T::ALL.get(usize::from(n) - 1).copied().map(Some).ok_or(CorruptRecord("code out of range")),
+                n => T::ALL.get(usize::from(n) - 1).copied().map(Some).ok_or(CorruptRecord::new("code out of range")),
             }
         }
         fn set<T: CodeList>(bits: u16) -> Result<CodeSet<T>, CorruptRecord> {
-            CodeSet::from_bits(bits).ok_or(CorruptRecord("code set out of range"))
+            CodeSet::from_bits(bits).ok_or(CorruptRecord::new("code set out of range"))
         }
         let c = 13;
         let s = c + 15;
@@ -199,7 +206,7 @@ impl StoredCase {
         let count = |i: usize| Some(u32_at(i)).filter(|v| *v != NO_COUNT);
         let hours = f64::from_bits(u64::from_le_bytes(b[n + 8..n + 16].try_into().expect("8 bytes")));
         Ok(Self {
-            concern_day: day(1).ok_or(CorruptRecord("no concern date"))?,
+            concern_day: day(1).ok_or(CorruptRecord::new("no concern date"))?,
             enquiry_start_day: day(5),
             concluded_day: day(9),
             enquiry_type: code(b[c])?,

@@ -197,6 +197,22 @@ impl Db {
         Ok(self.pool.begin().await?)
     }
 
+    /// Starts a transaction that no other writer can interleave with: on SQLite it takes the write
+    /// lock at once (`BEGIN IMMEDIATE`, so read-then-write never fails half way); on PostgreSQL it
+    /// locks `table` against other writers until commit. For check-then-write rules such as a
+    /// privacy budget or an append-only log.
+    pub async fn begin_exclusive(&self, table: &'static str) -> Result<Transaction<'static, Any>, StoreError> {
+        match self.backend {
+            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                let lock = format!("LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE");
+                tx.execute(sqlx::AssertSqlSafe(lock)).await?;
+                Ok(tx)
+            }
+        }
+    }
+
     /// Closes the pool, waiting for connections to finish.
     pub async fn close(&self) {
         self.pool.close().await;

@@ -44,6 +44,10 @@ impl Domain for PersonDomain {
 pub type Persons = VectorDomain<PersonDomain>;
 /// A table's release: person rows in, noisy integer vector out, ρ-zCDP.
 pub type TableMeasurement = Measurement<Persons, SymmetricDistance, ZeroConcentratedDivergence, Vec<i64>>;
+/// A table's exact counts: person rows in, integer vector out, L2-stable.
+pub type TableCounts = Transformation<Persons, SymmetricDistance, VectorDomain<AtomDomain<i64>>, L2Distance<f64>>;
+/// Every table's release at once.
+pub type ReleaseMeasurement = Measurement<Persons, SymmetricDistance, ZeroConcentratedDivergence, Vec<Vec<i64>>>;
 
 /// Shaves the planned ρ so that the tables' ρ, summed in floating point, never exceed it: two
 /// releases at 0.5 must fit a quarter's 1.0 exactly.
@@ -71,11 +75,7 @@ pub fn sensitivity(table: &TableSpec) -> f64 {
 }
 
 /// opendp's transformation from person rows to a table's exact vector.
-pub fn make_table_counts(
-    id: TableId,
-    cells: usize,
-    sensitivity: f64,
-) -> Fallible<Transformation<Persons, SymmetricDistance, VectorDomain<AtomDomain<i64>>, L2Distance<f64>>> {
+pub fn make_table_counts(id: TableId, cells: usize, sensitivity: f64) -> Fallible<TableCounts> {
     Transformation::new(
         VectorDomain::new(PersonDomain),
         SymmetricDistance,
@@ -151,9 +151,7 @@ pub fn plan(spec: SpecId, rho: f64) -> Result<Vec<TablePlan>, MechanismError> {
 }
 
 /// The composed measurement of a plan, and the ρ its privacy map states for one person.
-pub fn compose(
-    plans: &[TablePlan],
-) -> Result<(Measurement<Persons, SymmetricDistance, ZeroConcentratedDivergence, Vec<Vec<i64>>>, f64), MechanismError> {
+pub fn compose(plans: &[TablePlan]) -> Result<(ReleaseMeasurement, f64), MechanismError> {
     let parts = plans
         .iter()
         .map(|p| make_table_measurement(p.id, p.table.cells.len(), p.sensitivity, p.sigma))

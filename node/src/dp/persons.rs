@@ -138,7 +138,7 @@ impl PersonRows {
             persons.entry(key).or_default().concluded = Some(concluded);
         }
         let mut out: Vec<(PersonKey, Person)> = persons.into_iter().collect();
-        out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        out.sort_unstable_by_key(|(key, _)| *key);
         out.into_iter().map(|(_, p)| p).collect()
     }
 }

@@ -1,0 +1,263 @@
+//! `msp-node release`: the only thing that ever leaves a council.
+//!
+//! The order of work is what makes it safe. Person rows and the noise plan are built first
+//! (neither draws noise). Then, in one transaction no other release can interleave with, the
+//! budget is checked and the charge **committed**. Only then is noise drawn, the document built
+//! and stored. If the process dies in between, the budget is spent and nothing is released:
+//! overspending is impossible; under-releasing is acceptable. Asking again for a released
+//! quarter returns the stored document: there are no free re-rolls.
+
+use msp_estimate::{Cells, Measure, Noisy};
+use msp_schemas::{
+    Period, Release, ReleaseFields, SpecId,
+    release::{Accounting, CouncilContext, Mechanism, Privacy, PrivacyUnit, ReleaseFormat, TableRelease, Timestamp},
+};
+
+use crate::{
+    config::NodeConfig,
+    dp::{
+        ledger::{self, Budget, Refusal, Spent},
+        mechanism::{self, MechanismError, TablePlan},
+        persons::{Person, PersonRows},
+        tables,
+    },
+    store::{NodeStoreError, Store, StoredRelease},
+};
+
+/// The report spec this node releases.
+pub const SPEC: SpecId = SpecId::MspQuarterlyV1;
+
+/// Why a release was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReleaseError {
+    /// No council context in `node.toml`.
+    #[error(
+        "declare the council's context in node.toml before releasing:\n  [context]\n  team_model = \"specialist\"   \
+         # or locality, hybrid\n  msp_level = \"silver\"        # or bronze, gold, none\n  \
+         recording_system = \"…\"\n  validated = false"
+    )]
+    NoContext,
+    /// `--revise` with nothing released.
+    #[error("{0} has not been released yet, so there is nothing to revise: run `msp-node release --period {0}`")]
+    NothingToRevise(Period),
+    /// The quarter has not ended.
+    #[error("{0} has not ended yet (it ends on {end}): a quarter is released once its data are complete", end = .0.last_day())]
+    NotEnded(Period),
+    /// Another release of the quarter was made while this one was being prepared.
+    #[error("{0} was released by another msp-node process just now; run the command again to see it")]
+    Raced(Period),
+    /// Over budget.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// Budget settings.
+    #[error(transparent)]
+    Budget(#[from] ledger::BudgetError),
+    /// opendp.
+    #[error(transparent)]
+    Mechanism(#[from] MechanismError),
+    /// The document did not pass its own checks.
+    #[error("the release document is not valid msp-release/1: {0}")]
+    Document(#[from] msp_schemas::release::ReleaseError),
+    /// Storage.
+    #[error(transparent)]
+    Store(#[from] NodeStoreError),
+}
+
+/// A release, as made or as stored before.
+#[derive(Debug, Clone)]
+pub struct Made {
+    /// The document.
+    pub release: Release,
+    /// Its stored form (with the exact bytes).
+    pub stored: StoredRelease,
+    /// Whether this call made it (and spent budget).
+    pub new: bool,
+}
+
+/// The person rows of `period`, read from the store in one pass.
+pub async fn load_persons(store: &Store, period: Period) -> Result<Vec<Person>, NodeStoreError> {
+    let mut rows = PersonRows::new(period);
+    store.scan_for_release(period, |row| rows.add(row)).await?;
+    Ok(rows.finish())
+}
+
+/// The noise plan for a release spending `rho`, and the ρ opendp states for it all.
+pub fn plan(rho: f64) -> Result<(Vec<TablePlan>, f64), MechanismError> {
+    let plans = mechanism::plan(SPEC, rho)?;
+    let (_, total) = mechanism::compose(&plans)?;
+    Ok((plans, total))
+}
+
+/// Draws the noise: the composed opendp measurement applied to the person rows.
+pub fn noisy_tables(plans: &[TablePlan], persons: &[Person]) -> Result<Vec<Vec<i64>>, MechanismError> {
+    let (measurement, _) = mechanism::compose(plans)?;
+    Ok(measurement.invoke(&persons.to_vec())?)
+}
+
+/// What a release document says besides its tables.
+#[derive(Debug, Clone)]
+pub struct Heading {
+    /// The quarter.
+    pub period: Period,
+    /// Its revision.
+    pub revision: u32,
+    /// When it was made.
+    pub created_at: Timestamp,
+    /// ρ the release spent (opendp's composed map).
+    pub rho: f64,
+    /// The council context.
+    pub context: CouncilContext,
+}
+
+/// Builds the document for noisy `values` (one vector per planned table).
+pub fn document(
+    config: &NodeConfig,
+    budget: &Budget,
+    heading: Heading,
+    plans: &[TablePlan],
+    values: Vec<Vec<i64>>,
+) -> Result<Release, msp_schemas::release::ReleaseError> {
+    let Heading { period, revision, created_at, rho, context } = heading;
+    let tables = plans
+        .iter()
+        .zip(values)
+        .map(|(p, values)| TableRelease { table: p.table.id.to_owned(), rho: p.rho, sigma: p.sigma, values })
+        .collect();
+    Release::new(ReleaseFields {
+        format: ReleaseFormat,
+        spec: SPEC,
+        council: config.council,
+        period,
+        revision,
+        created_at,
+        software: format!("msp-node {}", env!("CARGO_PKG_VERSION")),
+        privacy: Privacy {
+            unit: PrivacyUnit,
+            accounting: Accounting,
+            mechanism: Mechanism,
+            rho,
+            epsilon: budget.epsilon(rho),
+            delta: budget.delta,
+        },
+        context,
+        tables,
+    })
+}
+
+fn context(config: &NodeConfig) -> Result<CouncilContext, ReleaseError> {
+    let c = config.context.as_ref().ok_or(ReleaseError::NoContext)?;
+    Ok(CouncilContext {
+        team_model: c.team_model,
+        msp_level: c.msp_level,
+        recording_system: c.recording_system.clone(),
+        validated: c.validated,
+    })
+}
+
+/// Makes (or returns the stored) release of `period`. `now` is the creation time to record;
+/// it is passed in so that tests can fix it.
+pub async fn release(
+    store: &Store,
+    config: &NodeConfig,
+    period: Period,
+    revise: bool,
+    now: Timestamp,
+) -> Result<Made, ReleaseError> {
+    let budget = config.budget();
+    budget.validate()?;
+    let existing = store.release(period, None).await?;
+    match (&existing, revise) {
+        (Some(stored), false) => {
+            let release = Release::from_json(stored.document.as_bytes()).map_err(|e| {
+                NodeStoreError::Corrupt(crate::stored::CorruptRecord::new(format!("stored release: {e}")))
+            })?;
+            return Ok(Made { release, stored: stored.clone(), new: false });
+        }
+        (None, true) => return Err(ReleaseError::NothingToRevise(period)),
+        _ => {}
+    }
+    if now.get().date() <= period.last_day() {
+        return Err(ReleaseError::NotEnded(period));
+    }
+    let context = context(config)?;
+    let persons = load_persons(store, period).await?;
+    let (plans, rho) = plan(budget.rho_per_release)?;
+
+    let purpose = if revise { "revision" } else { "release" };
+    let at = now.to_string();
+    let (ledger_id, revision) = store
+        .charge(period, rho, purpose, &at, |charges, latest| {
+            if latest.is_some() != revise {
+                return Err(ReleaseError::Raced(period));
+            }
+            let spent = Spent::from_charges(charges.iter().map(|c| (c.period, c.rho)));
+            ledger::check(&spent, &budget, period, rho)?;
+            Ok(latest.map_or(1, |r| r + 1))
+        })
+        .await?;
+    tracing::info!(%period, revision, rho, "budget charged; drawing noise");
+
+    let values = noisy_tables(&plans, &persons)?;
+    let heading = Heading { period, revision, created_at: now, rho, context };
+    let release = document(config, &budget, heading, &plans, values)?;
+    let stored = StoredRelease {
+        period,
+        revision,
+        created_at: at,
+        document: String::from_utf8(release.to_json()).expect("JSON is UTF-8"),
+    };
+    store.save_release(&stored, ledger_id).await?;
+    Ok(Made { release, stored, new: true })
+}
+
+/// Exact cells with the noise a release would add (for a dry run: local, never sent).
+struct Planned<'a> {
+    exact: &'a [(&'static str, Vec<i64>)],
+    plans: &'a [TablePlan],
+}
+
+impl Cells for Planned<'_> {
+    fn cell(&self, table: &str, cell: usize) -> Option<Noisy> {
+        let i = self.exact.iter().position(|(id, _)| *id == table)?;
+        Some(Noisy::new(*self.exact[i].1.get(cell)? as f64, self.plans[i].sigma))
+    }
+}
+
+/// A headline measure in a dry run: the exact local figure and the half-width of the 95%
+/// interval a release at the budget would give it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Expected {
+    /// The measure's id.
+    pub measure: &'static str,
+    /// What it measures.
+    pub label: &'static str,
+    /// Whether it is a proportion.
+    pub proportion: bool,
+    /// Its exact local value.
+    pub exact: Option<f64>,
+    /// Expected half-width of the 95% interval.
+    pub half_width: Option<f64>,
+}
+
+/// What a release at `rho` would show of `period`, spending nothing.
+pub async fn dry_run(store: &Store, period: Period, rho: f64) -> Result<(usize, Vec<Expected>), ReleaseError> {
+    let persons = load_persons(store, period).await?;
+    let (plans, _) = plan(rho)?;
+    let exact = tables::exact_tables(SPEC.spec(), &persons);
+    let cells = Planned { exact: &exact, plans: &plans };
+    let concluded = persons.iter().filter(|p| p.concluded.is_some()).count();
+    let rows = Measure::ALL
+        .iter()
+        .map(|m| {
+            let e = m.estimate(&cells);
+            Expected {
+                measure: m.id(),
+                label: m.label(),
+                proportion: m.is_proportion(),
+                exact: e.map(|e| e.value),
+                half_width: e.map(|e| e.half_width()),
+            }
+        })
+        .collect();
+    Ok((concluded, rows))
+}
