@@ -1,0 +1,187 @@
+//! Releases on real databases (SQLite always, PostgreSQL when configured): what leaves the node,
+//! the budget ledger, and the exact tables held to the synthetic truth.
+
+mod common;
+
+use common::{COUNCIL, Node, synthetic};
+use msp_estimate::{Measure, ReleaseCells};
+use msp_node::{
+    config::{ContextConfig, NodeConfig},
+    dp::{ledger::Budget, tables},
+    release::{self, ReleaseError},
+    synth::{self, SynthOptions},
+};
+use msp_schemas::{
+    Period, Release,
+    codes::{MspLevel, TeamModel},
+    release::Timestamp,
+};
+use msp_store::testing::databases;
+
+fn config() -> NodeConfig {
+    NodeConfig {
+        council: COUNCIL.parse().unwrap(),
+        coordinator_url: "https://coordinator.test".into(),
+        ca_cert: None,
+        database_url: None,
+        context: Some(ContextConfig {
+            team_model: TeamModel::Hybrid,
+            msp_level: MspLevel::Gold,
+            recording_system: "CaseWorks 4".into(),
+            validated: true,
+        }),
+        budget: None,
+    }
+}
+
+fn q1() -> Period {
+    "2026-27-Q1".parse().unwrap()
+}
+
+fn after_q1() -> Timestamp {
+    "2026-07-15T09:00:00Z".parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_release_is_made_once_returned_unchanged_revised_once_and_then_refused() {
+    for db in databases().await {
+        let node = Node::new(&db).await;
+        node.import(&node.write("cases.csv", synthetic(120, 1, 3))).await.unwrap();
+        let cfg = config();
+
+        let first = release::release(&node.store, &cfg, q1(), false, after_q1()).await.unwrap();
+        assert!(first.new);
+        assert_eq!(first.release.revision(), 1);
+        assert_eq!(Release::from_json(first.stored.document.as_bytes()).unwrap(), first.release);
+        let f = first.release.fields();
+        assert!(f.privacy.rho <= 0.5 && f.privacy.rho > 0.4999);
+        assert_eq!(f.context.recording_system, "CaseWorks 4");
+
+        let again =
+            release::release(&node.store, &cfg, q1(), false, "2026-08-01T00:00:00Z".parse().unwrap()).await.unwrap();
+        assert!(!again.new, "no free re-rolls");
+        assert_eq!(again.stored.document, first.stored.document, "the stored bytes, unchanged");
+
+        let revised = release::release(&node.store, &cfg, q1(), true, after_q1()).await.unwrap();
+        assert_eq!(revised.release.revision(), 2);
+        assert_ne!(revised.stored.document, first.stored.document);
+
+        let err = release::release(&node.store, &cfg, q1(), true, after_q1()).await.unwrap_err();
+        assert!(matches!(err, ReleaseError::Refused(_)), "{err}");
+        assert!(err.to_string().contains("left of 1"), "{err}");
+        let charges = node.store.charges().await.unwrap();
+        assert_eq!(charges.len(), 2, "a refused release charges nothing");
+        assert!(charges.iter().all(|c| c.revision.is_some()));
+        assert_eq!(node.store.release(q1(), Some(1)).await.unwrap().unwrap().document, first.stored.document);
+    }
+}
+
+#[tokio::test]
+async fn releases_are_refused_clearly_before_anything_is_spent() {
+    for db in databases().await {
+        let node = Node::new(&db).await;
+        node.import(&node.write("cases.csv", synthetic(40, 0, 3))).await.unwrap();
+        let err = release::release(&node.store, &config(), q1(), true, after_q1()).await.unwrap_err();
+        assert!(matches!(err, ReleaseError::NothingToRevise(_)), "{err}");
+        let during = "2026-06-30T12:00:00Z".parse().unwrap();
+        let err = release::release(&node.store, &config(), q1(), false, during).await.unwrap_err();
+        assert!(matches!(err, ReleaseError::NotEnded(_)), "{err}");
+        let mut no_context = config();
+        no_context.context = None;
+        let err = release::release(&node.store, &no_context, q1(), false, after_q1()).await.unwrap_err();
+        assert!(err.to_string().contains("[context]"), "{err}");
+        assert!(node.store.charges().await.unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_smaller_configured_budget_spends_less_and_adds_more_noise() {
+    for db in databases().await {
+        let node = Node::new(&db).await;
+        node.import(&node.write("cases.csv", synthetic(40, 0, 3))).await.unwrap();
+        let mut cfg = config();
+        cfg.budget = Some(Budget { rho_per_release: 0.125, ..Budget::default() });
+        let made = release::release(&node.store, &cfg, q1(), false, after_q1()).await.unwrap();
+        let f = made.release.fields();
+        assert!(f.privacy.rho <= 0.125 && f.privacy.rho > 0.1249);
+        let msp = made.release.table("msp_outcomes").unwrap();
+        assert!((msp.sigma - 5.0).abs() < 1e-6, "σ = 1/√(2·0.16·0.125) = 5: {}", msp.sigma);
+    }
+}
+
+#[tokio::test]
+async fn datasets_differing_in_one_person_give_releases_alike_in_everything_but_the_values() {
+    let csv = String::from_utf8(synthetic(150, 1, 9)).unwrap();
+    // One person with a concluded enquiry in the quarter: remove every row of theirs.
+    let person = csv
+        .lines()
+        .skip(1)
+        .find(|l| l.split(',').nth(5).is_some_and(|d| d.starts_with("2026-0")))
+        .and_then(|l| l.split(',').nth(1))
+        .unwrap()
+        .to_owned();
+    let without: String =
+        csv.lines().filter(|l| l.split(',').nth(1) != Some(person.as_str())).map(|l| format!("{l}\n")).collect();
+    assert!(without.len() < csv.len());
+    let mut docs = Vec::new();
+    for (data, db) in [(csv.as_str(), databases().await), (without.as_str(), databases().await)] {
+        for tdb in db {
+            let node = Node::new(&tdb).await;
+            node.import(&node.write("cases.csv", data)).await.unwrap();
+            let made = release::release(&node.store, &config(), q1(), false, after_q1()).await.unwrap();
+            let mut v: serde_json::Value = serde_json::from_str(&made.stored.document).unwrap();
+            for t in v["tables"].as_array_mut().unwrap() {
+                t.as_object_mut().unwrap().remove("values");
+            }
+            docs.push(serde_json::to_vec(&v).unwrap());
+        }
+    }
+    assert!(docs.len() >= 2);
+    assert!(docs.windows(2).all(|w| w[0] == w[1]), "noise parameters and metadata never depend on the data");
+}
+
+#[tokio::test]
+async fn the_nodes_exact_tables_equal_the_independently_computed_truth() {
+    let options = SynthOptions {
+        council: COUNCIL.parse().unwrap(),
+        period: "2026-27-Q2".parse().unwrap(),
+        people: Some(200),
+        history_quarters: 4,
+        seed: 77,
+    };
+    let (csv, truth) = synth::generate(&options).unwrap();
+    for db in databases().await {
+        let node = Node::new(&db).await;
+        node.import(&node.write("cases.csv", &csv)).await.unwrap();
+        for q in &truth.quarters {
+            let period: Period = q.period.parse().unwrap();
+            let persons = release::load_persons(&node.store, period).await.unwrap();
+            for (id, values) in tables::exact_tables(release::SPEC.spec(), &persons) {
+                assert_eq!(&values, &q.tables[id], "{} {id} ({:?})", q.period, db.backend);
+            }
+            assert_eq!(persons.iter().filter(|p| p.concluded.is_some()).count() as u64, q.people_concluded);
+            assert_eq!(persons.iter().filter(|p| p.concern.is_some()).count() as u64, q.people_with_concerns);
+        }
+    }
+}
+
+#[tokio::test]
+async fn at_the_default_budget_250_people_give_fully_achieved_within_five_points() {
+    let db = msp_store::testing::TestDb::sqlite();
+    let node = Node::new(&db).await;
+    node.import(&node.write("cases.csv", synthetic(250, 0, 2026))).await.unwrap();
+    let made = release::release(&node.store, &config(), q1(), false, after_q1()).await.unwrap();
+    let e = Measure::Fully.estimate(&ReleaseCells(made.release.fields())).unwrap();
+    eprintln!(
+        "250 people concluded, ρ = 0.5: fully achieved {:.1}%, 95% interval half-width {:.2} percentage points",
+        100.0 * e.value,
+        100.0 * e.half_width()
+    );
+    assert!(e.half_width() <= 0.05, "half-width {}", e.half_width());
+
+    let (concluded, rows) = release::dry_run(&node.store, q1(), 0.5).await.unwrap();
+    assert_eq!(concluded, 250);
+    let planned = rows.iter().find(|r| r.measure == "fully").unwrap().half_width.unwrap();
+    assert!(planned <= 0.05 && (planned - e.half_width()).abs() < 0.01, "{planned} vs {}", e.half_width());
+    assert_eq!(node.store.charges().await.unwrap().len(), 1, "the dry run spent nothing");
+}
