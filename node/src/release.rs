@@ -74,24 +74,62 @@ pub struct Made {
     pub new: bool,
 }
 
+/// Threads to share the work of a release among (the people are split between them).
+fn shards() -> u8 {
+    std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 8) as u8)
+}
+
+async fn scan(store: &Store, period: Period) -> Result<Vec<PersonRows>, NodeStoreError> {
+    let n = shards();
+    store.scan_for_release(period, (0..n).map(|i| PersonRows::shard(period, i, n)).collect()).await
+}
+
 /// The person rows of `period`, read from the store in one pass.
 pub async fn load_persons(store: &Store, period: Period) -> Result<Vec<Person>, NodeStoreError> {
-    let mut rows = PersonRows::new(period);
-    store.scan_for_release(period, |row| rows.add(row)).await?;
-    Ok(rows.finish())
+    let mut persons = Vec::new();
+    for rows in scan(store, period).await? {
+        persons.extend(rows.finish()?);
+    }
+    Ok(persons)
+}
+
+/// The exact vector of every table for `period` (in spec order), and the number of people
+/// concluded. The people are split into shards built and counted on threads of their own;
+/// tables add up across shards because each person is in exactly one.
+pub async fn exact_tables(store: &Store, period: Period) -> Result<(Vec<Vec<i64>>, usize), NodeStoreError> {
+    let tasks: Vec<_> = scan(store, period)
+        .await?
+        .into_iter()
+        .map(|rows| {
+            tokio::task::spawn_blocking(move || {
+                let persons = rows.finish()?;
+                let concluded = persons.iter().filter(|p| p.concluded.is_some()).count();
+                Ok::<_, NodeStoreError>((tables::exact_tables(SPEC.spec(), &persons), concluded))
+            })
+        })
+        .collect();
+    let mut total: Vec<Vec<i64>> = SPEC.spec().tables.iter().map(|t| vec![0; t.cells.len()]).collect();
+    let mut concluded = 0;
+    for t in tasks {
+        let (part, n) = t.await.expect("counting does not panic")?;
+        concluded += n;
+        for (sum, (_, v)) in total.iter_mut().zip(part) {
+            sum.iter_mut().zip(v).for_each(|(a, b)| *a += b);
+        }
+    }
+    Ok((total, concluded))
 }
 
 /// The noise plan for a release spending `rho`, and the ρ opendp states for it all.
 pub fn plan(rho: f64) -> Result<(Vec<TablePlan>, f64), MechanismError> {
     let plans = mechanism::plan(SPEC, rho)?;
-    let (_, total) = mechanism::compose(&plans)?;
+    let total = mechanism::total_rho(&plans);
     Ok((plans, total))
 }
 
-/// Draws the noise: the composed opendp measurement applied to the person rows.
-pub fn noisy_tables(plans: &[TablePlan], persons: &[Person]) -> Result<Vec<Vec<i64>>, MechanismError> {
-    let (measurement, _) = mechanism::compose(plans)?;
-    Ok(measurement.invoke(&persons.to_vec())?)
+/// Draws the noise: each table's exact vector through its opendp measurement.
+pub fn noisy_tables(plans: &[TablePlan], exact: &[Vec<i64>]) -> Result<Vec<Vec<i64>>, MechanismError> {
+    mechanism::noisy_tables(plans, exact)
 }
 
 /// What a release document says besides its tables.
@@ -180,7 +218,7 @@ pub async fn release(
         return Err(ReleaseError::NotEnded(period));
     }
     let context = context(config)?;
-    let persons = load_persons(store, period).await?;
+    let (exact, _) = exact_tables(store, period).await?;
     let (plans, rho) = plan(budget.rho_per_release)?;
 
     let purpose = if revise { "revision" } else { "release" };
@@ -197,7 +235,7 @@ pub async fn release(
         .await?;
     tracing::info!(%period, revision, rho, "budget charged; drawing noise");
 
-    let values = noisy_tables(&plans, &persons)?;
+    let values = noisy_tables(&plans, &exact)?;
     let heading = Heading { period, revision, created_at: now, rho, context };
     let release = document(config, &budget, heading, &plans, values)?;
     let stored = StoredRelease {
@@ -212,14 +250,14 @@ pub async fn release(
 
 /// Exact cells with the noise a release would add (for a dry run: local, never sent).
 struct Planned<'a> {
-    exact: &'a [(&'static str, Vec<i64>)],
+    exact: &'a [Vec<i64>],
     plans: &'a [TablePlan],
 }
 
 impl Cells for Planned<'_> {
     fn cell(&self, table: &str, cell: usize) -> Option<Noisy> {
-        let i = self.exact.iter().position(|(id, _)| *id == table)?;
-        Some(Noisy::new(*self.exact[i].1.get(cell)? as f64, self.plans[i].sigma))
+        let i = self.plans.iter().position(|p| p.table.id == table)?;
+        Some(Noisy::new(*self.exact[i].get(cell)? as f64, self.plans[i].sigma))
     }
 }
 
@@ -241,11 +279,9 @@ pub struct Expected {
 
 /// What a release at `rho` would show of `period`, spending nothing.
 pub async fn dry_run(store: &Store, period: Period, rho: f64) -> Result<(usize, Vec<Expected>), ReleaseError> {
-    let persons = load_persons(store, period).await?;
+    let (exact, concluded) = exact_tables(store, period).await?;
     let (plans, _) = plan(rho)?;
-    let exact = tables::exact_tables(SPEC.spec(), &persons);
     let cells = Planned { exact: &exact, plans: &plans };
-    let concluded = persons.iter().filter(|p| p.concluded.is_some()).count();
     let rows = Measure::ALL
         .iter()
         .map(|m| {

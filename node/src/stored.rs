@@ -179,6 +179,20 @@ impl StoredCase {
         b
     }
 
+    /// The enquiry type and conclusion day alone, without decoding the rest (a release reads
+    /// millions of concerns that need nothing else).
+    pub fn peek(b: &[u8]) -> Result<(Option<EnquiryType>, Option<i32>), CorruptRecord> {
+        if b.len() != ENCODED_LEN || b[0] != VERSION {
+            return Err(CorruptRecord::new("wrong length or version"));
+        }
+        let day = i32::from_le_bytes(b[9..13].try_into().expect("4 bytes"));
+        let enquiry = match b[13] {
+            0 => None,
+            n => Some(*EnquiryType::ALL.get(usize::from(n) - 1).ok_or(CorruptRecord::new("code out of range"))?),
+        };
+        Ok((enquiry, (day != NO_DAY).then_some(day)))
+    }
+
     /// Decodes stored bytes.
     pub fn decode(b: &[u8]) -> Result<Self, CorruptRecord> {
         if b.len() != ENCODED_LEN {
@@ -276,6 +290,7 @@ mod tests {
         let bytes = stored.encode();
         assert_eq!(bytes.len(), ENCODED_LEN);
         assert_eq!(StoredCase::decode(&bytes).unwrap(), stored);
+        assert_eq!(StoredCase::peek(&bytes).unwrap(), (stored.enquiry_type, stored.concluded_day));
         assert_eq!(date_of_day(stored.concluded_day.unwrap()), Some(date!(2026 - 06 - 30)));
         assert_eq!(stored.risk_types.len(), 4);
         assert_eq!(stored.staff_hours, Some(0.25));

@@ -51,12 +51,12 @@ fn check_table(table: &str, draws: usize) {
     let cells = plan.table.cells.len();
     let exact = tables::exact_table(plan.id, cells, &persons);
     assert!(exact.iter().any(|v| *v != 0), "the dataset exercises {table}");
-    let m = mechanism::make_table_measurement(plan.id, cells, plan.sensitivity, plan.sigma).unwrap();
+    let m = mechanism::make_table_noise(cells, plan.sigma).unwrap();
 
     let mut sum = vec![0.0f64; cells];
     let mut sum_sq = 0.0f64;
     for _ in 0..draws {
-        let noisy = m.invoke(&persons).unwrap();
+        let noisy = m.invoke(&exact).unwrap();
         for (i, (n, e)) in noisy.iter().zip(&exact).enumerate() {
             let d = (n - e) as f64;
             sum[i] += d;

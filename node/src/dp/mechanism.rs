@@ -1,53 +1,29 @@
-//! The discrete Gaussian mechanism on each table, built from opendp (DESIGN §4).
+//! The discrete Gaussian mechanism on each table, from opendp (DESIGN §4).
 //!
-//! Each table is an opendp [`Transformation`] from person rows to its integer vector, whose
-//! stability map says that adding or removing `d` people moves the vector by at most `d·Δ₂` in
-//! L2 (Δ₂ = 1 for a partition, √k for a multi-valued table, U for a clamped sum; the bound is
-//! proved by [`super::tables::contribute`] and its tests). It is chained to opendp's
-//! `make_gaussian` on integers, which samples the discrete Gaussian exactly. The noise scale is
-//! the smallest (from Δ₂/√(2ρᵢ) upward) for which opendp's privacy map gives at most ρᵢ, so the
-//! ledger is charged with what opendp says, and that never exceeds the plan. The tables are
-//! composed with opendp's `make_composition`, whose map adds their ρ (rounding up).
+//! For each table, the exact vector (from [`super::tables`]) goes through opendp's
+//! `make_gaussian` on integer vectors under the L2 metric, which samples the discrete Gaussian
+//! exactly. The noise scale is the smallest, from the closed form Δ₂/√(2ρᵢ) upward, at which
+//! opendp's own privacy map, evaluated at the table's L2 sensitivity per person (1, √3 rounded
+//! up, or U; proved by [`super::tables::contribute`] and its tests), gives at most ρᵢ. The ledger
+//! is charged with the sum of those maps, rounded up: what opendp says, never more than planned.
 //!
 //! opendp measurements are not `Send`: build and use them on one thread.
 
 use msp_schemas::{SpecId, TableSpec};
 use opendp::{
-    combinators::make_composition,
-    core::{Domain, Function, Measurement, StabilityMap, Transformation},
+    core::Measurement,
     domains::{AtomDomain, VectorDomain},
     error::Fallible,
     measurements::make_gaussian,
     measures::ZeroConcentratedDivergence,
-    metrics::{L2Distance, SymmetricDistance},
+    metrics::L2Distance,
 };
 
-use super::{
-    persons::Person,
-    tables::{TableId, contribute},
-};
+use super::tables::TableId;
 
-/// The domain of one person's row. Every `Person` value is a member: contributions are bounded
-/// by construction, not by filtering.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct PersonDomain;
-
-impl Domain for PersonDomain {
-    type Carrier = Person;
-
-    fn member(&self, _: &Person) -> Fallible<bool> {
-        Ok(true)
-    }
-}
-
-/// A dataset: one row per person.
-pub type Persons = VectorDomain<PersonDomain>;
-/// A table's release: person rows in, noisy integer vector out, ρ-zCDP.
-pub type TableMeasurement = Measurement<Persons, SymmetricDistance, ZeroConcentratedDivergence, Vec<i64>>;
-/// A table's exact counts: person rows in, integer vector out, L2-stable.
-pub type TableCounts = Transformation<Persons, SymmetricDistance, VectorDomain<AtomDomain<i64>>, L2Distance<f64>>;
-/// Every table's release at once.
-pub type ReleaseMeasurement = Measurement<Persons, SymmetricDistance, ZeroConcentratedDivergence, Vec<Vec<i64>>>;
+/// A table's noise: its exact integer vector in, the noisy vector out, ρ-zCDP at a given L2
+/// distance between neighbouring vectors.
+pub type TableNoise = Measurement<VectorDomain<AtomDomain<i64>>, L2Distance<f64>, ZeroConcentratedDivergence, Vec<i64>>;
 
 /// Shaves the planned ρ so that the tables' ρ, summed in floating point, never exceed it: two
 /// releases at 0.5 must fit a quarter's 1.0 exactly.
@@ -60,7 +36,7 @@ pub struct TablePlan {
     pub table: &'static TableSpec,
     /// Its contribution rule.
     pub id: TableId,
-    /// The L2 sensitivity per person passed to opendp (rounded up).
+    /// The L2 sensitivity per person passed to opendp's privacy map (rounded up).
     pub sensitivity: f64,
     /// Noise scale σ.
     pub sigma: f64,
@@ -74,39 +50,14 @@ pub fn sensitivity(table: &TableSpec) -> f64 {
     if exact.fract() == 0.0 { exact } else { exact.next_up() }
 }
 
-/// opendp's transformation from person rows to a table's exact vector.
-pub fn make_table_counts(id: TableId, cells: usize, sensitivity: f64) -> Fallible<TableCounts> {
-    Transformation::new(
-        VectorDomain::new(PersonDomain),
-        SymmetricDistance,
-        VectorDomain::new(AtomDomain::<i64>::default()),
+/// opendp's discrete Gaussian on a table of `cells` cells at scale `sigma`.
+pub fn make_table_noise(cells: usize, sigma: f64) -> Fallible<TableNoise> {
+    make_gaussian::<_, _, ZeroConcentratedDivergence>(
+        VectorDomain::new(AtomDomain::<i64>::default()).with_size(cells),
         L2Distance::default(),
-        Function::new(move |persons: &Vec<Person>| {
-            let mut out = vec![0i64; cells];
-            for p in persons {
-                contribute(id, p, &mut out);
-            }
-            out
-        }),
-        // Each person moves the vector by at most `sensitivity` in L2 (see `tables::contribute`);
-        // d people by at most d times that. Rounded up so the bound is never understated.
-        StabilityMap::new_fallible(move |d_in: &u32| {
-            let d = f64::from(*d_in) * sensitivity;
-            Ok(if d == 0.0 { 0.0 } else { d.next_up() })
-        }),
-    )
-}
-
-/// A table's measurement at noise scale `sigma`.
-pub fn make_table_measurement(id: TableId, cells: usize, sensitivity: f64, sigma: f64) -> Fallible<TableMeasurement> {
-    let counts = make_table_counts(id, cells, sensitivity)?;
-    let noise = make_gaussian::<_, _, ZeroConcentratedDivergence>(
-        counts.output_domain.clone(),
-        counts.output_metric.clone(),
         sigma,
         None,
-    )?;
-    counts >> noise
+    )
 }
 
 /// Why the mechanism could not be built or run (opendp's reason, which its `Display` omits).
@@ -120,13 +71,12 @@ impl From<opendp::error::Error> for MechanismError {
     }
 }
 
-/// The smallest noise scale, from the closed form upward, at which opendp's map for one
-/// person is at most `rho`.
-fn scale_for(id: TableId, cells: usize, sensitivity: f64, rho: f64) -> Result<(f64, f64), MechanismError> {
+/// The smallest noise scale, from the closed form upward, at which opendp's map at the table's
+/// sensitivity is at most `rho`; and that map's value.
+fn scale_for(cells: usize, sensitivity: f64, rho: f64) -> Result<(f64, f64), MechanismError> {
     let mut sigma = sensitivity / (2.0 * rho).sqrt();
     for _ in 0..64 {
-        let m = make_table_measurement(id, cells, sensitivity, sigma)?;
-        let spent = m.map(&1)?;
+        let spent = make_table_noise(cells, sigma)?.map(&sensitivity)?;
         if spent <= rho {
             return Ok((sigma, spent));
         }
@@ -144,21 +94,21 @@ pub fn plan(spec: SpecId, rho: f64) -> Result<Vec<TablePlan>, MechanismError> {
             let id =
                 TableId::from_spec_id(t.id).ok_or_else(|| MechanismError(format!("no rule for table {}", t.id)))?;
             let sensitivity = sensitivity(t);
-            let (sigma, spent) = scale_for(id, t.cells.len(), sensitivity, rho * t.weight() * RHO_SLACK)?;
+            let (sigma, spent) = scale_for(t.cells.len(), sensitivity, rho * t.weight() * RHO_SLACK)?;
             Ok(TablePlan { table: t, id, sensitivity, sigma, rho: spent })
         })
         .collect()
 }
 
-/// The composed measurement of a plan, and the ρ its privacy map states for one person.
-pub fn compose(plans: &[TablePlan]) -> Result<(ReleaseMeasurement, f64), MechanismError> {
-    let parts = plans
-        .iter()
-        .map(|p| make_table_measurement(p.id, p.table.cells.len(), p.sensitivity, p.sigma))
-        .collect::<Fallible<Vec<_>>>()?;
-    let all = make_composition(parts)?;
-    let rho = all.map(&1)?;
-    Ok((all, rho))
+/// ρ of all the tables together: sequential composition adds them (rounded up, as opendp's
+/// compositors do).
+pub fn total_rho(plans: &[TablePlan]) -> f64 {
+    plans.iter().fold(0.0, |total, p| (total + p.rho).next_up())
+}
+
+/// Draws the noise for every table: `exact` holds the exact vectors in plan order.
+pub fn noisy_tables(plans: &[TablePlan], exact: &[Vec<i64>]) -> Result<Vec<Vec<i64>>, MechanismError> {
+    plans.iter().zip(exact).map(|(p, v)| Ok(make_table_noise(p.table.cells.len(), p.sigma)?.invoke(v)?)).collect()
 }
 
 #[cfg(test)]
@@ -176,18 +126,26 @@ mod tests {
                 let closed = msp_schemas::release::gaussian_sigma(p.table.l2_sensitivity(), p.rho);
                 assert!((closed - p.sigma).abs() <= 1e-9 * p.sigma, "{}", p.table.id);
             }
-            let (_, total) = compose(&plans).unwrap();
+            let total = total_rho(&plans);
             assert!(total <= rho, "{total} > {rho}");
-            assert!(2.0 * total <= 2.0 * rho, "two releases fit twice the budget");
+            assert!(total + total <= 2.0 * rho, "two releases fit twice the budget");
         }
     }
 
     #[test]
-    fn the_stability_map_states_the_sensitivity_per_person() {
-        let t = make_table_counts(TableId::RiskType, 11, 3f64.sqrt().next_up()).unwrap();
-        assert!(t.map(&1).unwrap() >= 3f64.sqrt());
-        assert!(t.map(&2).unwrap() >= 2.0 * 3f64.sqrt());
-        assert_eq!(t.map(&0).unwrap(), 0.0);
+    fn the_privacy_map_grows_with_the_square_of_the_distance() {
+        // ρ = (Δ/σ)²/2: two people cost four times one.
+        let m = make_table_noise(11, 2.0).unwrap();
+        let one = m.map(&3f64.sqrt().next_up()).unwrap();
+        let two = m.map(&(2.0 * 3f64.sqrt()).next_up()).unwrap();
+        assert!((one - 3.0 / 8.0).abs() < 1e-12 && (two / one - 4.0).abs() < 1e-9);
+        assert!(sensitivity(SpecId::MspQuarterlyV1.spec().table("risk_type").unwrap()) > 3f64.sqrt());
+    }
+
+    #[test]
+    fn a_vanishing_scale_returns_the_exact_vector() {
+        let m = make_table_noise(3, 1e-9).unwrap();
+        assert_eq!(m.invoke(&vec![5, 0, -2]).unwrap(), vec![5, 0, -2]);
     }
 
     #[test]

@@ -8,9 +8,9 @@
 //! 2. [`tables`] turns person rows into the exact vector of every `msp-quarterly/1` table: each
 //!    person adds at most 1 to one cell of a partition, at most 1 to each of at most 3 cells of
 //!    a multi-valued table, and at most U to a clamped sum.
-//! 3. [`mechanism`] wraps each table in an opendp transformation whose stability map states that
-//!    bound (Δ₂ = 1, √3 or U per person) and chains it to opendp's discrete Gaussian, with the
-//!    noise scale chosen so that opendp's own privacy map gives at most the table's share of ρ.
+//! 3. [`mechanism`] adds opendp's discrete Gaussian to each exact vector, at the noise scale for
+//!    which opendp's own privacy map, evaluated at that bound (Δ₂ = 1, √3 or U per person), gives
+//!    at most the table's share of ρ.
 //! 4. [`ledger`] holds the budget rules: per release, per quarter of data, per four quarters.
 
 pub mod ledger;

@@ -1,6 +1,9 @@
 //! One row per person for a quarter: the contribution bounds of DESIGN §4.
 
-use std::collections::HashMap;
+use std::{
+    collections::HashMap,
+    hash::{BuildHasherDefault, Hasher},
+};
 
 use msp_schemas::{
     Period,
@@ -10,11 +13,37 @@ use msp_schemas::{
 
 use crate::{
     keys::PERSON_KEY_LEN,
-    stored::{CorruptRecord, StoredCase},
+    stored::{CorruptRecord, ENCODED_LEN, StoredCase},
 };
 
 /// A person's keyed hash, as stored.
 pub type PersonKey = [u8; PERSON_KEY_LEN];
+
+/// Hashes person keys, which are already uniformly random (truncated HMACs): mixing their bytes
+/// once is enough, and far cheaper than SipHash over millions of people.
+#[derive(Default)]
+pub struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(7) ^ u64::from_le_bytes(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_usize(&mut self, _: usize) {
+        // A slice's length prefix: every key has the same length.
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A map keyed by person.
+pub type PersonMap<V> = HashMap<PersonKey, V, BuildHasherDefault<KeyHasher>>;
 
 /// Days before a concern in which another concluded enquiry makes it a repeat.
 pub const REPEAT_WINDOW_DAYS: i32 = 365;
@@ -66,81 +95,151 @@ pub struct StoredRow<'a> {
     pub record: &'a [u8],
 }
 
+/// Rows are kept in buckets by the first byte of the person key, so that the per-person work at
+/// the end runs on one small bucket at a time, inside the processor's cache: with millions of
+/// rows, one large map per population spends most of its time waiting for memory (measured).
+const BUCKETS: usize = 256;
+
+/// An enquiry concluded in the quarter, as the scan keeps it.
+#[derive(Debug)]
+struct Candidate {
+    person: PersonKey,
+    rank: (i32, i32),
+    case_id: Box<str>,
+    record: [u8; ENCODED_LEN],
+}
+
 /// Builds the person rows of one quarter from every stored row it is shown (in any order).
 ///
 /// Rows concluded in other quarters matter only as history (for the repeat flag); rows neither
-/// received nor concluded in the quarter are otherwise ignored.
+/// received nor concluded in the quarter are ignored.
 #[derive(Debug)]
 pub struct PersonRows {
     quarter: u32,
-    concerns: HashMap<PersonKey, u8>,
-    latest: HashMap<PersonKey, (StoredCase, String, u32)>,
-    history: Vec<(PersonKey, i32)>,
+    shard: u8,
+    shards: u8,
+    /// Per bucket: (person, `concern_outcome` cell) of each concern received in the quarter.
+    concerns: Vec<Vec<(PersonKey, u8)>>,
+    /// Per bucket: (person, day) of every conclusion up to the quarter's end.
+    days: Vec<Vec<(PersonKey, i32)>>,
+    /// Per bucket: each enquiry concluded in the quarter (its conclusion and concern days, its
+    /// case id for tie-breaks, and its encoded record, decoded only if it is the latest).
+    candidates: Vec<Vec<Candidate>>,
 }
 
 impl PersonRows {
     /// Person rows for `period`.
     pub fn new(period: Period) -> Self {
-        Self { quarter: period.ordinal(), concerns: HashMap::new(), latest: HashMap::new(), history: Vec::new() }
+        Self::shard(period, 0, 1)
     }
 
-    /// Takes in one stored row.
+    /// The share `shard` of `shards` of the person rows for `period`: the people whose key's first
+    /// byte falls in the shard's range (see [`PersonRows::key_range`]). Shards hold disjoint
+    /// people, so they can be built on separate threads and their tables added up.
+    pub fn shard(period: Period, shard: u8, shards: u8) -> Self {
+        fn buckets<T>() -> Vec<Vec<T>> {
+            (0..BUCKETS).map(|_| Vec::new()).collect()
+        }
+        Self {
+            quarter: period.ordinal(),
+            shard,
+            shards: shards.max(1),
+            concerns: buckets(),
+            days: buckets(),
+            candidates: buckets(),
+        }
+    }
+
+    /// The first bytes of the person keys in this shard: `lo..hi` (`hi` is 256 for the last).
+    pub fn key_range(&self) -> (u16, u16) {
+        let n = u16::from(self.shards);
+        let i = u16::from(self.shard);
+        (i * 256 / n, (i + 1) * 256 / n)
+    }
+
+    /// Takes in one stored row (ignored if its person belongs to another shard).
     pub fn add(&mut self, row: StoredRow<'_>) -> Result<(), CorruptRecord> {
+        let (lo, hi) = self.key_range();
+        let bucket = usize::from(row.person[0]);
+        if !(lo..hi).contains(&(bucket as u16)) {
+            return Ok(());
+        }
         let in_quarter_concern = row.concern_quarter == self.quarter;
         let concluded = row.concluded_quarter;
         if !in_quarter_concern && concluded.is_none_or(|q| q > self.quarter) {
             return Ok(());
         }
-        let case = StoredCase::decode(row.record)?;
+        let (enquiry_type, concluded_day) = StoredCase::peek(row.record)?;
         if in_quarter_concern {
-            let cell = concern_cell(case.enquiry_type);
-            self.concerns.entry(row.person).and_modify(|c| *c = (*c).min(cell)).or_insert(cell);
+            self.concerns[bucket].push((row.person, concern_cell(enquiry_type)));
         }
-        if let Some(day) = case.concluded_day {
-            self.history.push((row.person, day));
-            if concluded == Some(self.quarter) {
-                let key = |c: &StoredCase, id: &str| (c.concluded_day, c.concern_day, id.to_owned());
-                match self.latest.get_mut(&row.person) {
-                    Some((best, best_id, n)) => {
-                        *n += 1;
-                        if key(&case, row.case_id) > key(best, best_id) {
-                            *best = case;
-                            row.case_id.clone_into(best_id);
-                        }
-                    }
-                    None => {
-                        self.latest.insert(row.person, (case, row.case_id.to_owned(), 1));
-                    }
-                }
-            }
+        let Some(day) = concluded_day else { return Ok(()) };
+        self.days[bucket].push((row.person, day));
+        if concluded == Some(self.quarter) {
+            let record: [u8; ENCODED_LEN] = row.record.try_into().map_err(|_| CorruptRecord::new("wrong length"))?;
+            let concern_day = StoredCase::decode(&record)?.concern_day;
+            self.candidates[bucket].push(Candidate {
+                person: row.person,
+                rank: (day, concern_day),
+                case_id: row.case_id.into(),
+                record,
+            });
         }
         Ok(())
     }
 
-    /// The person rows, in a fixed order (by person key) that reveals nothing about the input order.
-    pub fn finish(mut self) -> Vec<Person> {
-        self.history.sort_unstable();
-        let history = &self.history;
-        let repeat = |person: &PersonKey, concern_day: i32| {
-            let start = history.partition_point(|(p, _)| p < person);
-            history[start..]
-                .iter()
-                .take_while(|(p, _)| p == person)
-                .any(|(_, d)| concern_day - REPEAT_WINDOW_DAYS <= *d && *d < concern_day)
-        };
-        let mut persons: HashMap<PersonKey, Person> =
-            HashMap::with_capacity(self.concerns.len().max(self.latest.len()));
-        for (key, cell) in self.concerns {
-            persons.entry(key).or_default().concern = Some(cell);
+    /// The person rows (in an order that depends only on the person keys).
+    pub fn finish(self) -> Result<Vec<Person>, CorruptRecord> {
+        let mut persons = Vec::new();
+        for ((concerns, mut days), candidates) in self.concerns.into_iter().zip(self.days).zip(self.candidates) {
+            finish_bucket(concerns, &mut days, candidates, &mut persons)?;
         }
-        for (key, (case, _, n)) in self.latest {
-            let concluded = Concluded { repeat: repeat(&key, case.concern_day), case, enquiries: n.min(ENQUIRIES_CAP) };
-            persons.entry(key).or_default().concluded = Some(concluded);
-        }
-        let mut out: Vec<(PersonKey, Person)> = persons.into_iter().collect();
-        out.sort_unstable_by_key(|(key, _)| *key);
-        out.into_iter().map(|(_, p)| p).collect()
+        Ok(persons)
     }
+}
+
+/// The person rows of one bucket (every row of each of its people).
+fn finish_bucket(
+    concerns: Vec<(PersonKey, u8)>,
+    days: &mut [(PersonKey, i32)],
+    candidates: Vec<Candidate>,
+    out: &mut Vec<Person>,
+) -> Result<(), CorruptRecord> {
+    let mut concern: PersonMap<u8> = PersonMap::default();
+    concern.reserve(concerns.len());
+    for (key, cell) in concerns {
+        concern.entry(key).and_modify(|c| *c = (*c).min(cell)).or_insert(cell);
+    }
+    // Latest conclusion wins; ties go to the later concern, then the greater case id.
+    let mut latest: PersonMap<(usize, u32)> = PersonMap::default();
+    for (i, c) in candidates.iter().enumerate() {
+        latest
+            .entry(c.person)
+            .and_modify(|(best, n)| {
+                *n += 1;
+                if (c.rank, &c.case_id) > (candidates[*best].rank, &candidates[*best].case_id) {
+                    *best = i;
+                }
+            })
+            .or_insert((i, 1));
+    }
+    days.sort_unstable();
+    // Another conclusion in the 365 days before the concern (an enquiry's own conclusion is never
+    // before its concern, so it is never counted).
+    let repeat = |key: &PersonKey, concern_day: i32| {
+        let start = days.partition_point(|(k, _)| k < key);
+        days[start..]
+            .iter()
+            .take_while(|(k, _)| k == key)
+            .any(|(_, d)| concern_day - REPEAT_WINDOW_DAYS <= *d && *d < concern_day)
+    };
+    for (key, (best, n)) in latest {
+        let case = StoredCase::decode(&candidates[best].record)?;
+        let concluded = Concluded { repeat: repeat(&key, case.concern_day), case, enquiries: n.min(ENQUIRIES_CAP) };
+        out.push(Person { concern: concern.remove(&key), concluded: Some(concluded) });
+    }
+    out.extend(concern.into_values().map(|cell| Person { concern: Some(cell), concluded: None }));
+    Ok(())
 }
 
 /// The code list position of `v`, or the list's length (the `unknown` cell) when blank.

@@ -210,16 +210,18 @@ pub fn exact_table(table: TableId, cells: usize, persons: &[Person]) -> Vec<i64>
     out
 }
 
-/// The exact vectors of every table of `spec` over `persons`, in spec order. These never leave
-/// the node: they are what the noise is added to, and what local summaries are made of.
+/// The exact vectors of every table of `spec` over `persons`, in spec order, in one pass. These
+/// never leave the node: they are what the noise is added to, and what local summaries are made of.
 pub fn exact_tables(spec: &ReportSpec, persons: &[Person]) -> Vec<(&'static str, Vec<i64>)> {
-    spec.tables
-        .iter()
-        .map(|t| {
-            let id = TableId::from_spec_id(t.id).expect("every spec table has an id");
-            (t.id, exact_table(id, t.cells.len(), persons))
-        })
-        .collect()
+    let ids: Vec<TableId> =
+        spec.tables.iter().map(|t| TableId::from_spec_id(t.id).expect("every spec table has an id")).collect();
+    let mut out: Vec<Vec<i64>> = spec.tables.iter().map(|t| vec![0; t.cells.len()]).collect();
+    for p in persons {
+        for (id, v) in ids.iter().zip(out.iter_mut()) {
+            contribute(*id, p, v);
+        }
+    }
+    spec.tables.iter().map(|t| t.id).zip(out).collect()
 }
 
 #[cfg(test)]

@@ -7,6 +7,11 @@
 use std::collections::HashMap;
 
 use msp_schemas::{CouncilCode, Period};
+
+use crate::{
+    dp::persons::{PersonRows, StoredRow},
+    stored::CorruptRecord,
+};
 use msp_store::{
     Backend, Db, Migration, StoreError,
     sqlx::{self, Any, AssertSqlSafe, Row, Transaction},
@@ -34,6 +39,9 @@ pub enum NodeStoreError {
     /// Opening or querying failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The SQLite database could not be read directly.
+    #[error("could not read the node's database: {0}")]
+    Read(String),
     /// A stored case record is corrupt.
     #[error(transparent)]
     Corrupt(#[from] crate::stored::CorruptRecord),
@@ -366,38 +374,62 @@ pub struct StoredRelease {
 }
 
 impl Store {
-    /// Feeds `each` every stored row received in `period` or concluded in or before it: what a
-    /// release of `period` needs (its populations, and history for the repeat flag). Streamed.
+    /// Shows every shard in `shards` every stored row received in `period` or concluded in or
+    /// before it: what a release of `period` needs (its populations, and history for the repeat
+    /// flag).
+    ///
+    /// On SQLite each shard reads on a blocking thread of its own, through a read-only connection
+    /// of its own, without copying: a million-person quarter must release in seconds, and sqlx
+    /// costs about 5 µs a row here where rusqlite costs well under 1 (measured). On PostgreSQL
+    /// the rows are streamed once to every shard.
     pub async fn scan_for_release(
         &self,
         period: Period,
-        mut each: impl FnMut(crate::dp::persons::StoredRow<'_>) -> Result<(), crate::stored::CorruptRecord>,
-    ) -> Result<(), NodeStoreError> {
-        use futures_util::TryStreamExt;
+        shards: Vec<PersonRows>,
+    ) -> Result<Vec<PersonRows>, NodeStoreError> {
+        const SQL: &str = "SELECT person_key, case_id, concern_quarter, concluded_quarter, record FROM cases
+             WHERE concern_quarter = $1 OR concluded_quarter <= $1";
         let q = i64::from(period.ordinal());
-        let mut rows = sqlx::query(
-            "SELECT person_key, case_id, concern_quarter, concluded_quarter, record FROM cases
-             WHERE concern_quarter = $1 OR concluded_quarter <= $1",
-        )
-        .bind(q)
-        .fetch(self.db.pool());
-        while let Some(row) = rows.try_next().await? {
-            let key: Vec<u8> = row.try_get(0)?;
-            let case_id: String = row.try_get(1)?;
-            let concern: i64 = row.try_get(2)?;
-            let concluded: Option<i64> = row.try_get(3)?;
-            let record: Vec<u8> = row.try_get(4)?;
-            let person =
-                key.as_slice().try_into().map_err(|_| crate::stored::CorruptRecord::new("person key length"))?;
-            each(crate::dp::persons::StoredRow {
-                person,
-                case_id: &case_id,
-                concern_quarter: concern as u32,
-                concluded_quarter: concluded.map(|c| c as u32),
-                record: &record,
-            })?;
+        match self.db.backend() {
+            Backend::Sqlite => {
+                let path = msp_store::sqlite_path(self.db.url()).unwrap_or_default().to_owned();
+                let tasks: Vec<_> = shards
+                    .into_iter()
+                    .map(|rows| {
+                        let path = path.clone();
+                        tokio::task::spawn_blocking(move || scan_sqlite(&path, q, rows))
+                    })
+                    .collect();
+                let mut out = Vec::with_capacity(tasks.len());
+                for t in tasks {
+                    out.push(t.await.expect("the scan thread does not panic")?);
+                }
+                Ok(out)
+            }
+            Backend::Postgres => {
+                use futures_util::TryStreamExt;
+                let mut shards = shards;
+                let mut found = sqlx::query(SQL).bind(q).fetch(self.db.pool());
+                while let Some(row) = found.try_next().await? {
+                    let key: Vec<u8> = row.try_get(0)?;
+                    let case_id: String = row.try_get(1)?;
+                    let concern: i64 = row.try_get(2)?;
+                    let concluded: Option<i64> = row.try_get(3)?;
+                    let record: Vec<u8> = row.try_get(4)?;
+                    let stored = StoredRow {
+                        person: key.as_slice().try_into().map_err(|_| CorruptRecord::new("person key length"))?,
+                        case_id: &case_id,
+                        concern_quarter: concern as u32,
+                        concluded_quarter: concluded.map(|c| c as u32),
+                        record: &record,
+                    };
+                    for rows in shards.iter_mut() {
+                        rows.add(stored)?;
+                    }
+                }
+                Ok(shards)
+            }
         }
-        Ok(())
     }
 
     /// Every charge in the ledger, oldest first, with the revision each produced.
@@ -516,6 +548,44 @@ async fn read_charges<'e>(e: impl sqlx::Executor<'e, Database = Any>) -> Result<
             })
         })
         .collect()
+}
+
+/// Reads the rows a release of quarter `q` needs, for the people of one shard, from the SQLite
+/// file at `path` into `rows`. The shard's key range is in the query, so each thread reads
+/// only its own people.
+fn scan_sqlite(path: &str, q: i64, mut rows: PersonRows) -> Result<PersonRows, NodeStoreError> {
+    use rusqlite::OpenFlags;
+    let read = |e: rusqlite::Error| NodeStoreError::Read(e.to_string());
+    let conn =
+        rusqlite::Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(read)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(read)?;
+    let (lo, hi) = rows.key_range();
+    let mut stmt = conn
+        .prepare(
+            "SELECT person_key, case_id, concern_quarter, concluded_quarter, record FROM cases
+             WHERE (concern_quarter = ?1 OR concluded_quarter <= ?1) AND person_key >= ?2 AND (?3 IS NULL OR person_key < ?3)",
+        )
+        .map_err(read)?;
+    let lower = vec![lo as u8];
+    let upper = (hi < 256).then(|| vec![hi as u8]);
+    let mut found = stmt.query(rusqlite::params![q, lower, upper]).map_err(read)?;
+    while let Some(r) = found.next().map_err(read)? {
+        let blob = |i| r.get_ref(i).and_then(|v| v.as_blob().map_err(Into::into)).map_err(read);
+        let person = blob(0)?.try_into().map_err(|_| CorruptRecord::new("person key length"))?;
+        let case_id = r.get_ref(1).and_then(|v| v.as_str().map_err(Into::into)).map_err(read)?;
+        let concern: i64 = r.get(2).map_err(read)?;
+        let concluded: Option<i64> = r.get(3).map_err(read)?;
+        rows.add(StoredRow {
+            person,
+            case_id,
+            concern_quarter: concern as u32,
+            concluded_quarter: concluded.map(|c| c as u32),
+            record: blob(4)?,
+        })?;
+    }
+    drop(found);
+    Ok(rows)
 }
 
 fn period_of(ordinal: i64) -> Result<Period, NodeStoreError> {
