@@ -218,8 +218,11 @@ pub async fn release(
         return Err(ReleaseError::NotEnded(period));
     }
     let context = context(config)?;
+    let started = std::time::Instant::now();
     let (exact, _) = exact_tables(store, period).await?;
+    let read = started.elapsed();
     let (plans, rho) = plan(budget.rho_per_release)?;
+    let planned = started.elapsed();
 
     let purpose = if revise { "revision" } else { "release" };
     let at = now.to_string();
@@ -233,9 +236,11 @@ pub async fn release(
             Ok(latest.map_or(1, |r| r + 1))
         })
         .await?;
+    let charged = started.elapsed();
     tracing::info!(%period, revision, rho, "budget charged; drawing noise");
 
     let values = noisy_tables(&plans, &exact)?;
+    let noised = started.elapsed();
     let heading = Heading { period, revision, created_at: now, rho, context };
     let release = document(config, &budget, heading, &plans, values)?;
     let stored = StoredRelease {
@@ -245,6 +250,16 @@ pub async fn release(
         document: String::from_utf8(release.to_json()).expect("JSON is UTF-8"),
     };
     store.save_release(&stored, ledger_id).await?;
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    tracing::info!(
+        read_and_count_ms = ms(read),
+        plan_ms = ms(planned - read),
+        charge_ms = ms(charged - planned),
+        noise_ms = ms(noised - charged),
+        store_ms = ms(started.elapsed() - noised),
+        total_ms = ms(started.elapsed()),
+        "release timings"
+    );
     Ok(Made { release, stored, new: true })
 }
 
