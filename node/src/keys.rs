@@ -151,14 +151,14 @@ impl SigningKey {
     pub fn sign(&self, message: &[u8]) -> Vec<u8> {
         self.pair.sign(message).as_ref().to_vec()
     }
+
+    /// Signs `payload` as a compact JWS of type `typ`, with this key's thumbprint as `kid`.
+    pub fn sign_jws(&self, typ: &str, payload: &[u8]) -> String {
+        msp_protocol::jws::sign(&self.pair, &self.fingerprint(), typ, payload)
+    }
 }
 
-/// The RFC 7638 JWK thumbprint of an Ed25519 public key: SHA-256 over the canonical JWK
-/// `{"crv":"Ed25519","kty":"OKP","x":"…"}`, base64url without padding.
-pub fn ed25519_thumbprint(public_key: &[u8]) -> String {
-    let jwk = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#, URL_SAFE_NO_PAD.encode(public_key));
-    URL_SAFE_NO_PAD.encode(ring::digest::digest(&ring::digest::SHA256, jwk.as_bytes()))
-}
+pub use msp_protocol::keys::thumbprint as ed25519_thumbprint;
 
 /// What a council sends the coordinator operator to be enrolled.
 #[derive(Debug, Clone, Serialize)]
@@ -202,13 +202,6 @@ mod tests {
         let public = ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, k.public_key());
         assert!(public.verify(b"release", &sig).is_ok());
         assert!(public.verify(b"tampered", &sig).is_err());
-    }
-
-    #[test]
-    fn the_thumbprint_follows_rfc_8037_appendix_a3() {
-        // RFC 8037 A.3: the thumbprint of the example Ed25519 key.
-        let x = URL_SAFE_NO_PAD.decode("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo").unwrap();
-        assert_eq!(ed25519_thumbprint(&x), "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
     }
 
     #[test]
