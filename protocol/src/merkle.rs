@@ -96,7 +96,7 @@ impl Tree {
         }
         self.levels[0].push(hash);
         let mut level = 0;
-        while self.levels[level].len() % 2 == 0 {
+        while self.levels[level].len().is_multiple_of(2) {
             let n = self.levels[level].len();
             let parent = node_hash(&self.levels[level][n - 2], &self.levels[level][n - 1]);
             if self.levels.len() == level + 1 {
@@ -114,7 +114,7 @@ impl Tree {
 
     /// MTH of leaves `start..start + n` (n ≥ 1), all within the tree.
     fn range(&self, start: u64, n: u64) -> Hash {
-        if n.is_power_of_two() && start % n == 0 {
+        if n.is_power_of_two() && start.is_multiple_of(n) {
             let level = n.trailing_zeros() as usize;
             return self.levels[level][(start / n) as usize];
         }
