@@ -1,9 +1,320 @@
 //! The `msp-coordinator` command line.
 
-use clap::Parser;
+use std::{net::SocketAddr, path::PathBuf, sync::Arc};
+
+use clap::{Args, Parser, Subcommand};
+use msp_protocol::keys::{decode_public_key, thumbprint};
+use msp_schemas::{CouncilCode, release::Timestamp};
+use serde::Deserialize;
+
+use crate::{
+    config::{DEFAULT_DATA_DIR, DataDir},
+    http::{AppState, router},
+    ingest::{Clock, Refused, check},
+    keys::SigningKey,
+    startup::{Server, shutdown_signal},
+    store::{CouncilKey, Store},
+    tls,
+};
+
+/// Prints a line to standard output; stops quietly when the reader has gone.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
 
 /// The national coordinator of the MSP Outcomes Network: verifies and logs councils' signed
 /// releases and serves benchmarks with honest confidence intervals.
 #[derive(Debug, Parser)]
 #[command(name = "msp-coordinator", version, about, long_about = None, arg_required_else_help = true)]
-pub struct Cli {}
+pub struct Cli {
+    /// The coordinator's data directory (signing key, development TLS, SQLite database).
+    #[arg(long, global = true, env = "MSP_COORDINATOR_DIR", default_value = DEFAULT_DATA_DIR)]
+    pub data_dir: PathBuf,
+    /// Database URL: sqlite://PATH or postgres://… (default: coordinator.db in the data directory;
+    /// also MSP_COORDINATOR_DATABASE_URL, better for a URL with a password).
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The coordinator's commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API over HTTPS.
+    Serve(ServeArgs),
+    /// Enrol, list and revoke councils' signing keys.
+    #[command(subcommand)]
+    Council(CouncilCommand),
+    /// Take in submissions by hand.
+    #[command(subcommand)]
+    Submission(SubmissionCommand),
+}
+
+/// `msp-coordinator serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    pub listen: SocketAddr,
+    /// Make (once) a development CA and server certificate in the data directory's tls/.
+    #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
+    pub dev_tls: bool,
+    /// The server certificate chain (PEM).
+    #[arg(long, requires = "tls_key", required_unless_present = "dev_tls")]
+    pub tls_cert: Option<PathBuf>,
+    /// The server's private key (PEM).
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+}
+
+/// `msp-coordinator council …`.
+#[derive(Debug, Subcommand)]
+pub enum CouncilCommand {
+    /// Enrol a council's public key (after checking its fingerprint with the council by phone).
+    Enrol {
+        /// The council's code.
+        #[arg(long)]
+        code: CouncilCode,
+        /// The public key from the council's enrolment request (base64url).
+        #[arg(long)]
+        public_key: String,
+        /// The fingerprint the council read out: enrolment stops if it does not match.
+        #[arg(long)]
+        fingerprint: Option<String>,
+    },
+    /// Enrol many councils from a file of enrolment requests (`msp-node init --json` output,
+    /// one JSON object per line or a JSON array).
+    EnrolMany {
+        /// The file.
+        file: PathBuf,
+    },
+    /// List enrolled keys.
+    List {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a council's key (or all its keys).
+    Revoke {
+        /// The council's code.
+        #[arg(long)]
+        code: CouncilCode,
+        /// The fingerprint of the key to revoke (default: every key of the council).
+        #[arg(long)]
+        key: Option<String>,
+    },
+}
+
+/// `msp-coordinator submission …`.
+#[derive(Debug, Subcommand)]
+pub enum SubmissionCommand {
+    /// Take in a signed submission file exported by an offline node (`msp-node export-submission`),
+    /// with the same checks as the HTTPS path.
+    Import {
+        /// The file (a compact JWS).
+        file: PathBuf,
+        /// Print the receipt as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Anything a command can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The database.
+    #[error(transparent)]
+    Store(#[from] crate::store::CoordinatorStoreError),
+    /// The signing key.
+    #[error(transparent)]
+    Key(#[from] crate::keys::KeyError),
+    /// TLS.
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    /// A refused submission.
+    #[error("the submission was refused ({}): {}", .0.kind.slug(), .0.detail)]
+    Refused(Refused),
+    /// Anything else the operator must fix.
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(time::OffsetDateTime::now_utc)
+}
+
+/// Runs the command.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let data = DataDir::new(&cli.data_dir);
+    let store = Store::open(&data.database_url(cli.database_url.as_deref())).await?;
+    match cli.command {
+        Command::Serve(a) => serve(&data, store, a).await,
+        Command::Council(c) => council(&store, c).await,
+        Command::Submission(SubmissionCommand::Import { file, json }) => import(&data, store, &file, json).await,
+    }
+}
+
+async fn serve(data: &DataDir, store: Store, a: ServeArgs) -> Result<(), CliError> {
+    let key = SigningKey::load_or_create(&data.keys_dir())?;
+    let (cert, key_file, ca) = if a.dev_tls {
+        let dev = tls::dev_tls(&data.tls_dir())?;
+        (dev.cert, dev.key, Some(dev.ca_cert))
+    } else {
+        (a.tls_cert.expect("clap requires it"), a.tls_key.expect("clap requires it"), None)
+    };
+    let tls = tls::server_config(&cert, &key_file)?;
+    let state = AppState::new(store.clone(), key, system_clock());
+    let fingerprint = state.key.public().fingerprint;
+    let server = Server::build(a.listen, tls, router(state))
+        .await
+        .map_err(|e| CliError::Usage(format!("could not listen on {}: {e}", a.listen)))?;
+    let addr = server.local_addr().map_err(|e| CliError::Usage(e.to_string()))?;
+    say!("msp-coordinator listening on https://{addr} (database {})", store.db().url());
+    say!("receipt-signing key fingerprint {fingerprint}");
+    if let Some(ca) = ca {
+        say!("development TLS: nodes trust {} (msp-node init --ca-cert {})", ca.display(), ca.display());
+    }
+    server.run_until(shutdown_signal()).await;
+    store.db().close().await;
+    Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+struct EnrolmentRequest {
+    council: String,
+    public_key: String,
+    #[serde(default)]
+    fingerprint: Option<String>,
+}
+
+/// Enrols one key, checking its fingerprint when one is given.
+pub async fn enrol(
+    store: &Store,
+    council: CouncilCode,
+    public_key: &str,
+    fingerprint: Option<&str>,
+) -> Result<CouncilKey, CliError> {
+    let raw = decode_public_key(public_key).map_err(|e| CliError::Usage(e.to_string()))?;
+    let actual = thumbprint(&raw);
+    if let Some(expected) = fingerprint
+        && expected.trim() != actual
+    {
+        return Err(CliError::Usage(format!(
+            "the fingerprint read out ({expected}) does not match the public key's ({actual}): the request was altered \
+             or mistyped; do not enrol it, and ask the council to send it again"
+        )));
+    }
+    if let Some(existing) = store.key(&actual).await? {
+        if existing.council != council {
+            return Err(CliError::Usage(format!("that key is already enrolled for {}", existing.council)));
+        }
+        if existing.revoked_at.is_some() {
+            return Err(CliError::Usage(
+                "that key was revoked and cannot be enrolled again: the council must make a new key (msp-node init --force)".into(),
+            ));
+        }
+    }
+    let key = CouncilKey {
+        fingerprint: actual,
+        council,
+        public_key: public_key.trim().to_owned(),
+        enrolled_at: Timestamp::now().to_string(),
+        revoked_at: None,
+    };
+    Ok(store.enrol(&key).await?)
+}
+
+async fn council(store: &Store, c: CouncilCommand) -> Result<(), CliError> {
+    match c {
+        CouncilCommand::Enrol { code, public_key, fingerprint } => {
+            let key = enrol(store, code, &public_key, fingerprint.as_deref()).await?;
+            say!("Enrolled {} ({}) with key {}", code.council().name, code, key.fingerprint);
+            if fingerprint.is_none() {
+                say!("Check this fingerprint with the council by phone before accepting its submissions.");
+            }
+        }
+        CouncilCommand::EnrolMany { file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| CliError::Usage(format!("could not read {}: {e}", file.display())))?;
+            let requests: Vec<EnrolmentRequest> = if text.trim_start().starts_with('[') {
+                serde_json::from_str(&text).map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?
+            } else {
+                text.lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .enumerate()
+                    .map(|(i, l)| {
+                        serde_json::from_str(l)
+                            .map_err(|e| CliError::Usage(format!("{} line {}: {e}", file.display(), i + 1)))
+                    })
+                    .collect::<Result<_, _>>()?
+            };
+            for r in &requests {
+                let code: CouncilCode = r.council.parse().map_err(|e| CliError::Usage(format!("{e}")))?;
+                enrol(store, code, &r.public_key, r.fingerprint.as_deref()).await?;
+            }
+            say!("Enrolled {} keys", requests.len());
+        }
+        CouncilCommand::List { json } => {
+            let keys = store.keys(None).await?;
+            if json {
+                say!("{}", serde_json::to_string_pretty(&keys).expect("serialises"));
+            } else {
+                say!("{:<10} {:<36} {:<44} {}", "code", "council", "fingerprint", "status");
+                for k in &keys {
+                    let status =
+                        k.revoked_at.as_ref().map_or_else(|| "active".to_owned(), |at| format!("revoked {at}"));
+                    say!("{:<10} {:<36} {:<44} {status}", k.council, k.council.council().name, k.fingerprint);
+                }
+                say!("{} keys", keys.len());
+            }
+        }
+        CouncilCommand::Revoke { code, key } => {
+            let n = store.revoke(code, key.as_deref(), &Timestamp::now().to_string()).await?;
+            if n == 0 {
+                return Err(CliError::Usage(format!(
+                    "{code} has no active key{} to revoke",
+                    key.map(|k| format!(" {k}")).unwrap_or_default()
+                )));
+            }
+            say!(
+                "Revoked {n} key(s) of {} ({code}); submissions signed with them are now refused",
+                code.council().name
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn import(data: &DataDir, store: Store, file: &std::path::Path, json: bool) -> Result<(), CliError> {
+    let body = std::fs::read(file).map_err(|e| CliError::Usage(format!("could not read {}: {e}", file.display())))?;
+    let key = SigningKey::load_or_create(&data.keys_dir())?;
+    let state = AppState::new(store.clone(), key, system_clock());
+    let checked = check(&store, &body, time::OffsetDateTime::now_utc().date()).await.map_err(CliError::Refused)?;
+    let logged = state.writer.submit(checked).await.map_err(CliError::Refused)?;
+    store.db().close().await;
+    if json {
+        say!("{}", serde_json::to_string_pretty(&logged.body).expect("serialises"));
+    } else {
+        let r = &logged.body.receipt;
+        say!(
+            "{} {} revision {} of {} as log entry {} (submission {})",
+            if logged.new { "Accepted" } else { "Already held:" },
+            r.period,
+            r.revision,
+            r.council,
+            r.log_index,
+            r.submission_id
+        );
+    }
+    Ok(())
+}

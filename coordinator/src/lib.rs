@@ -3,5 +3,19 @@
 //! It verifies councils' signed releases, records them in a tamper-evident log and merges them
 //! into national, regional, council-type and service-model benchmarks, each figure with an honest
 //! confidence interval (DESIGN §7, §8).
+//!
+//! - [`ingest`]: the submission checks and the single log writer;
+//! - [`http`]: the API (`router(state)`), with errors as RFC 9457 problem documents;
+//! - [`startup`]: HTTPS serving with graceful shutdown;
+//! - [`store`]: all SQL; [`keys`]: the receipt-signing key; [`tls`]: certificates;
+//! - [`metrics`]: Prometheus metrics; [`cli`]: the command line.
 
 pub mod cli;
+pub mod config;
+pub mod http;
+pub mod ingest;
+pub mod keys;
+pub mod metrics;
+pub mod startup;
+pub mod store;
+pub mod tls;

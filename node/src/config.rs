@@ -6,10 +6,7 @@
 //! reports. Secrets never go in `node.toml`; a database password belongs in the
 //! `MSP_NODE_DATABASE_URL` environment variable rather than the file.
 
-use std::{
-    io::Write,
-    path::{Path, PathBuf},
-};
+use std::path::{Path, PathBuf};
 
 use msp_schemas::{
     CouncilCode,
@@ -180,25 +177,13 @@ impl DataDir {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file and a rename, so a crash never leaves a
-/// half-written file; `secret` files are created with mode 0600.
+/// Writes `bytes` to `path` atomically; `secret` files get mode 0600.
 pub fn write_atomic(path: &Path, bytes: &[u8], secret: bool) -> Result<(), ConfigError> {
-    let io = |action, source| ConfigError::Io { action, path: path.to_owned(), source };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| io("create the directory of", e))?;
-    let tmp = path.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(if secret { 0o600 } else { 0o644 });
-    }
-    let mut file = options.open(&tmp).map_err(|e| io("create", e))?;
-    file.write_all(bytes).map_err(|e| io("write", e))?;
-    file.sync_all().map_err(|e| io("write", e))?;
-    std::fs::rename(&tmp, path).map_err(|e| io("replace", e))?;
-    Ok(())
+    msp_store::files::write_atomic(path, bytes, secret).map_err(|source| ConfigError::Io {
+        action: "write",
+        path: path.to_owned(),
+        source,
+    })
 }
 
 #[cfg(test)]
@@ -249,15 +234,5 @@ mod tests {
         assert!(err.contains("colour") && err.contains("line 3"), "{err}");
         std::fs::write(data.config_path(), "council = \"E99999999\"\ncoordinator_url = \"https://x\"\n").unwrap();
         assert!(data.load().unwrap_err().to_string().contains("not the code of a council"));
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn secret_files_are_written_with_mode_0600() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("keys/secret");
-        write_atomic(&path, b"x", true).unwrap();
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
     }
 }

@@ -107,6 +107,16 @@ impl Tree {
         }
     }
 
+    /// Forgets every leaf from `size` on (to undo appends that were not stored).
+    pub fn truncate(&mut self, size: u64) {
+        for (level, hashes) in self.levels.iter_mut().enumerate() {
+            hashes.truncate((size >> level) as usize);
+        }
+        while self.levels.last().is_some_and(Vec::is_empty) && self.levels.len() > 1 {
+            self.levels.pop();
+        }
+    }
+
     /// The leaf hash at `index`.
     pub fn leaf(&self, index: u64) -> Option<Hash> {
         self.levels.first()?.get(index as usize).copied()
@@ -341,6 +351,20 @@ mod tests {
         let proof = t.inclusion_proof(1_234, 4_321).unwrap();
         assert!(proof.len() <= 13);
         assert!(verify_inclusion(&leaves[1_234], 1_234, 4_321, &proof, &root));
+    }
+
+    #[test]
+    fn truncating_undoes_appends_exactly() {
+        let (mut t, leaves) = tree(37);
+        t.truncate(20);
+        assert_eq!(t.size(), 20);
+        assert_eq!(t.root(20).unwrap(), naive_root(&leaves[..20]));
+        for i in 20..37 {
+            t.push_leaf_hash(leaves[i]);
+        }
+        assert_eq!(t.root(37).unwrap(), naive_root(&leaves));
+        t.truncate(0);
+        assert_eq!(t.root(0).unwrap(), empty_root());
     }
 
     #[test]

@@ -7,6 +7,7 @@
 use serde_json::{Value, json};
 
 use crate::{
+    api::{SignedTreeHead, SubmissionAccepted},
     case_record::{CASE_RECORD_FORMAT, Column, MAX_ID_LEN},
     release::{Receipt, ReleaseFields},
     spec::SpecId,
@@ -18,6 +19,8 @@ pub fn documents() -> Vec<(&'static str, String)> {
         ("case-record-1.schema.json", pretty(&case_record_schema())),
         ("msp-release-1.schema.json", pretty(&schemars::schema_for!(ReleaseFields))),
         ("msp-receipt-1.schema.json", pretty(&schemars::schema_for!(Receipt))),
+        ("submission-accepted.schema.json", pretty(&schemars::schema_for!(SubmissionAccepted))),
+        ("signed-tree-head.schema.json", pretty(&schemars::schema_for!(SignedTreeHead))),
         ("msp-quarterly-1.json", pretty(SpecId::MspQuarterlyV1.spec())),
     ]
 }

@@ -6,12 +6,14 @@
 //! - [`case_record`]: `case-record/1`, one validated row of a case file (DESIGN §5);
 //! - [`spec`]: the report spec `msp-quarterly/1` as data (DESIGN §6);
 //! - [`release`]: the `msp-release/1` document and the coordinator's receipt (DESIGN §6–7);
+//! - [`api`]: the coordinator's answers: receipts, signed tree heads, log proofs;
 //! - [`problem`]: RFC 9457 problem types shared by both sides;
 //! - [`json_schema`]: JSON Schema documents generated from these types.
 //!
 //! This crate has no runtime, HTTP, database or cryptography dependency, so both sides can use
 //! it and its rules can be tested exhaustively.
 
+pub mod api;
 pub mod case_record;
 pub mod codes;
 pub mod council;

@@ -16,6 +16,7 @@ use sqlx::{
     any::{AnyConnectOptions, AnyPoolOptions},
 };
 
+pub mod files;
 pub mod testing;
 
 pub use sqlx;

@@ -1,0 +1,73 @@
+//! The coordinator's own Ed25519 key, which signs receipts and tree heads. Created on first
+//! start (`keys/coordinator.p8`, mode 0600); nodes fetch its public half over TLS and pin it.
+
+use std::path::Path;
+
+use msp_protocol::keys::{encode_public_key, thumbprint};
+use msp_schemas::api::CoordinatorKey;
+use ring::{
+    rand::SystemRandom,
+    signature::{Ed25519KeyPair, KeyPair},
+};
+
+const FILE: &str = "coordinator.p8";
+
+/// Errors with the signing key.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// The file could not be read or written.
+    #[error("could not {0} the coordinator's signing key at {1}: {2}")]
+    Io(&'static str, String, std::io::Error),
+    /// The file is not a key.
+    #[error("{0} is not an Ed25519 key: restore keys/ from backup")]
+    Corrupt(String),
+}
+
+/// The coordinator's signing key.
+pub struct SigningKey {
+    pair: Ed25519KeyPair,
+    fingerprint: String,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SigningKey({})", self.fingerprint)
+    }
+}
+
+impl SigningKey {
+    /// Loads the key from `dir`, creating it if there is none.
+    pub fn load_or_create(dir: &Path) -> Result<Self, KeyError> {
+        let path = dir.join(FILE);
+        let shown = path.display().to_string();
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
+                    .map_err(|_| KeyError::Corrupt("the random number generator failed".into()))?;
+                msp_store::files::write_atomic(&path, pkcs8.as_ref(), true)
+                    .map_err(|e| KeyError::Io("write", shown.clone(), e))?;
+                tracing::info!(path = %shown, "created the coordinator's signing key");
+                pkcs8.as_ref().to_vec()
+            }
+            Err(e) => return Err(KeyError::Io("read", shown, e)),
+        };
+        let pair = Ed25519KeyPair::from_pkcs8(&bytes).map_err(|_| KeyError::Corrupt(shown))?;
+        let fingerprint = thumbprint(pair.public_key().as_ref());
+        Ok(Self { pair, fingerprint })
+    }
+
+    /// Signs `payload` as a compact JWS of type `typ`.
+    pub fn sign_jws(&self, typ: &str, payload: &[u8]) -> String {
+        msp_protocol::jws::sign(&self.pair, &self.fingerprint, typ, payload)
+    }
+
+    /// The public half, as served.
+    pub fn public(&self) -> CoordinatorKey {
+        CoordinatorKey {
+            algorithm: "Ed25519".into(),
+            public_key: encode_public_key(self.pair.public_key().as_ref()),
+            fingerprint: self.fingerprint.clone(),
+        }
+    }
+}

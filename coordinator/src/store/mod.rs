@@ -1,0 +1,283 @@
+//! All of the coordinator's SQL.
+
+use msp_schemas::{CouncilCode, Period};
+use msp_store::{
+    Db, Migration, StoreError,
+    sqlx::{self, Any, Row, Transaction},
+};
+
+/// The coordinator's schema, in order. Never edit a migration that has landed: add one.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    description: "council keys and submissions",
+    sqlite: include_str!("../../migrations/sqlite/0001_submissions.sql"),
+    postgres: include_str!("../../migrations/postgres/0001_submissions.sql"),
+}];
+
+/// Errors from the coordinator's database.
+#[derive(Debug, thiserror::Error)]
+pub enum CoordinatorStoreError {
+    /// Opening or querying failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Something stored that cannot be read back.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl From<sqlx::Error> for CoordinatorStoreError {
+    fn from(e: sqlx::Error) -> Self {
+        CoordinatorStoreError::Store(StoreError::Sql(e))
+    }
+}
+
+type Result<T> = std::result::Result<T, CoordinatorStoreError>;
+
+/// An enrolled key.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CouncilKey {
+    /// RFC 7638 thumbprint.
+    pub fingerprint: String,
+    /// The council it signs for.
+    pub council: CouncilCode,
+    /// The public key, base64url.
+    pub public_key: String,
+    /// When it was enrolled (RFC 3339).
+    pub enrolled_at: String,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<String>,
+}
+
+/// A submission to be written to the log.
+#[derive(Debug, Clone)]
+pub struct NewSubmission<'a> {
+    /// Its leaf index.
+    pub log_index: u64,
+    /// Its id.
+    pub submission_id: &'a str,
+    /// The council.
+    pub council: CouncilCode,
+    /// The quarter.
+    pub period: Period,
+    /// The revision.
+    pub revision: u32,
+    /// The spec id.
+    pub spec: &'a str,
+    /// The key that signed it.
+    pub key_fingerprint: &'a str,
+    /// SHA-256 of the JWS.
+    pub jws_sha256: &'a [u8; 32],
+    /// The JWS as received.
+    pub jws: &'a str,
+    /// The release JSON.
+    pub payload: &'a str,
+    /// When it arrived (RFC 3339).
+    pub received_at: &'a str,
+    /// The signed receipt.
+    pub receipt_jws: &'a str,
+}
+
+/// A stored submission, for reading releases back.
+#[derive(Debug, Clone)]
+pub struct StoredSubmission {
+    /// Its leaf index.
+    pub log_index: u64,
+    /// The council.
+    pub council: String,
+    /// The quarter (ordinal).
+    pub quarter: u32,
+    /// The revision.
+    pub revision: u32,
+    /// The release JSON.
+    pub payload: String,
+}
+
+/// The coordinator's database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: Db,
+}
+
+fn key_of(r: &sqlx::any::AnyRow) -> Result<CouncilKey> {
+    let council: String = r.try_get(1)?;
+    Ok(CouncilKey {
+        fingerprint: r.try_get(0)?,
+        council: council.parse().map_err(|e| CoordinatorStoreError::Corrupt(format!("{e}")))?,
+        public_key: r.try_get(2)?,
+        enrolled_at: r.try_get(3)?,
+        revoked_at: r.try_get(4)?,
+    })
+}
+
+impl Store {
+    /// Opens and migrates the database at `url`.
+    pub async fn open(url: &str) -> Result<Self> {
+        Ok(Self { db: Db::open(url, MIGRATIONS).await? })
+    }
+
+    /// The underlying database.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Records an enrolled key (or returns it if it is already enrolled for that council).
+    pub async fn enrol(&self, key: &CouncilKey) -> Result<CouncilKey> {
+        if let Some(existing) = self.key(&key.fingerprint).await? {
+            return Ok(existing);
+        }
+        sqlx::query(
+            "INSERT INTO council_keys (fingerprint, council, public_key, enrolled_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (fingerprint) DO NOTHING",
+        )
+        .bind(&key.fingerprint)
+        .bind(key.council.as_str())
+        .bind(&key.public_key)
+        .bind(&key.enrolled_at)
+        .execute(self.db.pool())
+        .await?;
+        self.key(&key.fingerprint).await?.ok_or_else(|| CoordinatorStoreError::Corrupt("enrolled key vanished".into()))
+    }
+
+    /// The key with this thumbprint.
+    pub async fn key(&self, fingerprint: &str) -> Result<Option<CouncilKey>> {
+        let row = sqlx::query(
+            "SELECT fingerprint, council, public_key, enrolled_at, revoked_at FROM council_keys WHERE fingerprint = $1",
+        )
+        .bind(fingerprint)
+        .fetch_optional(self.db.pool())
+        .await?;
+        row.as_ref().map(key_of).transpose()
+    }
+
+    /// Every key, or one council's, by council then enrolment.
+    pub async fn keys(&self, council: Option<CouncilCode>) -> Result<Vec<CouncilKey>> {
+        let rows = sqlx::query(
+            "SELECT fingerprint, council, public_key, enrolled_at, revoked_at FROM council_keys
+             WHERE $1 = '' OR council = $1 ORDER BY council, enrolled_at",
+        )
+        .bind(council.map_or("", |c| c.as_str()))
+        .fetch_all(self.db.pool())
+        .await?;
+        rows.iter().map(key_of).collect()
+    }
+
+    /// Revokes a council's key (one, or all not yet revoked); returns how many were revoked.
+    pub async fn revoke(&self, council: CouncilCode, fingerprint: Option<&str>, at: &str) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE council_keys SET revoked_at = $1
+             WHERE council = $2 AND revoked_at IS NULL AND ($3 = '' OR fingerprint = $3)",
+        )
+        .bind(at)
+        .bind(council.as_str())
+        .bind(fingerprint.unwrap_or(""))
+        .execute(self.db.pool())
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Starts the transaction that appends to the log: one writer at a time, on every replica.
+    pub async fn begin_append(&self) -> Result<Transaction<'static, Any>> {
+        Ok(self.db.begin_exclusive("submissions").await?)
+    }
+
+    /// The leaf data (SHA-256 of each JWS) from `start` on, in log order.
+    pub async fn leaves_from<'e>(e: impl sqlx::Executor<'e, Database = Any>, start: u64) -> Result<Vec<[u8; 32]>> {
+        let rows = sqlx::query("SELECT jws_sha256 FROM submissions WHERE log_index >= $1 ORDER BY log_index")
+            .bind(start as i64)
+            .fetch_all(e)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let v: Vec<u8> = r.try_get(0)?;
+                v.try_into().map_err(|_| CoordinatorStoreError::Corrupt("a leaf is not 32 bytes".into()))
+            })
+            .collect()
+    }
+
+    /// Entries in the log.
+    pub async fn log_size<'e>(e: impl sqlx::Executor<'e, Database = Any>) -> Result<u64> {
+        let n: i64 =
+            sqlx::query("SELECT COALESCE(MAX(log_index) + 1, 0) FROM submissions").fetch_one(e).await?.try_get(0)?;
+        Ok(n as u64)
+    }
+
+    /// The SHA-256 and signed receipt of the submission stored for (council, period, revision).
+    pub async fn by_identity(
+        tx: &mut Transaction<'static, Any>,
+        council: CouncilCode,
+        period: Period,
+        revision: u32,
+    ) -> Result<Option<(Vec<u8>, String)>> {
+        let row = sqlx::query(
+            "SELECT jws_sha256, receipt_jws FROM submissions WHERE council = $1 AND quarter = $2 AND revision = $3",
+        )
+        .bind(council.as_str())
+        .bind(i64::from(period.ordinal()))
+        .bind(i64::from(revision))
+        .fetch_optional(&mut **tx)
+        .await?;
+        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+    }
+
+    /// The leaf index of the submission whose JWS has this SHA-256.
+    pub async fn index_of(&self, jws_sha256: &[u8; 32]) -> Result<Option<u64>> {
+        let row = sqlx::query("SELECT log_index FROM submissions WHERE jws_sha256 = $1")
+            .bind(jws_sha256.to_vec())
+            .fetch_optional(self.db.pool())
+            .await?;
+        row.map(|r| Ok(r.try_get::<i64, _>(0)? as u64)).transpose()
+    }
+
+    /// Appends a submission inside the log transaction.
+    pub async fn insert(tx: &mut Transaction<'static, Any>, s: &NewSubmission<'_>) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO submissions (log_index, submission_id, council, quarter, revision, spec, key_fingerprint,
+                jws_sha256, jws, payload, received_at, receipt_jws)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(s.log_index as i64)
+        .bind(s.submission_id)
+        .bind(s.council.as_str())
+        .bind(i64::from(s.period.ordinal()))
+        .bind(i64::from(s.revision))
+        .bind(s.spec)
+        .bind(s.key_fingerprint)
+        .bind(s.jws_sha256.to_vec())
+        .bind(s.jws)
+        .bind(s.payload)
+        .bind(s.received_at)
+        .bind(s.receipt_jws)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Every submission of the given quarters (all revisions), in log order.
+    pub async fn submissions_for(&self, quarters: &[Period]) -> Result<Vec<StoredSubmission>> {
+        let (lo, hi) = match (quarters.iter().min(), quarters.iter().max()) {
+            (Some(lo), Some(hi)) => (i64::from(lo.ordinal()), i64::from(hi.ordinal())),
+            _ => return Ok(Vec::new()),
+        };
+        let rows = sqlx::query(
+            "SELECT log_index, council, quarter, revision, payload FROM submissions
+             WHERE quarter >= $1 AND quarter <= $2 ORDER BY log_index",
+        )
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(self.db.pool())
+        .await?;
+        let wanted: Vec<u32> = quarters.iter().map(|p| p.ordinal()).collect();
+        rows.iter()
+            .map(|r| {
+                Ok(StoredSubmission {
+                    log_index: r.try_get::<i64, _>(0)? as u64,
+                    council: r.try_get(1)?,
+                    quarter: r.try_get::<i64, _>(2)? as u32,
+                    revision: r.try_get::<i64, _>(3)? as u32,
+                    payload: r.try_get(4)?,
+                })
+            })
+            .filter(|s| s.as_ref().map_or(true, |s| wanted.contains(&s.quarter)))
+            .collect()
+    }
+}
