@@ -18,6 +18,7 @@ use crate::{
     keys::{EnrolmentRequest, KeyError, NodeSecret, SigningKey},
     release::{self as releases, ReleaseError},
     store::{NodeStoreError, Store},
+    submit::{Backoff, Coordinator, SubmitError, Submitter},
     synth::{self, SynthError, SynthOptions},
 };
 
@@ -66,6 +67,77 @@ pub enum Command {
     Budget(BudgetArgs),
     /// Print the exact JSON of a stored release: the bytes that leave the node.
     ShowRelease(ShowReleaseArgs),
+    /// Record who approved a release for submission (when node.toml asks for approval).
+    Approve(ApproveArgs),
+    /// Sign and send releases to the coordinator, and keep its receipts once they check out.
+    Submit(SubmitArgs),
+    /// List the receipts the coordinator has given.
+    Receipts(ReceiptsArgs),
+    /// Check a stored receipt against the coordinator's log as it is now.
+    VerifyReceipt(PeriodRevisionArgs),
+    /// Write a signed release to a file, for a coordinator this node cannot reach.
+    ExportSubmission(ExportArgs),
+}
+
+/// `msp-node approve`.
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// The quarter.
+    #[arg(long)]
+    pub period: Period,
+    /// The revision (default: the latest).
+    #[arg(long)]
+    pub revision: Option<u32>,
+    /// Who approves it.
+    #[arg(long)]
+    pub by: String,
+}
+
+/// `msp-node submit`.
+#[derive(Debug, Args)]
+pub struct SubmitArgs {
+    /// Only this quarter (default: every release not yet receipted).
+    #[arg(long)]
+    pub period: Option<Period>,
+    /// Print the receipts as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `msp-node receipts`.
+#[derive(Debug, Args)]
+pub struct ReceiptsArgs {
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A quarter and optionally a revision.
+#[derive(Debug, Args)]
+pub struct PeriodRevisionArgs {
+    /// The quarter.
+    #[arg(long)]
+    pub period: Period,
+    /// The revision (default: the latest).
+    #[arg(long)]
+    pub revision: Option<u32>,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `msp-node export-submission`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The quarter.
+    #[arg(long)]
+    pub period: Period,
+    /// The revision (default: the latest).
+    #[arg(long)]
+    pub revision: Option<u32>,
+    /// The file to write.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// `msp-node release`.
@@ -217,6 +289,9 @@ pub enum CliError {
     /// Release.
     #[error(transparent)]
     Release(#[from] ReleaseError),
+    /// Submission.
+    #[error(transparent)]
+    Submit(#[from] SubmitError),
     /// Anything else the user must fix, with what to do.
     #[error("{0}")]
     Usage(String),
@@ -233,6 +308,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Release(args) => release(&data, args).await,
         Command::Budget(args) => budget(&data, args).await,
         Command::ShowRelease(args) => show_release(&data, args).await,
+        Command::Approve(args) => approve(&data, args).await,
+        Command::Submit(args) => submit(&data, args).await,
+        Command::Receipts(args) => receipts(&data, args).await,
+        Command::VerifyReceipt(args) => verify_receipt(&data, args).await,
+        Command::ExportSubmission(args) => export_submission(&data, args).await,
     }
 }
 
@@ -290,6 +370,7 @@ async fn init(data: &DataDir, a: InitArgs) -> Result<(), CliError> {
         database_url: a.database_url.clone(),
         context,
         budget: previous.as_ref().and_then(|p| p.budget),
+        submission: previous.as_ref().and_then(|p| p.submission),
     };
     let store = Store::open(&data.database_url(&config), config.council).await?;
     store.db().close().await;
@@ -669,6 +750,181 @@ async fn show_release(data: &DataDir, a: ShowReleaseArgs) -> Result<(), CliError
             None => format!("{} has not been released: run `msp-node release --period {}`", a.period, a.period),
         })),
     }
+}
+
+async fn latest_revision(store: &Store, period: Period, revision: Option<u32>) -> Result<u32, CliError> {
+    match revision {
+        Some(r) => Ok(r),
+        None => store.release(period, None).await?.map(|r| r.revision).ok_or_else(|| {
+            CliError::Usage(format!("{period} has not been released: run `msp-node release --period {period}`"))
+        }),
+    }
+}
+
+async fn approve(data: &DataDir, a: ApproveArgs) -> Result<(), CliError> {
+    let (config, store) = open_store(data).await?;
+    let revision = latest_revision(&store, a.period, a.revision).await?;
+    if store.release(a.period, Some(revision)).await?.is_none() {
+        return Err(CliError::Usage(format!("{} has no revision {revision}", a.period)));
+    }
+    let by = a.by.trim();
+    if by.is_empty() {
+        return Err(CliError::Usage("--by needs the approver's name".into()));
+    }
+    store.approve(a.period, revision, by, &msp_schemas::release::Timestamp::now().to_string()).await?;
+    store.db().close().await;
+    say!("{} revision {revision} of {} approved for submission by {by}", a.period, config.council);
+    Ok(())
+}
+
+async fn submitter_parts(data: &DataDir) -> Result<(NodeConfig, Store, SigningKey, Coordinator), CliError> {
+    let (config, store) = open_store(data).await?;
+    let key = SigningKey::load(&data.keys_dir())?;
+    let coordinator = Coordinator::for_node(&config, data, Backoff::default())?;
+    Ok((config, store, key, coordinator))
+}
+
+async fn submit(data: &DataDir, a: SubmitArgs) -> Result<(), CliError> {
+    let (config, store, key, coordinator) = submitter_parts(data).await?;
+    let s = Submitter { store: &store, config: &config, key: &key, coordinator };
+    let mut todo = Vec::new();
+    for r in store.releases().await? {
+        if a.period.is_some_and(|p| p != r.period) {
+            continue;
+        }
+        if store.outgoing(r.period, r.revision).await?.is_some_and(|o| o.receipt_jws.is_some()) {
+            continue;
+        }
+        todo.push((r.period, r.revision));
+    }
+    if todo.is_empty() {
+        store.db().close().await;
+        say!(
+            "Nothing to submit: every release{} has a receipt.",
+            a.period.map(|p| format!(" of {p}")).unwrap_or_default()
+        );
+        return Ok(());
+    }
+    let mut done = Vec::new();
+    for (period, revision) in todo {
+        let queued = s.queue(period, revision).await;
+        let result = match queued {
+            Ok(o) => s.send(&o).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(sub) => {
+                if !a.json {
+                    say!(
+                        "{period} revision {revision}: {} as log entry {} (submission {}); receipt verified against the signed tree head of {} entries",
+                        if sub.repeated { "already held by the coordinator" } else { "accepted" },
+                        sub.receipt.log_index,
+                        sub.receipt.submission_id,
+                        sub.checked_against.tree_size
+                    );
+                }
+                done.push(sub);
+            }
+            Err(e) => {
+                store.db().close().await;
+                return Err(e.into());
+            }
+        }
+    }
+    store.db().close().await;
+    if a.json {
+        say!("{}", serde_json::to_string_pretty(&done).expect("serialises"));
+    }
+    Ok(())
+}
+
+async fn receipts(data: &DataDir, a: ReceiptsArgs) -> Result<(), CliError> {
+    let (_, store) = open_store(data).await?;
+    let outbox = store.outbox(None).await?;
+    store.db().close().await;
+    let rows: Vec<serde_json::Value> = outbox
+        .iter()
+        .map(|o| {
+            let receipt = o.receipt_jws.as_deref().and_then(receipt_payload);
+            serde_json::json!({ "period": o.period, "revision": o.revision, "jws_sha256": o.jws_sha256,
+                "attempts": o.attempts, "last_error": o.last_error, "received_at": o.received_at, "receipt": receipt })
+        })
+        .collect();
+    if a.json {
+        say!("{}", serde_json::to_string_pretty(&rows).expect("serialises"));
+        return Ok(());
+    }
+    if rows.is_empty() {
+        say!("Nothing has been submitted yet: `msp-node submit` sends the stored releases.");
+        return Ok(());
+    }
+    say!("{:<12} {:>8} {:>10} {:<26} {}", "quarter", "revision", "log entry", "submission", "status");
+    for r in &rows {
+        let status = match (&r["receipt"], r["last_error"].as_str()) {
+            (serde_json::Value::Null, Some(err)) => format!("not yet accepted: {err}"),
+            (serde_json::Value::Null, None) => "queued".to_owned(),
+            (_, _) => format!("receipt {}", r["received_at"].as_str().unwrap_or_default()),
+        };
+        say!(
+            "{:<12} {:>8} {:>10} {:<26} {status}",
+            r["period"].as_str().unwrap_or_default(),
+            r["revision"],
+            r["receipt"]["log_index"].as_u64().map(|i| i.to_string()).unwrap_or_else(|| "-".into()),
+            r["receipt"]["submission_id"].as_str().unwrap_or("-"),
+        );
+    }
+    Ok(())
+}
+
+/// The receipt inside a receipt JWS, for display (it was verified when stored).
+fn receipt_payload(jws: &str) -> Option<serde_json::Value> {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(jws.split('.').nth(1)?).ok()?).ok()
+}
+
+async fn verify_receipt(data: &DataDir, a: PeriodRevisionArgs) -> Result<(), CliError> {
+    let (config, store, key, coordinator) = submitter_parts(data).await?;
+    let s = Submitter { store: &store, config: &config, key: &key, coordinator };
+    let v = s.verify(a.period, a.revision).await;
+    store.db().close().await;
+    let v = v?;
+    if a.json {
+        say!("{}", serde_json::to_string_pretty(&v).expect("serialises"));
+    } else {
+        say!(
+            "The receipt for {} revision {} checks out: signed by the coordinator, for exactly the bytes sent, entry {} \
+             of the log, and the log of {} entries then is a prefix of the log of {} entries now (root {}).",
+            v.receipt.period,
+            v.receipt.revision,
+            v.receipt.log_index,
+            v.receipt.tree_size,
+            v.head.tree_size,
+            v.head.root_hash
+        );
+    }
+    Ok(())
+}
+
+async fn export_submission(data: &DataDir, a: ExportArgs) -> Result<(), CliError> {
+    let (config, store) = open_store(data).await?;
+    let key = SigningKey::load(&data.keys_dir())?;
+    let revision = latest_revision(&store, a.period, a.revision).await?;
+    // No network: the client is built but not used.
+    let coordinator = Coordinator::new("https://unused.invalid", None, Backoff::default())?;
+    let s = Submitter { store: &store, config: &config, key: &key, coordinator };
+    let o = s.queue(a.period, revision).await;
+    store.db().close().await;
+    let o = o?;
+    crate::config::write_atomic(&a.out, o.jws.as_bytes(), false)?;
+    say!(
+        "Wrote the signed release {} revision {revision} to {} (SHA-256 {}). The coordinator's operator takes it in with \
+         `msp-coordinator submission import {}`.",
+        a.period,
+        a.out.display(),
+        o.jws_sha256,
+        a.out.display()
+    );
+    Ok(())
 }
 
 #[cfg(test)]

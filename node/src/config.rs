@@ -88,9 +88,26 @@ pub struct NodeConfig {
     /// The privacy budget; absent means the defaults of DESIGN §4.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<Budget>,
+    /// How releases are submitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submission: Option<SubmissionConfig>,
+}
+
+/// `[submission]` in `node.toml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmissionConfig {
+    /// Whether a named person must approve each release (`msp-node approve`) before it is sent.
+    #[serde(default)]
+    pub require_approval: bool,
 }
 
 impl NodeConfig {
+    /// Whether releases need approval before submission.
+    pub fn requires_approval(&self) -> bool {
+        self.submission.is_some_and(|s| s.require_approval)
+    }
+
     /// The privacy budget in force.
     pub fn budget(&self) -> Budget {
         self.budget.unwrap_or_default()
@@ -203,6 +220,7 @@ mod tests {
                 validated: true,
             }),
             budget: Some(Budget { rho_per_release: 0.25, ..Budget::default() }),
+            submission: Some(SubmissionConfig { require_approval: true }),
         }
     }
 

@@ -21,4 +21,5 @@ pub mod keys;
 pub mod release;
 pub mod store;
 pub mod stored;
+pub mod submit;
 pub mod synth;

@@ -31,6 +31,7 @@ fn config() -> NodeConfig {
             validated: true,
         }),
         budget: None,
+        submission: None,
     }
 }
 
