@@ -359,8 +359,8 @@ mod tests {
         t.truncate(20);
         assert_eq!(t.size(), 20);
         assert_eq!(t.root(20).unwrap(), naive_root(&leaves[..20]));
-        for i in 20..37 {
-            t.push_leaf_hash(leaves[i]);
+        for leaf in &leaves[20..] {
+            t.push_leaf_hash(*leaf);
         }
         assert_eq!(t.root(37).unwrap(), naive_root(&leaves));
         t.truncate(0);

@@ -1,2 +1,115 @@
-//! End-to-end tests of the MSP Outcomes Network live in `tests/`; this library will hold the
-//! harness they share (an in-process coordinator, nodes, a test CA and fresh databases).
+//! The end-to-end harness: a real coordinator on a loopback port over real TLS (a development
+//! CA made for the test), on a fresh database, and nodes that talk to it.
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc};
+
+use msp_coordinator::{
+    http::{AppState, router},
+    ingest::Clock,
+    keys::SigningKey,
+    startup::Server,
+    store::Store,
+    tls,
+};
+use tokio::{sync::oneshot, task::JoinHandle};
+
+/// Installs the process's TLS crypto provider (ring), once.
+pub fn crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A coordinator serving HTTPS on loopback for one test.
+pub struct TestCoordinator {
+    /// Its base URL (`https://localhost:PORT`).
+    pub base: String,
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    /// The CA certificate that signs its TLS certificate.
+    pub ca: PathBuf,
+    /// Its data directory.
+    pub dir: PathBuf,
+    /// Its database.
+    pub store: Store,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+/// How a test coordinator is set up.
+pub struct Options {
+    /// The address to bind (port 0 for any).
+    pub addr: SocketAddr,
+    /// The clock it reads.
+    pub clock: Clock,
+    /// Wraps the router (to inject faults at the transport boundary).
+    pub wrap: Box<dyn FnOnce(axum::Router) -> axum::Router + Send>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            addr: "127.0.0.1:0".parse().expect("an address"),
+            clock: Arc::new(time::OffsetDateTime::now_utc),
+            wrap: Box::new(|r| r),
+        }
+    }
+}
+
+impl TestCoordinator {
+    /// Starts a coordinator with its data in `dir` and its database at `url`.
+    pub async fn start(dir: PathBuf, url: &str, options: Options) -> Self {
+        crypto();
+        let store = Store::open(url).await.expect("the coordinator's database opens");
+        let dev = tls::dev_tls(&dir.join("tls")).expect("development TLS");
+        let config = tls::server_config(&dev.cert, &dev.key).expect("TLS configuration");
+        let key = SigningKey::load_or_create(&dir.join("keys")).expect("signing key");
+        let app = (options.wrap)(router(AppState::new(store.clone(), key, options.clock)));
+        let server = Server::build(options.addr, config, app).await.expect("the coordinator binds");
+        let addr = server.local_addr().expect("an address");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(server.run_until(async {
+            let _ = stopped.await;
+        }));
+        Self {
+            base: format!("https://localhost:{}", addr.port()),
+            addr,
+            ca: dev.ca_cert,
+            dir,
+            store,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Stops serving (gracefully) and waits until it has.
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+        self.store.db().close().await;
+    }
+
+    /// An HTTPS client trusting only this coordinator's CA.
+    pub fn client(&self) -> reqwest::Client {
+        let pem = std::fs::read(&self.ca).expect("the CA file");
+        reqwest::Client::builder()
+            .tls_certs_only(reqwest::Certificate::from_pem_bundle(&pem).expect("PEM"))
+            .build()
+            .expect("a client")
+    }
+
+    /// Enrols a council key.
+    pub async fn enrol(&self, council: &str, public_key: &[u8]) {
+        let key = msp_protocol::keys::encode_public_key(public_key);
+        msp_coordinator::cli::enrol(&self.store, council.parse().expect("a council"), &key, None)
+            .await
+            .expect("enrolment");
+    }
+
+    /// Submissions stored.
+    pub async fn stored(&self) -> u64 {
+        msp_coordinator::store::Store::log_size(self.store.db().pool()).await.expect("a count")
+    }
+}
