@@ -299,7 +299,8 @@ async fn import(data: &DataDir, store: Store, file: &std::path::Path, json: bool
     let body = std::fs::read(file).map_err(|e| CliError::Usage(format!("could not read {}: {e}", file.display())))?;
     let key = SigningKey::load_or_create(&data.keys_dir())?;
     let state = AppState::new(store.clone(), key, system_clock());
-    let checked = check(&store, &body, time::OffsetDateTime::now_utc().date()).await.map_err(CliError::Refused)?;
+    let checked =
+        check(&store, &state.keys, &body, time::OffsetDateTime::now_utc().date()).await.map_err(CliError::Refused)?;
     let logged = state.writer.submit(checked).await.map_err(CliError::Refused)?;
     store.db().close().await;
     if json {

@@ -22,7 +22,7 @@ use tokio::sync::{RwLock, mpsc, oneshot};
 
 use crate::{
     keys::SigningKey,
-    store::{CoordinatorStoreError, NewSubmission, Store},
+    store::{CoordinatorStoreError, CouncilKey, NewSubmission, Store},
 };
 
 /// Largest accepted submission body.
@@ -77,16 +77,36 @@ pub struct Checked {
     pub payload: String,
 }
 
+/// Enrolled keys, remembered once read: a fingerprint's public key never changes, and
+/// revocation, which can happen at any moment, is checked again inside the log transaction.
+#[derive(Debug, Default)]
+pub struct KeyCache {
+    keys: std::sync::RwLock<HashMap<String, CouncilKey>>,
+}
+
+impl KeyCache {
+    async fn get(&self, store: &Store, fingerprint: &str) -> Result<Option<CouncilKey>, Refused> {
+        if let Some(k) = self.keys.read().expect("key cache lock").get(fingerprint) {
+            return Ok(Some(k.clone()));
+        }
+        let found = store.key(fingerprint).await?;
+        if let Some(k) = &found {
+            self.keys.write().expect("key cache lock").insert(fingerprint.to_owned(), k.clone());
+        }
+        Ok(found)
+    }
+}
+
 /// Checks a submitted body, in order: a compact JWS of a release; a known, unrevoked key; a
 /// signature that verifies; only then the payload (spec supported, exactly msp-release/1, the
 /// key's council, a quarter that has ended by `today`).
-pub async fn check(store: &Store, body: &[u8], today: Date) -> Result<Checked, Refused> {
+pub async fn check(store: &Store, keys: &KeyCache, body: &[u8], today: Date) -> Result<Checked, Refused> {
     let text = std::str::from_utf8(body)
         .map_err(|_| Refused::new(ProblemType::MalformedJws, "the body is not text: send the compact JWS as ASCII"))?;
     let compact = jws::Compact::parse(text, jws::TYP_RELEASE)
         .map_err(|e| Refused::new(ProblemType::MalformedJws, e.to_string()))?;
     let kid = &compact.header.kid;
-    let key = store.key(kid).await?.ok_or_else(|| {
+    let key = keys.get(store, kid).await?.ok_or_else(|| {
         Refused::new(
             ProblemType::UnknownKey,
             format!("no council key has the fingerprint {kid:?}: the council must be enrolled with this key first"),
@@ -262,18 +282,31 @@ async fn settle_batch(
     }
     let start = tree.size();
     let received_at = Timestamp::from(clock());
-    let mut in_batch: HashMap<(CouncilCode, Period, u32), (Hash, String)> = HashMap::new();
+    let received = received_at.to_string();
+    let identities: Vec<_> = batch.iter().map(|(c, _)| (c.council, c.period, c.revision)).collect();
+    let mut known = store.by_identities(&mut tx, &identities).await?;
+    let fingerprints: Vec<&str> = batch.iter().map(|(c, _)| c.fingerprint.as_str()).collect();
+    let revoked = store.revoked_among(&mut tx, &fingerprints).await?;
+    let mut rows = Vec::new();
     let mut results = Vec::with_capacity(batch.len());
     for (c, _) in batch {
+        if revoked.contains(&c.fingerprint) {
+            results.push(Err(Refused::new(
+                ProblemType::RevokedKey,
+                format!(
+                    "the key {} of {} has been revoked: sign with the council's current key",
+                    c.fingerprint, c.council
+                ),
+            )));
+            continue;
+        }
         let identity = (c.council, c.period, c.revision);
-        let earlier = match in_batch.get(&identity) {
-            Some((sha, receipt)) => Some((sha.to_vec(), receipt.clone())),
-            None => Store::by_identity(&mut tx, c.council, c.period, c.revision).await?,
-        };
-        if let Some((sha, receipt_jws)) = earlier {
-            results.push(if sha == c.sha {
-                receipt_of(&receipt_jws)
-                    .map(|receipt| Logged { body: SubmissionAccepted { receipt, receipt_jws }, new: false })
+        if let Some((sha, receipt_jws)) = known.get(&identity) {
+            results.push(if *sha == c.sha {
+                receipt_of(receipt_jws).map(|receipt| Logged {
+                    body: SubmissionAccepted { receipt, receipt_jws: receipt_jws.clone() },
+                    new: false,
+                })
             } else {
                 Err(Refused::new(
                     ProblemType::Conflict,
@@ -290,10 +323,9 @@ async fn settle_batch(
         tree.push(&c.sha);
         let root = tree.root(index + 1).map_err(Refused::internal)?;
         let sha_hex = Sha256::from_bytes(c.sha);
-        let submission_id = format!("sub_{}", &sha_hex.to_string()[..20]);
         let receipt = Receipt {
             format: ReceiptFormat,
-            submission_id: submission_id.clone(),
+            submission_id: format!("sub_{}", &sha_hex.to_string()[..20]),
             council: c.council,
             period: c.period,
             revision: c.revision,
@@ -303,12 +335,11 @@ async fn settle_batch(
             root_hash: Sha256::from_bytes(root),
             received_at,
         };
-        let receipt_json = serde_json::to_vec(&receipt).map_err(Refused::internal)?;
-        let receipt_jws = key.sign_jws(jws::TYP_RECEIPT, &receipt_json);
-        let received = received_at.to_string();
-        let row = NewSubmission {
+        let receipt_jws = key.sign_jws(jws::TYP_RECEIPT, &serde_json::to_vec(&receipt).map_err(Refused::internal)?);
+        known.insert(identity, (c.sha.to_vec(), receipt_jws.clone()));
+        rows.push(NewSubmission {
             log_index: index,
-            submission_id: &submission_id,
+            submission_id: receipt.submission_id.clone(),
             council: c.council,
             period: c.period,
             revision: c.revision,
@@ -318,14 +349,13 @@ async fn settle_batch(
             jws: &c.jws,
             payload: &c.payload,
             received_at: &received,
-            receipt_jws: &receipt_jws,
-        };
-        if let Err(e) = Store::insert(&mut tx, &row).await {
-            tree.truncate(start);
-            return Err(Refused::internal(e));
-        }
-        in_batch.insert(identity, (c.sha, receipt_jws.clone()));
+            receipt_jws: receipt_jws.clone(),
+        });
         results.push(Ok(Logged { body: SubmissionAccepted { receipt, receipt_jws }, new: true }));
+    }
+    if let Err(e) = store.insert(&mut tx, &rows).await {
+        tree.truncate(start);
+        return Err(Refused::internal(e));
     }
     if let Err(e) = tx.commit().await {
         tree.truncate(start);

@@ -275,6 +275,35 @@ impl Db {
     }
 }
 
+/// Placeholders for `rows` rows of `columns` values each, `(…),(…)`, numbered from `first`.
+///
+/// SQLite gets anonymous `?`: sqlx looks up each numbered `$n` by name and SQLite finds a name by
+/// scanning its list of them, so binding thousands of numbered parameters is quadratic
+/// (measured: more than half of a large import's time). PostgreSQL needs `$n`.
+pub fn placeholders(backend: Backend, rows: usize, columns: usize, first: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..columns {
+            if c > 0 {
+                sql.push(',');
+            }
+            match backend {
+                Backend::Sqlite => sql.push('?'),
+                Backend::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&(first + r * columns + c).to_string());
+                }
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
 /// The SQLite URL of a file path.
 pub fn sqlite_url(path: &Path) -> String {
     format!("sqlite://{}", path.display())
@@ -329,6 +358,13 @@ mod tests {
         assert_eq!(Backend::of_url("postgresql://h/d").unwrap(), Backend::Postgres);
         let err = Backend::of_url("mysql://root:pw@h/d").unwrap_err().to_string();
         assert!(err.contains("sqlite://PATH") && !err.contains("pw"), "{err}");
+    }
+
+    #[test]
+    fn placeholders_number_every_parameter_once_on_postgres_and_are_anonymous_on_sqlite() {
+        assert_eq!(placeholders(Backend::Postgres, 2, 3, 1), "($1,$2,$3),($4,$5,$6)");
+        assert_eq!(placeholders(Backend::Postgres, 1, 2, 5), "($5,$6)");
+        assert_eq!(placeholders(Backend::Sqlite, 2, 2, 1), "(?,?),(?,?)");
     }
 
     #[test]

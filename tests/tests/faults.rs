@@ -220,15 +220,14 @@ async fn an_exported_submission_imported_by_the_operator_gets_the_receipt_the_no
     let s = node.submitter(&c, quick());
     let o = s.queue(period(), 1).await.unwrap();
     // The operator takes the file in by hand (the same checks as HTTPS).
-    let checked = msp_coordinator::ingest::check(&c.store, o.jws.as_bytes(), time::OffsetDateTime::now_utc().date())
-        .await
-        .unwrap();
-    assert_eq!(checked.council.as_str(), COUNCIL);
     let state = msp_coordinator::http::AppState::new(
         c.store.clone(),
         msp_coordinator::keys::SigningKey::load_or_create(&cdir.path().join("keys")).unwrap(),
         Arc::new(time::OffsetDateTime::now_utc),
     );
+    let today = time::OffsetDateTime::now_utc().date();
+    let checked = msp_coordinator::ingest::check(&c.store, &state.keys, o.jws.as_bytes(), today).await.unwrap();
+    assert_eq!(checked.council.as_str(), COUNCIL);
     let logged = state.writer.submit(checked).await.unwrap();
     assert!(logged.new);
     // Later the node sends the same bytes online: it gets the same receipt and verifies it.

@@ -17,7 +17,7 @@ use axum::{
 use msp_schemas::ProblemType;
 
 use crate::{
-    ingest::{Clock, LogCache, Writer},
+    ingest::{Clock, KeyCache, LogCache, Writer},
     keys::SigningKey,
     metrics::Metrics,
     store::Store,
@@ -33,6 +33,8 @@ pub struct AppState {
     pub writer: Writer,
     /// The log's tree.
     pub log: Arc<LogCache>,
+    /// Enrolled keys read so far.
+    pub keys: Arc<KeyCache>,
     /// The coordinator's signing key.
     pub key: Arc<SigningKey>,
     /// Metrics.
@@ -47,7 +49,15 @@ impl AppState {
         let log = Arc::new(LogCache::default());
         let key = Arc::new(key);
         let writer = Writer::spawn(store.clone(), log.clone(), key.clone(), clock.clone());
-        Self { store, writer, log, key, metrics: Arc::new(Metrics::default()), clock }
+        Self {
+            store,
+            writer,
+            log,
+            key,
+            keys: Arc::new(KeyCache::default()),
+            metrics: Arc::new(Metrics::default()),
+            clock,
+        }
     }
 }
 

@@ -49,7 +49,7 @@ async fn accept(
     }
     let bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| too_large())?;
     let today = (state.clock)().date();
-    let checked = check(&state.store, &bytes, today).await?;
+    let checked = check(&state.store, &state.keys, &bytes, today).await?;
     let logged = state.writer.submit(checked).await?;
     let status = if logged.new { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(logged.body)))

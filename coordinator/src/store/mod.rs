@@ -1,5 +1,7 @@
 //! All of the coordinator's SQL.
 
+use std::collections::{HashMap, HashSet};
+
 use msp_schemas::{CouncilCode, Period};
 use msp_store::{
     Db, Migration, StoreError,
@@ -54,7 +56,7 @@ pub struct NewSubmission<'a> {
     /// Its leaf index.
     pub log_index: u64,
     /// Its id.
-    pub submission_id: &'a str,
+    pub submission_id: String,
     /// The council.
     pub council: CouncilCode,
     /// The quarter.
@@ -74,7 +76,7 @@ pub struct NewSubmission<'a> {
     /// When it arrived (RFC 3339).
     pub received_at: &'a str,
     /// The signed receipt.
-    pub receipt_jws: &'a str,
+    pub receipt_jws: String,
 }
 
 /// A stored submission, for reading releases back.
@@ -201,22 +203,60 @@ impl Store {
         Ok(n as u64)
     }
 
-    /// The SHA-256 and signed receipt of the submission stored for (council, period, revision).
-    pub async fn by_identity(
+    /// The SHA-256 and signed receipt of each submission stored for one of these
+    /// (council, period, revision) identities, in one query.
+    pub async fn by_identities(
+        &self,
         tx: &mut Transaction<'static, Any>,
-        council: CouncilCode,
-        period: Period,
-        revision: u32,
-    ) -> Result<Option<(Vec<u8>, String)>> {
-        let row = sqlx::query(
-            "SELECT jws_sha256, receipt_jws FROM submissions WHERE council = $1 AND quarter = $2 AND revision = $3",
-        )
-        .bind(council.as_str())
-        .bind(i64::from(period.ordinal()))
-        .bind(i64::from(revision))
-        .fetch_optional(&mut **tx)
-        .await?;
-        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+        identities: &[(CouncilCode, Period, u32)],
+    ) -> Result<HashMap<(CouncilCode, Period, u32), (Vec<u8>, String)>> {
+        if identities.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let sql = format!(
+            "SELECT council, quarter, revision, jws_sha256, receipt_jws FROM submissions
+             WHERE (council, quarter, revision) IN (VALUES {})",
+            msp_store::placeholders(self.db.backend(), identities.len(), 3, 1)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (c, p, r) in identities {
+            q = q.bind(c.as_str()).bind(i64::from(p.ordinal())).bind(i64::from(*r));
+        }
+        let rows = q.fetch_all(&mut **tx).await?;
+        let mut out = HashMap::with_capacity(rows.len());
+        for r in rows {
+            let council: String = r.try_get(0)?;
+            let council: CouncilCode = council.parse().map_err(|e| CoordinatorStoreError::Corrupt(format!("{e}")))?;
+            let quarter: i64 = r.try_get(1)?;
+            let period = u32::try_from(quarter)
+                .ok()
+                .and_then(Period::from_ordinal)
+                .ok_or_else(|| CoordinatorStoreError::Corrupt("a stored quarter is out of range".into()))?;
+            let revision: i64 = r.try_get(2)?;
+            out.insert((council, period, revision as u32), (r.try_get(3)?, r.try_get(4)?));
+        }
+        Ok(out)
+    }
+
+    /// Which of these key fingerprints are revoked (read inside the log transaction, so a
+    /// revocation takes effect for every submission not yet committed).
+    pub async fn revoked_among(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        fingerprints: &[&str],
+    ) -> Result<HashSet<String>> {
+        if fingerprints.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let sql = format!(
+            "SELECT fingerprint FROM council_keys WHERE revoked_at IS NOT NULL AND fingerprint IN {}",
+            msp_store::placeholders(self.db.backend(), 1, fingerprints.len(), 1)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for f in fingerprints {
+            q = q.bind(*f);
+        }
+        q.fetch_all(&mut **tx).await?.iter().map(|r| Ok(r.try_get(0)?)).collect()
     }
 
     /// The leaf index of the submission whose JWS has this SHA-256.
@@ -228,27 +268,33 @@ impl Store {
         row.map(|r| Ok(r.try_get::<i64, _>(0)? as u64)).transpose()
     }
 
-    /// Appends a submission inside the log transaction.
-    pub async fn insert(tx: &mut Transaction<'static, Any>, s: &NewSubmission<'_>) -> Result<()> {
-        sqlx::query(
+    /// Appends submissions inside the log transaction, in one statement.
+    pub async fn insert(&self, tx: &mut Transaction<'static, Any>, rows: &[NewSubmission<'_>]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
             "INSERT INTO submissions (log_index, submission_id, council, quarter, revision, spec, key_fingerprint,
-                jws_sha256, jws, payload, received_at, receipt_jws)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(s.log_index as i64)
-        .bind(s.submission_id)
-        .bind(s.council.as_str())
-        .bind(i64::from(s.period.ordinal()))
-        .bind(i64::from(s.revision))
-        .bind(s.spec)
-        .bind(s.key_fingerprint)
-        .bind(s.jws_sha256.to_vec())
-        .bind(s.jws)
-        .bind(s.payload)
-        .bind(s.received_at)
-        .bind(s.receipt_jws)
-        .execute(&mut **tx)
-        .await?;
+                jws_sha256, jws, payload, received_at, receipt_jws) VALUES {}",
+            msp_store::placeholders(self.db.backend(), rows.len(), 12, 1)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for s in rows {
+            q = q
+                .bind(s.log_index as i64)
+                .bind(s.submission_id.as_str())
+                .bind(s.council.as_str())
+                .bind(i64::from(s.period.ordinal()))
+                .bind(i64::from(s.revision))
+                .bind(s.spec)
+                .bind(s.key_fingerprint)
+                .bind(s.jws_sha256.to_vec())
+                .bind(s.jws)
+                .bind(s.payload)
+                .bind(s.received_at)
+                .bind(s.receipt_jws.as_str());
+        }
+        q.execute(&mut **tx).await?;
         Ok(())
     }
 

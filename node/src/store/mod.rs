@@ -745,41 +745,15 @@ fn period_of(ordinal: i64) -> Result<Period, NodeStoreError> {
         .ok_or_else(|| NodeStoreError::Corrupt(crate::stored::CorruptRecord::new("quarter out of range")))
 }
 
-/// `INSERT … ON CONFLICT (case_id) DO UPDATE` for `rows` rows.
-///
-/// SQLite gets anonymous `?` placeholders: sqlx looks up each numbered `$n` by name, and SQLite
-/// finds a name by scanning its list of them, which makes binding thousands of numbered
-/// parameters quadratic (measured: more than half of an import's time). PostgreSQL needs `$n`.
+/// `INSERT … ON CONFLICT (case_id) DO UPDATE` for `rows` rows (see [`msp_store::placeholders`]).
 fn upsert_sql(rows: usize, backend: Backend) -> String {
-    let mut sql = String::with_capacity(200 + rows * 60);
-    sql.push_str(
-        "INSERT INTO cases (case_id, person_key, concern_quarter, concluded_quarter, record, row_hash, import_id) VALUES ",
-    );
-    for r in 0..rows {
-        if r > 0 {
-            sql.push(',');
-        }
-        sql.push('(');
-        for c in 0..CASE_COLUMNS {
-            if c > 0 {
-                sql.push(',');
-            }
-            match backend {
-                Backend::Sqlite => sql.push('?'),
-                Backend::Postgres => {
-                    sql.push('$');
-                    sql.push_str(&(r * CASE_COLUMNS + c + 1).to_string());
-                }
-            }
-        }
-        sql.push(')');
-    }
-    sql.push_str(
-        " ON CONFLICT (case_id) DO UPDATE SET person_key = excluded.person_key,
+    format!(
+        "INSERT INTO cases (case_id, person_key, concern_quarter, concluded_quarter, record, row_hash, import_id) VALUES {}
+         ON CONFLICT (case_id) DO UPDATE SET person_key = excluded.person_key,
             concern_quarter = excluded.concern_quarter, concluded_quarter = excluded.concluded_quarter,
             record = excluded.record, row_hash = excluded.row_hash, import_id = excluded.import_id",
-    );
-    sql
+        msp_store::placeholders(backend, rows, CASE_COLUMNS, 1)
+    )
 }
 
 #[cfg(test)]
@@ -792,6 +766,6 @@ mod tests {
         assert!(sql.contains("($1,$2,$3,$4,$5,$6,$7),($8,"));
         assert!(sql.contains("$21)") && !sql.contains("$22"));
         let sql = upsert_sql(2, Backend::Sqlite);
-        assert!(sql.contains("(?,?,?,?,?,?,?),(?,?,?,?,?,?,?) ON CONFLICT"));
+        assert!(sql.contains("VALUES (?,?,?,?,?,?,?),(?,?,?,?,?,?,?)\n"));
     }
 }
