@@ -91,8 +91,8 @@ pub enum CouncilCommand {
         #[arg(long)]
         fingerprint: Option<String>,
     },
-    /// Enrol many councils from a file of enrolment requests (`msp-node init --json` output,
-    /// one JSON object per line or a JSON array).
+    /// Enrol many councils from a file of enrolment requests (`msp-node init --json` outputs one
+    /// after another, or a JSON array of them); each request's fingerprint is checked.
     EnrolMany {
         /// The file.
         file: PathBuf,
@@ -246,18 +246,21 @@ async fn council(store: &Store, c: CouncilCommand) -> Result<(), CliError> {
         CouncilCommand::EnrolMany { file } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| CliError::Usage(format!("could not read {}: {e}", file.display())))?;
-            let requests: Vec<EnrolmentRequest> = if text.trim_start().starts_with('[') {
-                serde_json::from_str(&text).map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?
-            } else {
-                text.lines()
-                    .filter(|l| !l.trim().is_empty())
-                    .enumerate()
-                    .map(|(i, l)| {
-                        serde_json::from_str(l)
-                            .map_err(|e| CliError::Usage(format!("{} line {}: {e}", file.display(), i + 1)))
-                    })
-                    .collect::<Result<_, _>>()?
-            };
+            // Requests one after another (as `msp-node init --json` prints them), or arrays of them.
+            let mut requests: Vec<EnrolmentRequest> = Vec::new();
+            for value in serde_json::Deserializer::from_str(&text).into_iter::<serde_json::Value>() {
+                let value = value.map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
+                let items = match value {
+                    serde_json::Value::Array(items) => items,
+                    one => vec![one],
+                };
+                for item in items {
+                    requests.push(
+                        serde_json::from_value(item)
+                            .map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?,
+                    );
+                }
+            }
             for r in &requests {
                 let code: CouncilCode = r.council.parse().map_err(|e| CliError::Usage(format!("{e}")))?;
                 enrol(store, code, &r.public_key, r.fingerprint.as_deref()).await?;

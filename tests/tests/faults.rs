@@ -1,7 +1,13 @@
 //! Faults between a node and the coordinator, over real TLS on loopback, on SQLite and
 //! PostgreSQL: nothing is lost and nothing is stored twice.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use axum::{
     body::Body,
@@ -129,37 +135,43 @@ async fn a_coordinator_restarted_while_a_node_submits_ends_with_exactly_one_stor
 }
 
 /// Stores the first submission, then breaks the connection instead of answering.
-async fn drop_first_answer(req: Request, next: Next) -> Response {
-    static DROPPED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-    let post = req.uri().path() == "/v1/submissions";
-    let response = next.run(req).await;
-    if post && !DROPPED.swap(true, std::sync::atomic::Ordering::SeqCst) {
-        let (parts, _) = response.into_parts();
-        let broken = futures_util::stream::once(async {
-            Err::<axum::body::Bytes, _>(std::io::Error::other("connection dropped"))
-        });
-        return Response::from_parts(parts, Body::from_stream(broken));
-    }
-    response
+fn drop_first_answer(router: axum::Router) -> axum::Router {
+    let dropped = Arc::new(AtomicBool::new(false));
+    router.layer(middleware::from_fn(move |req: Request, next: Next| {
+        let dropped = dropped.clone();
+        async move {
+            let post = req.uri().path() == "/v1/submissions";
+            let response = next.run(req).await;
+            if post && !dropped.swap(true, Ordering::SeqCst) {
+                let (parts, _) = response.into_parts();
+                let broken = futures_util::stream::once(async {
+                    Err::<axum::body::Bytes, _>(std::io::Error::other("connection dropped"))
+                });
+                return Response::from_parts(parts, Body::from_stream(broken));
+            }
+            response
+        }
+    }))
 }
 
 #[tokio::test]
 async fn a_connection_dropped_after_storing_is_retried_and_gets_the_same_receipt() {
     msp_tests::crypto();
-    let db = TestDb::sqlite();
-    let node_db = TestDb::sqlite();
-    let cdir = tempfile::tempdir().unwrap();
-    let options = Options { wrap: Box::new(|r| r.layer(middleware::from_fn(drop_first_answer))), ..Options::default() };
-    let c = TestCoordinator::start(cdir.path().to_owned(), &db.url, options).await;
-    let node = TestNode::new(&node_db, &c.base).await;
-    c.enrol(COUNCIL, node.key.public_key()).await;
-    let s = node.submitter(&c, quick());
-    let o = s.queue(period(), 1).await.unwrap();
-    let sent = s.send(&o).await.unwrap();
-    assert!(sent.repeated, "the retry found the submission already stored");
-    assert_eq!(c.stored().await, 1);
-    assert!(node.store.outgoing(period(), 1).await.unwrap().unwrap().receipt_jws.is_some());
-    c.stop().await;
+    for db in databases().await {
+        let node_db = TestDb::sqlite();
+        let cdir = tempfile::tempdir().unwrap();
+        let options = Options { wrap: Box::new(drop_first_answer), ..Options::default() };
+        let c = TestCoordinator::start(cdir.path().to_owned(), &db.url, options).await;
+        let node = TestNode::new(&node_db, &c.base).await;
+        c.enrol(COUNCIL, node.key.public_key()).await;
+        let s = node.submitter(&c, quick());
+        let o = s.queue(period(), 1).await.unwrap();
+        let sent = s.send(&o).await.unwrap();
+        assert!(sent.repeated, "the retry found the submission already stored ({:?})", db.backend);
+        assert_eq!(c.stored().await, 1);
+        assert!(node.store.outgoing(period(), 1).await.unwrap().unwrap().receipt_jws.is_some());
+        c.stop().await;
+    }
 }
 
 #[tokio::test]

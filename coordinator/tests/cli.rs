@@ -1,0 +1,119 @@
+//! The `msp-coordinator` binary as an operator uses it: the enrolment ceremony, key revocation,
+//! importing a file by hand, and serving until told to stop.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Command, Stdio},
+};
+
+use msp_protocol::keys::{encode_public_key, thumbprint};
+use ring::{
+    rand::SystemRandom,
+    signature::{Ed25519KeyPair, KeyPair},
+};
+
+fn coordinator(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_msp-coordinator"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("MSP_COORDINATOR_DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("msp-coordinator runs")
+}
+
+fn ok(out: &std::process::Output) -> String {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn failed(out: &std::process::Output) -> String {
+    assert!(!out.status.success(), "expected a failure: {}", String::from_utf8_lossy(&out.stdout));
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+fn key() -> (String, String) {
+    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).unwrap();
+    let k = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
+    (encode_public_key(k.public_key().as_ref()), thumbprint(k.public_key().as_ref()))
+}
+
+#[test]
+fn the_enrolment_ceremony_checks_the_fingerprint_and_keys_can_be_rotated_and_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, old_fp) = key();
+    let (_, other_fp) = key();
+    let err = failed(&coordinator(
+        dir.path(),
+        &["council", "enrol", "--code", "E06000001", "--public-key", &old, "--fingerprint", &other_fp],
+    ));
+    assert!(err.contains("does not match") && err.contains("do not enrol"), "{err}");
+    let out = ok(&coordinator(
+        dir.path(),
+        &["council", "enrol", "--code", "E06000001", "--public-key", &old, "--fingerprint", &old_fp],
+    ));
+    assert!(out.contains("Hartlepool") && out.contains(&old_fp), "{out}");
+    // Rotation: a new key beside the old, then the old one revoked.
+    let (new, new_fp) = key();
+    ok(&coordinator(dir.path(), &["council", "enrol", "--code", "E06000001", "--public-key", &new]));
+    ok(&coordinator(dir.path(), &["council", "revoke", "--code", "E06000001", "--key", &old_fp]));
+    let list = ok(&coordinator(dir.path(), &["council", "list", "--json"]));
+    let keys: serde_json::Value = serde_json::from_str(&list).unwrap();
+    let status =
+        |fp: &str| keys.as_array().unwrap().iter().find(|k| k["fingerprint"] == fp).unwrap()["revoked_at"].is_null();
+    assert!(!status(&old_fp) && status(&new_fp), "{list}");
+    let err = failed(&coordinator(dir.path(), &["council", "enrol", "--code", "E06000001", "--public-key", &old]));
+    assert!(err.contains("revoked"), "{err}");
+    let err = failed(&coordinator(dir.path(), &["council", "revoke", "--code", "E06000002"]));
+    assert!(err.contains("no active key"), "{err}");
+    let err = failed(&coordinator(dir.path(), &["council", "enrol", "--code", "E06000001", "--public-key", "short"]));
+    assert!(err.contains("not an Ed25519 public key"), "{err}");
+}
+
+#[test]
+fn many_councils_enrol_from_their_requests_one_after_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let requests: String = ["E06000001", "E09000007", "E08000038"]
+        .iter()
+        .map(|code| {
+            let (pk, fp) = key();
+            serde_json::to_string_pretty(&serde_json::json!({"council": code, "public_key": pk, "fingerprint": fp}))
+                .unwrap()
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(dir.path().join("requests.json"), requests).unwrap();
+    let out =
+        ok(&coordinator(dir.path(), &["council", "enrol-many", dir.path().join("requests.json").to_str().unwrap()]));
+    assert!(out.contains("Enrolled 3 keys"), "{out}");
+}
+
+#[test]
+fn a_file_imported_by_hand_gets_the_same_checks_as_https() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.jws"), "not a jws").unwrap();
+    let err = failed(&coordinator(dir.path(), &["submission", "import", dir.path().join("bad.jws").to_str().unwrap()]));
+    assert!(err.contains("malformed-jws"), "{err}");
+}
+
+#[test]
+fn serve_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_msp-coordinator"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["serve", "--dev-tls", "--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+    assert!(line.contains("listening on https://127.0.0.1:"), "{line}");
+    assert!(dir.path().join("tls/ca.pem").exists() && dir.path().join("keys/coordinator.p8").exists());
+    Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+}
