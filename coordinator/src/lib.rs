@@ -5,6 +5,7 @@
 //! confidence interval (DESIGN §7, §8).
 //!
 //! - [`ingest`]: the submission checks and the single log writer;
+//! - [`estimate`]: benchmarks and their intervals from the latest releases (pure);
 //! - [`http`]: the API (`router(state)`), with errors as RFC 9457 problem documents;
 //! - [`startup`]: HTTPS serving with graceful shutdown;
 //! - [`store`]: all SQL; [`keys`]: the receipt-signing key; [`tls`]: certificates;
@@ -12,6 +13,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod estimate;
 pub mod http;
 pub mod ingest;
 pub mod keys;
