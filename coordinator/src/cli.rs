@@ -8,12 +8,13 @@ use msp_schemas::{CouncilCode, release::Timestamp};
 use serde::Deserialize;
 
 use crate::{
+    auth::{Role, new_token, token_hash},
     config::{DEFAULT_DATA_DIR, DataDir},
     http::{AppState, router},
     ingest::{Clock, Refused, check},
     keys::SigningKey,
     startup::{Server, shutdown_signal},
-    store::{CouncilKey, Store},
+    store::{CouncilKey, Store, TokenRecord},
     tls,
 };
 
@@ -57,6 +58,35 @@ pub enum Command {
     /// Take in submissions by hand.
     #[command(subcommand)]
     Submission(SubmissionCommand),
+    /// Make, list and revoke bearer tokens for the API and the dashboard.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// `msp-coordinator token …`.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Make a token; it is printed once and only its hash is kept.
+    Create {
+        /// national, region:<slug>, council:<code> or admin.
+        #[arg(long)]
+        role: Role,
+        /// Who or what it is for.
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// List tokens (never the tokens themselves).
+    List {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token by its id.
+    Revoke {
+        /// The id `token list` shows.
+        #[arg(long)]
+        id: String,
+    },
 }
 
 /// `msp-coordinator serve`.
@@ -161,6 +191,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve(a) => serve(&data, store, a).await,
         Command::Council(c) => council(&store, c).await,
         Command::Submission(SubmissionCommand::Import { file, json }) => import(&data, store, &file, json).await,
+        Command::Token(t) => token(&store, t).await,
     }
 }
 
@@ -293,6 +324,56 @@ async fn council(store: &Store, c: CouncilCommand) -> Result<(), CliError> {
                 "Revoked {n} key(s) of {} ({code}); submissions signed with them are now refused",
                 code.council().name
             );
+        }
+    }
+    Ok(())
+}
+
+/// Makes a token for `role`; returns the token (shown once) and its record.
+pub async fn create_token(store: &Store, role: Role, label: &str) -> Result<(String, TokenRecord), CliError> {
+    let token = new_token();
+    let hash = token_hash(&token);
+    let record = TokenRecord {
+        id: hash[..12].to_owned(),
+        role: role.to_string(),
+        label: label.to_owned(),
+        created_at: Timestamp::now().to_string(),
+        revoked_at: None,
+    };
+    store.add_token(&record, &hash).await?;
+    Ok((token, record))
+}
+
+async fn token(store: &Store, t: TokenCommand) -> Result<(), CliError> {
+    match t {
+        TokenCommand::Create { role, label } => {
+            let (token, record) = create_token(store, role, &label).await?;
+            say!("{token}");
+            eprintln!(
+                "Token {} for role {role} made. It is shown only now: keep it safe (only its hash is stored).",
+                record.id
+            );
+        }
+        TokenCommand::List { json } => {
+            let tokens = store.tokens().await?;
+            if json {
+                say!("{}", serde_json::to_string_pretty(&tokens).expect("serialises"));
+            } else {
+                say!("{:<14} {:<28} {:<22} {:<22} {}", "id", "role", "label", "created", "status");
+                for t in &tokens {
+                    let status =
+                        t.revoked_at.as_ref().map_or_else(|| "active".to_owned(), |at| format!("revoked {at}"));
+                    say!("{:<14} {:<28} {:<22} {:<22} {status}", t.id, t.role, t.label, t.created_at);
+                }
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            if !store.revoke_token(&id, &Timestamp::now().to_string()).await? {
+                return Err(CliError::Usage(format!(
+                    "there is no active token with id {id}: `msp-coordinator token list` shows them"
+                )));
+            }
+            say!("Token {id} revoked");
         }
     }
     Ok(())

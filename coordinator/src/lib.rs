@@ -11,9 +11,12 @@
 //! - [`store`]: all SQL; [`keys`]: the receipt-signing key; [`tls`]: certificates;
 //! - [`metrics`]: Prometheus metrics; [`cli`]: the command line.
 
+pub mod auth;
+pub mod benchmarks;
 pub mod cli;
 pub mod config;
 pub mod estimate;
+pub mod exports;
 pub mod http;
 pub mod ingest;
 pub mod keys;
@@ -21,3 +24,4 @@ pub mod metrics;
 pub mod startup;
 pub mod store;
 pub mod tls;
+pub mod views;

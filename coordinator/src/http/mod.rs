@@ -1,6 +1,8 @@
 //! The coordinator's HTTP API. `router(state)` is public so tests can drive it in memory.
 
+pub mod api;
 mod log;
+mod openapi;
 pub mod problem;
 mod submissions;
 
@@ -17,6 +19,7 @@ use axum::{
 use msp_schemas::ProblemType;
 
 use crate::{
+    benchmarks::Releases,
     ingest::{Clock, KeyCache, LogCache, Writer},
     keys::SigningKey,
     metrics::Metrics,
@@ -35,6 +38,8 @@ pub struct AppState {
     pub log: Arc<LogCache>,
     /// Enrolled keys read so far.
     pub keys: Arc<KeyCache>,
+    /// The releases benchmarks are made from.
+    pub releases: Arc<Releases>,
     /// The coordinator's signing key.
     pub key: Arc<SigningKey>,
     /// Metrics.
@@ -55,6 +60,7 @@ impl AppState {
             log,
             key,
             keys: Arc::new(KeyCache::default()),
+            releases: Arc::new(Releases::default()),
             metrics: Arc::new(Metrics::default()),
             clock,
         }
@@ -69,6 +75,15 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/log/inclusion", get(log::inclusion))
         .route("/v1/log/consistency", get(log::consistency))
         .route("/v1/keys", get(keys))
+        .route("/v1/benchmarks", get(api::benchmark))
+        .route("/v1/compare", get(api::comparison))
+        .route("/v1/views/overview", get(api::overview))
+        .route("/v1/views/groups", get(api::groups))
+        .route("/v1/views/models", get(api::models))
+        .route("/v1/views/council/{code}", get(api::council))
+        .route("/v1/views/trend", get(api::trend))
+        .route("/v1/views/status", get(api::status))
+        .route("/openapi.json", get(openapi::document))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

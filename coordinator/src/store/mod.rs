@@ -9,12 +9,35 @@ use msp_store::{
 };
 
 /// The coordinator's schema, in order. Never edit a migration that has landed: add one.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "council keys and submissions",
-    sqlite: include_str!("../../migrations/sqlite/0001_submissions.sql"),
-    postgres: include_str!("../../migrations/postgres/0001_submissions.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "council keys and submissions",
+        sqlite: include_str!("../../migrations/sqlite/0001_submissions.sql"),
+        postgres: include_str!("../../migrations/postgres/0001_submissions.sql"),
+    },
+    Migration {
+        version: 2,
+        description: "bearer tokens",
+        sqlite: include_str!("../../migrations/sqlite/0002_tokens.sql"),
+        postgres: include_str!("../../migrations/postgres/0002_tokens.sql"),
+    },
+];
+
+/// A bearer token as listed (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TokenRecord {
+    /// Its id (to revoke it by).
+    pub id: String,
+    /// Its role.
+    pub role: String,
+    /// Who or what it is for.
+    pub label: String,
+    /// When it was made.
+    pub created_at: String,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<String>,
+}
 
 /// Errors from the coordinator's database.
 #[derive(Debug, thiserror::Error)]
@@ -296,6 +319,87 @@ impl Store {
         }
         q.execute(&mut **tx).await?;
         Ok(())
+    }
+
+    /// Stores a new token's hash.
+    pub async fn add_token(&self, record: &TokenRecord, hash: &str) -> Result<()> {
+        sqlx::query("INSERT INTO tokens (id, token_sha256, role, label, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&record.id)
+            .bind(hash)
+            .bind(&record.role)
+            .bind(&record.label)
+            .bind(&record.created_at)
+            .execute(self.db.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// The role of an unrevoked token with this hash.
+    pub async fn token_role(&self, hash: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT role FROM tokens WHERE token_sha256 = $1 AND revoked_at IS NULL")
+            .bind(hash)
+            .fetch_optional(self.db.pool())
+            .await?;
+        row.map(|r| Ok(r.try_get(0)?)).transpose()
+    }
+
+    /// Every token, oldest first.
+    pub async fn tokens(&self) -> Result<Vec<TokenRecord>> {
+        let rows = sqlx::query("SELECT id, role, label, created_at, revoked_at FROM tokens ORDER BY created_at, id")
+            .fetch_all(self.db.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TokenRecord {
+                    id: r.try_get(0)?,
+                    role: r.try_get(1)?,
+                    label: r.try_get(2)?,
+                    created_at: r.try_get(3)?,
+                    revoked_at: r.try_get(4)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes a token by id; returns whether one was revoked.
+    pub async fn revoke_token(&self, id: &str, at: &str) -> Result<bool> {
+        let done = sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(at)
+            .bind(id)
+            .execute(self.db.pool())
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Submissions from log entry `start` on, in log order (to keep an in-memory copy current).
+    pub async fn submissions_from(&self, start: u64) -> Result<Vec<StoredSubmission>> {
+        let rows = sqlx::query(
+            "SELECT log_index, council, quarter, revision, payload FROM submissions WHERE log_index >= $1 ORDER BY log_index",
+        )
+        .bind(start as i64)
+        .fetch_all(self.db.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredSubmission {
+                    log_index: r.try_get::<i64, _>(0)? as u64,
+                    council: r.try_get(1)?,
+                    quarter: r.try_get::<i64, _>(2)? as u32,
+                    revision: r.try_get::<i64, _>(3)? as u32,
+                    payload: r.try_get(4)?,
+                })
+            })
+            .collect()
+    }
+
+    /// When each (council, quarter, revision) was received, for the submission status view.
+    pub async fn received(&self) -> Result<Vec<(String, u32, u32, String)>> {
+        let rows = sqlx::query("SELECT council, quarter, revision, received_at FROM submissions ORDER BY log_index")
+            .fetch_all(self.db.pool())
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get::<i64, _>(1)? as u32, r.try_get::<i64, _>(2)? as u32, r.try_get(3)?)))
+            .collect()
     }
 
     /// Every submission of the given quarters (all revisions), in log order.

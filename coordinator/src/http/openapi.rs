@@ -1,0 +1,105 @@
+//! `GET /openapi.json`: the API described as OpenAPI 3.1.
+
+use axum::Json;
+use serde_json::{Value, json};
+
+fn view_path(summary: &str, extra: &[(&str, &str)]) -> Value {
+    let mut params = vec![
+        json!({"name": "period", "in": "query", "schema": {"type": "string"}, "description": "A quarter (2026-27-Q1) or financial year (2026-27); default the latest quarter with releases."}),
+        json!({"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv", "xlsx"]}, "description": "json (default), csv or xlsx."}),
+        json!({"name": "table", "in": "query", "schema": {"type": "integer", "minimum": 0}, "description": "With format=csv: which table of the view."}),
+    ];
+    for (name, description) in extra {
+        params.push(json!({"name": name, "in": "query", "schema": {"type": "string"}, "description": description}));
+    }
+    json!({"get": {
+        "summary": summary,
+        "security": [{"bearer": []}],
+        "parameters": params,
+        "responses": {
+            "200": {"description": "The view: its tables, and the log size they were computed from.", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/View"}},
+                "text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}},
+            "401": {"$ref": "#/components/responses/Problem"},
+            "403": {"$ref": "#/components/responses/Problem"},
+            "404": {"$ref": "#/components/responses/Problem"}
+        }
+    }})
+}
+
+/// The OpenAPI document.
+pub(super) async fn document() -> Json<Value> {
+    let group = (
+        "group",
+        "england, region:<slug>, type:<slug>, team_model:<code>, msp_level:<code>, council:<code> or peers:<code>",
+    );
+    let measure = (
+        "measure",
+        "A headline measure id: asked, expressed, fully, partially, not_achieved, fully_or_partially, risk_reduced_or_removed, capacity_supported, repeat, felt_safer, listened_to, mean_days, mean_meetings, mean_multiagency_meetings, mean_staff_hours.",
+    );
+    Json(json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "MSP Outcomes Network coordinator",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Signed submissions of councils' differentially private releases, the transparency log, and benchmarks with 95% intervals. Errors are RFC 9457 problem documents; each type is explained at /problems/<type>."
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "A token from `msp-coordinator token create`; the dashboard's session cookie works too."}},
+            "responses": {"Problem": {"description": "An RFC 9457 problem document.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}},
+            "schemas": {
+                "Problem": {"type": "object", "required": ["type", "title", "status", "detail"], "properties": {
+                    "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"}}},
+                "View": {"type": "object", "properties": {
+                    "title": {"type": "string"}, "window": {"type": ["string", "null"]}, "tree_size": {"type": "integer"},
+                    "tables": {"type": "array", "items": {"type": "object", "properties": {
+                        "id": {"type": "string"}, "caption": {"type": "string"},
+                        "columns": {"type": "array", "items": {"type": "object", "properties": {"heading": {"type": "string"}}}},
+                        "rows": {"type": "array", "items": {"type": "array", "items": {}}},
+                        "notes": {"type": "array", "items": {"type": "string"}}}}}}}
+            }
+        },
+        "paths": {
+            "/v1/submissions": {"post": {
+                "summary": "Submit a signed release (compact JWS, typ msp-release+jws).",
+                "requestBody": {"required": true, "content": {"application/jose": {"schema": {"type": "string"}}}},
+                "responses": {
+                    "201": {"description": "Accepted: the signed receipt (schemas/json/submission-accepted.schema.json)."},
+                    "200": {"description": "The same bytes were already accepted: the same receipt."},
+                    "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"},
+                    "403": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"},
+                    "413": {"$ref": "#/components/responses/Problem"}, "415": {"$ref": "#/components/responses/Problem"},
+                    "422": {"$ref": "#/components/responses/Problem"}}}},
+            "/v1/log/head": {"get": {"summary": "The signed tree head.", "responses": {"200": {"description": "schemas/json/signed-tree-head.schema.json"}}}},
+            "/v1/log/inclusion": {"get": {"summary": "An inclusion proof (RFC 9162).", "parameters": [
+                {"name": "hash", "in": "query", "required": true, "schema": {"type": "string"}, "description": "SHA-256 (hex) of the submitted JWS."},
+                {"name": "tree_size", "in": "query", "required": true, "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "leaf_index, tree_size, audit_path"}, "400": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"}}}},
+            "/v1/log/consistency": {"get": {"summary": "A consistency proof (RFC 9162).", "parameters": [
+                {"name": "first", "in": "query", "required": true, "schema": {"type": "integer"}},
+                {"name": "second", "in": "query", "required": true, "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "first, second, proof"}, "400": {"$ref": "#/components/responses/Problem"}}}},
+            "/v1/keys": {"get": {"summary": "The coordinator's receipt-signing key.", "responses": {"200": {"description": "algorithm, public_key, fingerprint"}}}},
+            "/v1/benchmarks": {"get": {"summary": "One group's benchmark for a period, with every table's summed cells and standard errors.", "security": [{"bearer": []}],
+                "parameters": [{"name": "group", "in": "query", "schema": {"type": "string"}, "description": group.1},
+                               {"name": "period", "in": "query", "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "The benchmark."}, "401": {"$ref": "#/components/responses/Problem"}, "403": {"$ref": "#/components/responses/Problem"}}}},
+            "/v1/compare": {"get": {"summary": "Two groups side by side, each measure's difference with its 95% interval and a verdict.", "security": [{"bearer": []}],
+                "parameters": [{"name": "a", "in": "query", "required": true, "schema": {"type": "string"}},
+                               {"name": "b", "in": "query", "required": true, "schema": {"type": "string"}},
+                               {"name": "period", "in": "query", "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "The comparison."}, "403": {"$ref": "#/components/responses/Problem"}}}},
+            "/v1/views/overview": view_path("Headline measures of a group (England by default).", &[group]),
+            "/v1/views/groups": view_path("One measure for England, each region and each council type.", &[measure]),
+            "/v1/views/models": view_path("One measure by team model and MSP level, with their differences.", &[measure]),
+            "/v1/views/council/{code}": {"get": view_path("A council beside its region, council type and England.", &[])["get"].clone()
+                .as_object().cloned().map(|mut o| { o.insert("parameters".into(), json!([{"name": "code", "in": "path", "required": true, "schema": {"type": "string"}},
+                    {"name": "period", "in": "query", "schema": {"type": "string"}}, {"name": "format", "in": "query", "schema": {"type": "string"}}])); Value::Object(o) }).unwrap_or(Value::Null)},
+            "/v1/views/trend": view_path("A measure by quarter for a group.", &[group, measure]),
+            "/v1/views/status": view_path("Which councils have released which quarters.", &[]),
+            "/healthz": {"get": {"summary": "Liveness.", "responses": {"200": {"description": "ok"}}}},
+            "/readyz": {"get": {"summary": "Readiness (the database answers).", "responses": {"200": {"description": "ready"}, "503": {"$ref": "#/components/responses/Problem"}}}},
+            "/metrics": {"get": {"summary": "Prometheus metrics.", "responses": {"200": {"description": "text/plain; version=0.0.4"}}}}
+        }
+    }))
+}
