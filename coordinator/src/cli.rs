@@ -61,6 +61,26 @@ pub enum Command {
     /// Make, list and revoke bearer tokens for the API and the dashboard.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// The whole network in one command: a coordinator, a node per council with synthetic data
+    /// going through import, release and submit over HTTPS, then the dashboard until Ctrl-C.
+    Demo(DemoArgs),
+}
+
+/// `msp-coordinator demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How many councils of the register.
+    #[arg(long, default_value_t = 153)]
+    pub councils: usize,
+    /// How many quarters, ending with the last complete one.
+    #[arg(long, default_value_t = 4)]
+    pub quarters: u32,
+    /// Where the dashboard listens.
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    pub listen: SocketAddr,
+    /// Where the demo keeps its data (wiped at the start).
+    #[arg(long, default_value = "msp-demo")]
+    pub dir: PathBuf,
 }
 
 /// `msp-coordinator token …`.
@@ -185,6 +205,17 @@ pub fn system_clock() -> Clock {
 
 /// Runs the command.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
+    if let Command::Demo(a) = cli.command {
+        let options = crate::demo::DemoOptions {
+            dir: a.dir,
+            councils: a.councils,
+            quarters: a.quarters,
+            listen: a.listen,
+            parallel: std::thread::available_parallelism().map_or(2, |n| n.get()) * 2,
+            progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        };
+        return crate::demo::command(options).await;
+    }
     let data = DataDir::new(&cli.data_dir);
     let store = Store::open(&data.database_url(cli.database_url.as_deref())).await?;
     match cli.command {
@@ -192,6 +223,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Council(c) => council(&store, c).await,
         Command::Submission(SubmissionCommand::Import { file, json }) => import(&data, store, &file, json).await,
         Command::Token(t) => token(&store, t).await,
+        Command::Demo(_) => unreachable!("handled above"),
     }
 }
 

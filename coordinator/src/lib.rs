@@ -13,8 +13,10 @@
 
 pub mod auth;
 pub mod benchmarks;
+pub mod charts;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod estimate;
 pub mod exports;
 pub mod http;

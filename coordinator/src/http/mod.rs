@@ -1,6 +1,7 @@
 //! The coordinator's HTTP API. `router(state)` is public so tests can drive it in memory.
 
 pub mod api;
+mod dashboard;
 mod log;
 mod openapi;
 pub mod problem;
@@ -84,6 +85,18 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/views/trend", get(api::trend))
         .route("/v1/views/status", get(api::status))
         .route("/openapi.json", get(openapi::document))
+        .route("/", get(dashboard::home))
+        .route("/static/app.css", get(dashboard::stylesheet))
+        .route("/sign-in", get(dashboard::sign_in_form).post(dashboard::sign_in))
+        .route("/sign-out", post(dashboard::sign_out))
+        .route("/dashboard", get(dashboard::overview))
+        .route("/dashboard/groups", get(dashboard::groups))
+        .route("/dashboard/models", get(dashboard::models))
+        .route("/dashboard/council", get(dashboard::council_picker))
+        .route("/dashboard/council/go", get(dashboard::council_go))
+        .route("/dashboard/council/{code}", get(dashboard::council))
+        .route("/dashboard/status", get(dashboard::status))
+        .route("/dashboard/methodology", get(dashboard::methodology))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

@@ -1,0 +1,224 @@
+//! `msp-coordinator demo`: the whole network in one command.
+//!
+//! A coordinator on embedded SQLite with development TLS; then, for each council of the register
+//! (all 153 by default), a real node — its own data directory, keys and SQLite database — with
+//! synthetic case data for the last few quarters, going through the real import, release and
+//! submit code over real HTTPS on loopback. Then the dashboard is served until Ctrl-C, and its
+//! address and a national sign-in token are printed.
+
+use std::{net::SocketAddr, path::PathBuf, time::Instant};
+
+use futures_util::StreamExt;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use msp_node::{
+    config::{ContextConfig, NodeConfig},
+    import::{ImportOptions, import_file},
+    keys::{NodeSecret, SigningKey},
+    release,
+    store::Store as NodeStore,
+    submit::{Backoff, Coordinator, Submitter},
+    synth::{self, CouncilProfile, SynthOptions},
+};
+use msp_schemas::{Council, Period, release::Timestamp};
+
+use crate::{
+    auth::Role,
+    cli::{CliError, create_token, enrol, system_clock},
+    http::{AppState, router},
+    keys::SigningKey as CoordinatorKey,
+    startup::{Server, shutdown_signal},
+    store::Store,
+    tls,
+};
+
+/// What the demo builds.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// Where everything goes (wiped first: it is demo data).
+    pub dir: PathBuf,
+    /// How many councils of the register (in register order).
+    pub councils: usize,
+    /// How many quarters, ending with the last complete one.
+    pub quarters: u32,
+    /// Where the dashboard listens.
+    pub listen: SocketAddr,
+    /// Councils set up at once.
+    pub parallel: usize,
+    /// Show a progress bar.
+    pub progress: bool,
+}
+
+/// What the demo built, once the network is up.
+#[derive(Debug)]
+pub struct Demo {
+    /// The dashboard's address.
+    pub url: String,
+    /// A national token.
+    pub token: String,
+    /// The CA certificate to trust.
+    pub ca: PathBuf,
+    /// Submissions made.
+    pub submissions: usize,
+    /// How long building the network took.
+    pub seconds: f64,
+}
+
+fn io(e: impl std::fmt::Display) -> CliError {
+    CliError::Usage(e.to_string())
+}
+
+/// The last complete quarter.
+pub fn last_complete_quarter() -> Period {
+    let today = time::OffsetDateTime::now_utc().date();
+    Period::containing(today).ok().and_then(Period::previous).expect("today lies in a supported year")
+}
+
+/// Builds the network and serves it until `stop` completes; `ready` hears what was built.
+pub async fn run(
+    options: DemoOptions,
+    ready: impl FnOnce(&Demo),
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<(), CliError> {
+    let started = Instant::now();
+    if options.dir.exists() {
+        std::fs::remove_dir_all(&options.dir).map_err(io)?;
+    }
+    let cdir = options.dir.join("coordinator");
+    std::fs::create_dir_all(&cdir).map_err(io)?;
+    let store = Store::open(&msp_store::sqlite_url(&cdir.join("coordinator.db"))).await?;
+    let dev = tls::dev_tls(&cdir.join("tls"))?;
+    let config = tls::server_config(&dev.cert, &dev.key)?;
+    let key = CoordinatorKey::load_or_create(&cdir.join("keys"))?;
+    let server = Server::build(options.listen, config, router(AppState::new(store.clone(), key, system_clock())))
+        .await
+        .map_err(|e| io(format!("could not listen on {}: {e}", options.listen)))?;
+    let addr = server.local_addr().map_err(io)?;
+    let base = format!("https://localhost:{}", addr.port());
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.run_until(async {
+        let _ = stop_rx.await;
+    }));
+
+    let last = last_complete_quarter();
+    let window = last.window(options.quarters.max(1) as usize);
+    let councils: Vec<&'static Council> = Council::all().iter().take(options.councils.clamp(1, 153)).collect();
+    let bar = if options.progress {
+        let b = ProgressBar::with_draw_target(Some(councils.len() as u64), ProgressDrawTarget::stderr());
+        b.set_style(
+            ProgressStyle::with_template("{spinner} councils {bar:40} {pos}/{len} ({elapsed}, {eta} left) {msg}")
+                .expect("a valid template"),
+        );
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+    let ca = dev.ca_cert.clone();
+    let results: Vec<Result<usize, CliError>> = futures_util::stream::iter(councils.iter().enumerate())
+        .map(|(i, council)| {
+            let (store, base, ca, bar, window) = (store.clone(), base.clone(), ca.clone(), bar.clone(), window.clone());
+            let dir = options.dir.join("nodes").join(council.code);
+            async move {
+                let n = node(&store, council, &dir, &base, &ca, &window, i as u64).await?;
+                bar.set_message(council.name);
+                bar.inc(1);
+                Ok(n)
+            }
+        })
+        .buffer_unordered(options.parallel.max(1))
+        .collect()
+        .await;
+    bar.finish_and_clear();
+    let submissions = results.into_iter().sum::<Result<usize, CliError>>()?;
+    let (token, _) = create_token(&store, Role::National, "demo").await?;
+    let demo = Demo { url: format!("{base}/dashboard"), token, ca: dev.ca_cert, submissions, seconds: started.elapsed().as_secs_f64() };
+    ready(&demo);
+    stop.await;
+    let _ = stop_tx.send(());
+    let _ = serving.await;
+    store.db().close().await;
+    Ok(())
+}
+
+/// One council's node: keys, database, synthetic data, import, a release per quarter, submission.
+async fn node(
+    coordinator: &Store,
+    council: &'static Council,
+    dir: &std::path::Path,
+    base: &str,
+    ca: &std::path::Path,
+    window: &[Period],
+    seed: u64,
+) -> Result<usize, CliError> {
+    let code = council.council_code();
+    let profile = CouncilProfile::of(code);
+    let secret = NodeSecret::create(&dir.join("keys")).map_err(io)?;
+    let key = SigningKey::create(&dir.join("keys")).map_err(io)?;
+    enrol(coordinator, code, &key.public_key_b64(), Some(&key.fingerprint())).await?;
+    let store = NodeStore::open(&msp_store::sqlite_url(&dir.join("node.db")), code).await.map_err(io)?;
+    let last = *window.last().expect("at least one quarter");
+    let options = SynthOptions {
+        council: code,
+        period: last,
+        people: None,
+        history_quarters: window.len() as u32 - 1,
+        seed: 2026 + seed,
+    };
+    let csv = dir.join("cases.csv");
+    synth::write(&options, &csv).map_err(io)?;
+    let import = ImportOptions { mapping: None, rejects_path: None, rejects_dir: dir.join("rejects"), progress: false };
+    import_file(&store, &secret, &csv, import).await.map_err(io)?;
+    let config = NodeConfig {
+        council: code,
+        coordinator_url: base.to_owned(),
+        ca_cert: Some(ca.to_owned()),
+        database_url: None,
+        context: Some(ContextConfig {
+            team_model: profile.team_model,
+            msp_level: profile.msp_level,
+            recording_system: "synthetic demonstration data".into(),
+            validated: true,
+        }),
+        budget: None,
+        submission: None,
+    };
+    let submitter = Submitter {
+        store: &store,
+        config: &config,
+        key: &key,
+        coordinator: Coordinator::new(base, Some(ca), Backoff::default()).map_err(io)?,
+    };
+    for period in window {
+        let made = release::release(&store, &config, *period, false, Timestamp::now()).await.map_err(io)?;
+        let queued = submitter.queue(*period, made.release.revision()).await.map_err(io)?;
+        submitter.send(&queued).await.map_err(io)?;
+    }
+    store.db().close().await;
+    Ok(window.len())
+}
+
+/// The demo from the command line: builds, prints where to look, serves until Ctrl-C.
+pub async fn command(options: DemoOptions) -> Result<(), CliError> {
+    let councils = options.councils;
+    let quarters = options.quarters;
+    run(
+        options,
+        |d| {
+            println!(
+                "The MSP Outcomes Network is up: {} councils, {} quarters, {} signed releases submitted in {:.1} s.",
+                councils.min(153),
+                quarters,
+                d.submissions,
+                d.seconds
+            );
+            println!();
+            println!("  Dashboard:      {}", d.url);
+            println!("  Sign in with:   {}", d.token);
+            println!("  (a national analyst's token; the development CA is {})", d.ca.display());
+            println!();
+            println!("Your browser will warn about the development certificate: trust {} or continue past the warning.", d.ca.display());
+            println!("Press Ctrl-C to stop.");
+        },
+        shutdown_signal(),
+    )
+    .await
+}
