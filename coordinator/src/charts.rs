@@ -33,7 +33,7 @@ fn scale_max(proportion: bool, rows: &[Option<Point>]) -> f64 {
 
 /// Horizontal dot-and-interval chart, one row per label.
 pub fn intervals(id: &str, title: &str, rows: &[(String, Option<Point>)], proportion: bool) -> Markup {
-    let (w, left, right, top, row_h) = (960.0, 300.0, 40.0, 34.0, 34.0);
+    let (w, left, right, top, row_h) = (960.0, 260.0, 40.0, 34.0, 34.0);
     let h = top + row_h * rows.len() as f64 + 10.0;
     let max = scale_max(proportion, &rows.iter().map(|r| r.1).collect::<Vec<_>>());
     let x = |v: f64| left + (w - left - right) * (v / max).clamp(0.0, 1.0);
@@ -41,7 +41,12 @@ pub fn intervals(id: &str, title: &str, rows: &[(String, Option<Point>)], propor
     let described = rows
         .iter()
         .map(|(l, p)| match p {
-            Some(p) => format!("{l}: {} (95% interval {} to {})", label(proportion, p.value), label(proportion, p.low), label(proportion, p.high)),
+            Some(p) => format!(
+                "{l}: {} (95% interval {} to {})",
+                label(proportion, p.value),
+                label(proportion, p.low),
+                label(proportion, p.high)
+            ),
             None => format!("{l}: no data"),
         })
         .collect::<Vec<_>>()
@@ -79,7 +84,9 @@ pub fn trend(id: &str, title: &str, points: &[(String, Option<Point>)], proporti
     let (w, h, left, right, top, bottom) = (960.0, 320.0, 70.0, 30.0, 20.0, 50.0);
     let max = scale_max(proportion, &points.iter().map(|p| p.1).collect::<Vec<_>>());
     let n = points.len().max(1);
-    let x = |i: usize| if n == 1 { (left + w - right) / 2.0 } else { left + (w - left - right) * i as f64 / (n - 1) as f64 };
+    let x = |i: usize| {
+        if n == 1 { (left + w - right) / 2.0 } else { left + (w - left - right) * i as f64 / (n - 1) as f64 }
+    };
     let y = |v: f64| top + (h - top - bottom) * (1.0 - (v / max).clamp(0.0, 1.0));
     let known: Vec<(usize, Point)> = points.iter().enumerate().filter_map(|(i, (_, p))| p.map(|p| (i, p))).collect();
     let band = {
@@ -91,7 +98,12 @@ pub fn trend(id: &str, title: &str, points: &[(String, Option<Point>)], proporti
     let described = points
         .iter()
         .map(|(q, p)| match p {
-            Some(p) => format!("{q}: {} ({} to {})", label(proportion, p.value), label(proportion, p.low), label(proportion, p.high)),
+            Some(p) => format!(
+                "{q}: {} ({} to {})",
+                label(proportion, p.value),
+                label(proportion, p.low),
+                label(proportion, p.high)
+            ),
             None => format!("{q}: no data"),
         })
         .collect::<Vec<_>>()
@@ -112,7 +124,8 @@ pub fn trend(id: &str, title: &str, points: &[(String, Option<Point>)], proporti
                     circle.point cx=(x(*i)) cy=(y(p.value)) r="5" {}
                 }
                 @for (i, (q, _)) in points.iter().enumerate() {
-                    text x=(x(i)) y=(h - bottom + 22.0) text-anchor="middle" { (q) }
+                    @let anchor = if n > 1 && i == 0 { "start" } else if n > 1 && i == n - 1 { "end" } else { "middle" };
+                    text x=(x(i)) y=(h - bottom + 22.0) text-anchor=(anchor) { (q) }
                 }
                 line.axis x1=(left) x2=(w - right) y1=(h - bottom) y2=(h - bottom) {}
             }
@@ -134,7 +147,8 @@ mod tests {
         assert!(svg.contains("role=\"img\"") && svg.contains("<title id=\"c1-title\">Fully achieved</title>"));
         assert!(svg.contains("North &lt;East&gt;: 50% (95% interval 40% to 60%)"), "{svg}");
         assert!(svg.contains("London: no data"));
-        let t = trend("t1", "Trend", &[("2026-27-Q1".into(), Some(Point { value: 30.0, low: 20.0, high: 41.0 }))], false);
+        let t =
+            trend("t1", "Trend", &[("2026-27-Q1".into(), Some(Point { value: 30.0, low: 20.0, high: 41.0 }))], false);
         assert!(t.into_string().contains("2026-27-Q1: 30 (20 to 41)"));
     }
 

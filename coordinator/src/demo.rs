@@ -130,7 +130,13 @@ pub async fn run(
     bar.finish_and_clear();
     let submissions = results.into_iter().sum::<Result<usize, CliError>>()?;
     let (token, _) = create_token(&store, Role::National, "demo").await?;
-    let demo = Demo { url: format!("{base}/dashboard"), token, ca: dev.ca_cert, submissions, seconds: started.elapsed().as_secs_f64() };
+    let demo = Demo {
+        url: format!("{base}/dashboard"),
+        token,
+        ca: dev.ca_cert,
+        submissions,
+        seconds: started.elapsed().as_secs_f64(),
+    };
     ready(&demo);
     stop.await;
     let _ = stop_tx.send(());
@@ -215,7 +221,10 @@ pub async fn command(options: DemoOptions) -> Result<(), CliError> {
             println!("  Sign in with:   {}", d.token);
             println!("  (a national analyst's token; the development CA is {})", d.ca.display());
             println!();
-            println!("Your browser will warn about the development certificate: trust {} or continue past the warning.", d.ca.display());
+            println!(
+                "Your browser will warn about the development certificate: trust {} or continue past the warning.",
+                d.ca.display()
+            );
             println!("Press Ctrl-C to stop.");
         },
         shutdown_signal(),

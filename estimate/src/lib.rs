@@ -188,7 +188,7 @@ pub enum Formula {
 }
 
 macro_rules! measures {
-    ($($variant:ident => $id:literal, $label:literal, $formula:expr;)+) => {
+    ($($variant:ident => $id:literal, $label:literal, $short:literal, $formula:expr;)+) => {
         /// The network's headline measures.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Measure {
@@ -212,6 +212,11 @@ macro_rules! measures {
                 match self { $(Measure::$variant => $label,)+ }
             }
 
+            /// A few words for a chart axis, where the full label will not fit.
+            pub fn short(self) -> &'static str {
+                match self { $(Measure::$variant => $short,)+ }
+            }
+
             /// How it is computed.
             pub fn formula(self) -> Formula {
                 match self { $(Measure::$variant => $formula,)+ }
@@ -223,35 +228,35 @@ macro_rules! measures {
 // msp_outcomes cells: 0 expressed_fully, 1 expressed_partially, 2 expressed_not_achieved,
 // 3 expressed_unrecorded, 4 asked_not_expressed, 5 not_asked, 6 unknown.
 measures! {
-    Asked => "asked", "Asked about the outcomes they wanted (of those whose record says)",
+    Asked => "asked", "Asked about the outcomes they wanted (of those whose record says)", "Asked about outcomes",
         Formula::Proportion { table: "msp_outcomes", part: &[0, 1, 2, 3, 4], rest: &[5] };
-    Expressed => "expressed", "Expressed the outcomes they wanted (of those whose record says)",
+    Expressed => "expressed", "Expressed the outcomes they wanted (of those whose record says)", "Expressed outcomes",
         Formula::Proportion { table: "msp_outcomes", part: &[0, 1, 2, 3], rest: &[4, 5] };
-    Fully => "fully", "Outcomes fully achieved (of those who expressed outcomes)",
+    Fully => "fully", "Outcomes fully achieved (of those who expressed outcomes)", "Fully achieved",
         Formula::Proportion { table: "msp_outcomes", part: &[0], rest: &[1, 2] };
-    Partially => "partially", "Outcomes partially achieved (of those who expressed outcomes)",
+    Partially => "partially", "Outcomes partially achieved (of those who expressed outcomes)", "Partially achieved",
         Formula::Proportion { table: "msp_outcomes", part: &[1], rest: &[0, 2] };
-    NotAchieved => "not_achieved", "Outcomes not achieved (of those who expressed outcomes)",
+    NotAchieved => "not_achieved", "Outcomes not achieved (of those who expressed outcomes)", "Not achieved",
         Formula::Proportion { table: "msp_outcomes", part: &[2], rest: &[0, 1] };
-    FullyOrPartially => "fully_or_partially", "Outcomes fully or partially achieved",
+    FullyOrPartially => "fully_or_partially", "Outcomes fully or partially achieved", "Fully or partially achieved",
         Formula::Proportion { table: "msp_outcomes", part: &[0, 1], rest: &[2] };
-    RiskReducedOrRemoved => "risk_reduced_or_removed", "Identified risks removed or reduced",
+    RiskReducedOrRemoved => "risk_reduced_or_removed", "Identified risks removed or reduced", "Risk removed or reduced",
         Formula::Proportion { table: "risk_outcome", part: &[0, 1], rest: &[2] };
-    CapacitySupported => "capacity_supported", "Lacking capacity and supported by an advocate, family or friend",
+    CapacitySupported => "capacity_supported", "Lacking capacity and supported by an advocate, family or friend", "Lacking capacity, supported",
         Formula::Proportion { table: "capacity", part: &[1, 2], rest: &[3] };
-    Repeat => "repeat", "Repeat enquiry within 12 months",
+    Repeat => "repeat", "Repeat enquiry within 12 months", "Repeat within 12 months",
         Formula::Proportion { table: "repeat_within_12m", part: &[1], rest: &[0] };
-    FeltSafer => "felt_safer", "Felt safer (of those asked)",
+    FeltSafer => "felt_safer", "Felt safer (of those asked)", "Felt safer",
         Formula::Proportion { table: "feedback_felt_safer", part: &[0], rest: &[1, 2] };
-    ListenedTo => "listened_to", "Felt listened to (of those asked)",
+    ListenedTo => "listened_to", "Felt listened to (of those asked)", "Felt listened to",
         Formula::Proportion { table: "feedback_listened_to", part: &[0], rest: &[1, 2] };
-    MeanDays => "mean_days", "Mean days from concern to conclusion (each capped at 365)",
+    MeanDays => "mean_days", "Mean days from concern to conclusion (each capped at 365)", "Days to conclude",
         Formula::Mean { sum: "days_to_conclude_sum", count: "days_to_conclude", count_cells: &[0, 1, 2, 3, 4, 5, 6], upper: 365.0 };
-    MeanMeetings => "mean_meetings", "Mean meetings with the person (each capped at 10)",
+    MeanMeetings => "mean_meetings", "Mean meetings with the person (each capped at 10)", "Meetings with the person",
         Formula::Mean { sum: "meetings_with_person_sum", count: "meetings_with_person", count_cells: &[0, 1, 2, 3, 4, 5], upper: 10.0 };
-    MeanMultiagency => "mean_multiagency_meetings", "Mean multi-agency meetings (each capped at 10)",
+    MeanMultiagency => "mean_multiagency_meetings", "Mean multi-agency meetings (each capped at 10)", "Multi-agency meetings",
         Formula::Mean { sum: "multiagency_meetings_sum", count: "multiagency_meetings", count_cells: &[0, 1, 2, 3, 4, 5], upper: 10.0 };
-    MeanStaffHours => "mean_staff_hours", "Mean staff hours where recorded (each capped at 80)",
+    MeanStaffHours => "mean_staff_hours", "Mean staff hours where recorded (each capped at 80)", "Staff hours",
         Formula::Mean { sum: "staff_hours_sum", count: "staff_hours", count_cells: &[0, 1, 2, 3, 4], upper: 80.0 };
 }
 

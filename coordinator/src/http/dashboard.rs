@@ -27,6 +27,7 @@ use crate::{
 
 /// The stylesheet.
 const CSS: &str = include_str!("../../static/app.css");
+const ICON: &str = include_str!("../../static/icon.svg");
 
 /// Security headers every page carries: nothing may be loaded from elsewhere, and no script runs.
 fn secure(mut r: Response) -> Response {
@@ -45,7 +46,9 @@ fn secure(mut r: Response) -> Response {
 
 fn page(title: &str, role: Option<&Role>, current: &str, body: Markup) -> Response {
     let nav: Vec<(&str, &str)> = match role {
-        Some(Role::Admin) => vec![("/dashboard/status", "Submission status"), ("/dashboard/methodology", "How to read this")],
+        Some(Role::Admin) => {
+            vec![("/dashboard/status", "Submission status"), ("/dashboard/methodology", "How to read this")]
+        }
         Some(r) => {
             let mut v = vec![
                 ("/dashboard", "England"),
@@ -68,6 +71,7 @@ fn page(title: &str, role: Option<&Role>, current: &str, body: Markup) -> Respon
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " – MSP Outcomes Network" }
                 link rel="stylesheet" href="/static/app.css";
+                link rel="icon" href="/static/icon.svg" type="image/svg+xml";
             }
             body {
                 a.skip-link href="#main" { "Skip to main content" }
@@ -107,11 +111,19 @@ fn page(title: &str, role: Option<&Role>, current: &str, body: Markup) -> Respon
 }
 
 fn fmt(v: &Value) -> String {
+    // "-0.0" reads as a signed difference that is not there.
+    let tidy = |s: String| {
+        if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.' || c == '%') {
+            s.trim_start_matches('-').to_owned()
+        } else {
+            s
+        }
+    };
     match v {
         Value::Text(s) => s.clone(),
         Value::Count(n) => format!("{n:.0}"),
-        Value::Percent(p) => format!("{:.1}%", p * 100.0),
-        Value::Decimal(d) => format!("{d:.1}"),
+        Value::Percent(p) => tidy(format!("{:.1}%", p * 100.0)),
+        Value::Decimal(d) => tidy(format!("{d:.1}")),
         Value::Missing(m) => m.missing.to_owned(),
     }
 }
@@ -255,6 +267,10 @@ pub(super) async fn stylesheet() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], CSS)
 }
 
+pub(super) async fn icon() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")], ICON)
+}
+
 pub(super) async fn home() -> Redirect {
     Redirect::to("/dashboard")
 }
@@ -294,7 +310,10 @@ fn sign_in_page(error: Option<&str>, status: StatusCode) -> Response {
 }
 
 pub(super) async fn sign_in_form(Query(q): Query<SignInQuery>) -> Response {
-    sign_in_page(q.expired.as_ref().map(|_| "Your session has ended or the token was revoked: sign in again"), StatusCode::OK)
+    sign_in_page(
+        q.expired.as_ref().map(|_| "Your session has ended or the token was revoked: sign in again"),
+        StatusCode::OK,
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -331,7 +350,11 @@ async fn snapshot(state: &AppState) -> Result<std::sync::Arc<Snapshot>, Response
     state.releases.current(&state.store).await.map_err(|e| ApiError::from(e).into_response())
 }
 
-pub(super) async fn overview(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<ViewQuery>) -> Response {
+pub(super) async fn overview(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<ViewQuery>,
+) -> Response {
     let role = match session(&state, &headers).await {
         Ok(r) => r,
         Err(r) => return r,
@@ -365,7 +388,10 @@ pub(super) async fn overview(State(state): State<AppState>, headers: HeaderMap, 
             }
             h2 { "Headline measures" }
             (charts::intervals("headline-proportions", "Headline proportions with 95% intervals",
-                &points(&view.tables[0]).into_iter().filter(|(l, _)| Measure::ALL.iter().any(|m| m.is_proportion() && m.label() == l)).collect::<Vec<_>>(), true))
+                &points(&view.tables[0])
+                    .into_iter()
+                    .filter_map(|(l, p)| Measure::ALL.iter().find(|m| m.is_proportion() && m.label() == l).map(|m| (m.short().to_owned(), p)))
+                    .collect::<Vec<_>>(), true))
             (table(&view.tables[0], &download, 0))
             @if let Some(t) = &trend_view {
                 h2 { "Outcomes fully achieved, by quarter" }
@@ -397,7 +423,9 @@ async fn comparison_page(state: AppState, headers: HeaderMap, q: ViewQuery, curr
         Err(r) => return r,
     };
     let Ok(w) = window(&snap, q.period.as_deref()) else { return no_data(&role, current) };
-    let Ok(m) = measure(q.measure.as_deref()) else { return ApiError::new(ProblemType::MalformedRequest, "unknown measure").into_response() };
+    let Ok(m) = measure(q.measure.as_deref()) else {
+        return ApiError::new(ProblemType::MalformedRequest, "unknown measure").into_response();
+    };
     let (view, title, api) = if current == "/dashboard/groups" {
         (views::groups(&snap, &role, m, w), "Regions and council types", "groups")
     } else {
@@ -491,14 +519,18 @@ pub(super) async fn council(
     };
     let c = code.council();
     let key = Measure::Fully;
-    let beside: Vec<(String, Option<Point>)> = [Group::Council(code), Group::Region(c.region), Group::Type(c.authority_type), Group::England]
-        .iter()
-        .map(|g| {
-            let b = snap.benchmark(*g, w);
-            let shown = role.may_see(g, &b.councils);
-            (b.name.clone(), b.measure(key).filter(|_| shown).map(|e| Point { value: e.value, low: e.low, high: e.high }))
-        })
-        .collect();
+    let beside: Vec<(String, Option<Point>)> =
+        [Group::Council(code), Group::Region(c.region), Group::Type(c.authority_type), Group::England]
+            .iter()
+            .map(|g| {
+                let b = snap.benchmark(*g, w);
+                let shown = role.may_see(g, &b.councils);
+                (
+                    b.name.clone(),
+                    b.measure(key).filter(|_| shown).map(|e| Point { value: e.value, low: e.low, high: e.high }),
+                )
+            })
+            .collect();
     let download = format!("/v1/views/council/{code}?period={w}");
     page(
         c.name,
@@ -535,6 +567,7 @@ pub(super) async fn status(State(state): State<AppState>, headers: HeaderMap) ->
         html! {
             h1 { "Submission status" }
             p { "Which councils' releases the coordinator holds, by quarter. Computed from the first " (view.tree_size) " entries of the transparency log." }
+            (table(&view.tables[1], "/v1/views/status", 1))
             (table(&view.tables[0], "/v1/views/status", 0))
         },
     )

@@ -87,6 +87,8 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi::document))
         .route("/", get(dashboard::home))
         .route("/static/app.css", get(dashboard::stylesheet))
+        .route("/static/icon.svg", get(dashboard::icon))
+        .route("/favicon.ico", get(dashboard::icon))
         .route("/sign-in", get(dashboard::sign_in_form).post(dashboard::sign_in))
         .route("/sign-out", post(dashboard::sign_out))
         .route("/dashboard", get(dashboard::overview))
