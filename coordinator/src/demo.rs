@@ -113,8 +113,9 @@ pub async fn run(
         ProgressBar::hidden()
     };
     let ca = dev.ca_cert.clone();
-    let results: Vec<Result<usize, CliError>> = futures_util::stream::iter(councils.iter().enumerate())
-        .map(|(i, council)| {
+    let results: Vec<Result<usize, CliError>> = futures_util::stream::iter(0..councils.len())
+        .map(|i| {
+            let council: &'static Council = councils[i];
             let (store, base, ca, bar, window) = (store.clone(), base.clone(), ca.clone(), bar.clone(), window.clone());
             let dir = options.dir.join("nodes").join(council.code);
             async move {

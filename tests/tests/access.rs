@@ -1,0 +1,258 @@
+//! Who may see what, over real TLS against a network built by the real node code (the demo:
+//! enrolment, synthetic data, import, release, signed submission): every read endpoint and
+//! dashboard page for every role, without a token and with a revoked one, and the invariant
+//! that matters most — no figure from fewer than three councils reaches anyone who may not see
+//! each of those councils (DESIGN §8).
+
+use std::time::Duration;
+
+use msp_coordinator::{
+    auth::Role,
+    cli::create_token,
+    demo::{self, Demo, DemoOptions},
+    store::Store,
+};
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+const HARTLEPOOL: &str = "E06000001";
+const MIDDLESBROUGH: &str = "E06000002";
+/// A London borough: outside the demo's first councils, so it has no data of its own.
+const CAMDEN: &str = "E09000007";
+
+struct Network {
+    base: String,
+    client: reqwest::Client,
+    tokens: Vec<(&'static str, String)>,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl Network {
+    fn token(&self, who: &str) -> &str {
+        &self.tokens.iter().find(|(w, _)| *w == who).expect("a token for every role").1
+    }
+
+    async fn get(&self, path: &str, token: Option<&str>) -> (u16, String, String) {
+        let mut req = self.client.get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.expect("the coordinator answers");
+        let status = r.status().as_u16();
+        let ct = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        (status, ct, r.text().await.expect("a body"))
+    }
+
+    async fn page(&self, path: &str, token: Option<&str>) -> (u16, Option<String>, String) {
+        let mut req = self.client.get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.header("cookie", format!("msp_session={t}"));
+        }
+        let r = req.send().await.expect("the coordinator answers");
+        let status = r.status().as_u16();
+        let location = r.headers().get("location").map(|v| v.to_str().unwrap().to_owned());
+        (status, location, r.text().await.expect("a body"))
+    }
+}
+
+async fn network() -> Network {
+    msp_tests::crypto();
+    let dir = tempfile::tempdir().unwrap();
+    let options = DemoOptions {
+        dir: dir.path().join("demo"),
+        councils: 24,
+        quarters: 2,
+        listen: "127.0.0.1:0".parse().unwrap(),
+        parallel: 2,
+        progress: false,
+    };
+    let (ready_tx, ready_rx) = oneshot::channel::<(String, std::path::PathBuf)>();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        demo::run(
+            options,
+            |d: &Demo| {
+                let _ = ready_tx.send((d.url.trim_end_matches("/dashboard").to_owned(), d.ca.clone()));
+            },
+            async {
+                let _ = stopped.await;
+            },
+        )
+        .await
+        .expect("the demo network builds");
+    });
+    let (base, ca) =
+        tokio::time::timeout(Duration::from_secs(600), ready_rx).await.expect("built in time").expect("ready");
+    // A second connection to the coordinator's SQLite database, as `msp-coordinator token create` would use.
+    let store = Store::open(&msp_store::sqlite_url(&dir.path().join("demo/coordinator/coordinator.db"))).await.unwrap();
+    let mut tokens = Vec::new();
+    for (who, role) in [
+        ("national", "national"),
+        ("north-east", "region:north_east"),
+        ("london", "region:london"),
+        ("hartlepool", "council:E06000001"),
+        ("camden", "council:E09000007"),
+        ("admin", "admin"),
+        ("revoked", "national"),
+    ] {
+        let (token, record) = create_token(&store, role.parse::<Role>().unwrap(), who).await.unwrap();
+        if who == "revoked" {
+            assert!(store.revoke_token(&record.id, &msp_schemas::release::Timestamp::now().to_string()).await.unwrap());
+        }
+        tokens.push((who, token));
+    }
+    store.db().close().await;
+    let pem = std::fs::read(&ca).unwrap();
+    let client = reqwest::Client::builder()
+        .tls_certs_only(reqwest::Certificate::from_pem_bundle(&pem).unwrap())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    Network { base, client, tokens, stop, task, _dir: dir }
+}
+
+/// Every figure in a view's tables whose row says it comes from fewer than three councils.
+fn small_group_figures(view: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    for t in view["tables"].as_array().into_iter().flatten() {
+        let headings: Vec<&str> =
+            t["columns"].as_array().unwrap().iter().map(|c| c["heading"].as_str().unwrap()).collect();
+        let Some(included) = headings.iter().position(|h| *h == "Councils included") else { continue };
+        for row in t["rows"].as_array().unwrap() {
+            let n = row[included].as_f64().unwrap_or(0.0);
+            if n > 0.0 && n < 3.0 {
+                for (h, v) in headings.iter().zip(row.as_array().unwrap()) {
+                    if ["Estimate", "Lower 95%", "Upper 95%"].contains(h) && v.is_number() {
+                        found.push(format!("{} / {}: {h} = {v}", t["caption"], row[0]));
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_role_sees_what_it_may_and_nothing_from_fewer_than_three_councils_it_may_not() {
+    let net = network().await;
+    let reads = [
+        "/v1/benchmarks",
+        "/v1/benchmarks?group=region:north_east",
+        "/v1/compare?a=region:north_east&b=england&measure=fully",
+        "/v1/views/overview",
+        "/v1/views/groups?measure=fully",
+        "/v1/views/models?measure=fully",
+        "/v1/views/trend?group=england&measure=fully",
+        "/v1/views/status",
+        "/v1/views/overview?format=csv",
+        "/v1/views/groups?format=xlsx",
+    ];
+    // No token, a revoked token, a made-up token: refused with a problem saying what to do.
+    for path in reads {
+        for token in [None, Some(net.token("revoked")), Some("msp_not-a-real-token-at-all-aaaaaaaaaaaaaaaaaaaaaaa")] {
+            let (status, ct, body) = net.get(path, token).await;
+            assert_eq!(status, 401, "{path} with {token:?}: {body}");
+            assert_eq!(ct, "application/problem+json", "{path}");
+        }
+        // The admin manages the network: it sees who has submitted, but reads no benchmark.
+        let (status, _, body) = net.get(path, Some(net.token("admin"))).await;
+        let want = if path == "/v1/views/status" { 200 } else { 403 };
+        assert_eq!(status, want, "{path} as admin: {}", &body[..body.len().min(300)]);
+        if want == 403 {
+            assert!(!body.contains("Estimate") && !body.contains("\"estimate\""), "{path} as admin");
+        }
+        // Everyone else reads the aggregates.
+        for who in ["national", "north-east", "london", "hartlepool", "camden"] {
+            let (status, _, body) = net.get(path, Some(net.token(who))).await;
+            assert_eq!(status, 200, "{path} as {who}: {}", &body[..body.len().min(300)]);
+        }
+    }
+
+    // One council's own figures: the council itself, its region and national analysts only.
+    for (who, hartlepool, middlesbrough) in [
+        ("national", 200, 200),
+        ("north-east", 200, 200),
+        ("london", 403, 403),
+        ("hartlepool", 200, 403),
+        ("camden", 403, 403),
+        ("admin", 403, 403),
+    ] {
+        for (code, want) in [(HARTLEPOOL, hartlepool), (MIDDLESBROUGH, middlesbrough)] {
+            for path in [format!("/v1/views/council/{code}"), format!("/v1/benchmarks?group=council:{code}")] {
+                let (status, _, body) = net.get(&path, Some(net.token(who))).await;
+                assert_eq!(status, want, "{path} as {who}: {body}");
+                if want == 403 {
+                    assert!(!body.contains("\"estimate\""), "{path} as {who} leaked: {body}");
+                }
+            }
+        }
+    }
+    // A council's peers are its own comparison: nobody else gets them.
+    let (status, _, _) = net.get(&format!("/v1/benchmarks?group=peers:{HARTLEPOOL}"), Some(net.token("camden"))).await;
+    assert_eq!(status, 403);
+    let (status, _, _) =
+        net.get(&format!("/v1/benchmarks?group=peers:{HARTLEPOOL}"), Some(net.token("hartlepool"))).await;
+    assert_eq!(status, 200);
+
+    // The invariant: roles that cannot see a small group's councils get no figure for it.
+    let mut small_groups_seen = 0;
+    for path in ["/v1/views/overview", "/v1/views/groups?measure=fully", "/v1/views/models?measure=fully"] {
+        let (_, _, national) = net.get(path, Some(net.token("national"))).await;
+        small_groups_seen += small_group_figures(&serde_json::from_str(&national).unwrap()).len();
+        for who in ["camden", "london"] {
+            let (_, _, body) = net.get(path, Some(net.token(who))).await;
+            let leaked = small_group_figures(&serde_json::from_str(&body).unwrap());
+            assert!(leaked.is_empty(), "{path} as {who} shows small groups: {leaked:#?}");
+        }
+    }
+    assert!(
+        small_groups_seen > 0,
+        "the test network should have groups of one or two councils, shown to national analysts"
+    );
+
+    // Submission status lists only the councils a role may see.
+    let (_, _, camden) = net.get("/v1/views/status", Some(net.token("camden"))).await;
+    assert!(camden.contains(CAMDEN) && !camden.contains(HARTLEPOOL), "{camden}");
+    let (_, _, north_east) = net.get("/v1/views/status", Some(net.token("north-east"))).await;
+    assert!(north_east.contains(HARTLEPOOL) && !north_east.contains(CAMDEN));
+
+    // The dashboard: without a session, every page sends you to sign in; with one, pages follow the API's rules.
+    for path in ["/dashboard", "/dashboard/groups", "/dashboard/models", "/dashboard/council", "/dashboard/status"] {
+        let (status, location, _) = net.page(path, None).await;
+        assert_eq!((status, location.as_deref()), (303, Some("/sign-in")), "{path}");
+        let (status, location, _) = net.page(path, Some(net.token("revoked"))).await;
+        assert_eq!(status, 303, "{path} with a revoked token");
+        assert!(location.unwrap().starts_with("/sign-in"));
+        for who in ["national", "north-east", "hartlepool", "camden"] {
+            let (status, location, html) = net.page(path, Some(net.token(who))).await;
+            // A council's picker has one choice: it goes straight to the council's own page.
+            let own = match who {
+                "hartlepool" => Some(format!("/dashboard/council/{HARTLEPOOL}")),
+                "camden" => Some(format!("/dashboard/council/{CAMDEN}")),
+                _ => None,
+            };
+            if path == "/dashboard/council" && own.is_some() {
+                assert_eq!((status, location), (303, own), "{path} as {who}");
+                continue;
+            }
+            assert_eq!(status, 200, "{path} as {who}");
+            assert!(html.contains("<title>") && html.contains("lang=\"en-GB\""), "{path} as {who}");
+        }
+    }
+    for (who, want) in [("national", 200), ("north-east", 200), ("hartlepool", 200), ("camden", 403)] {
+        let (status, _, html) = net.page(&format!("/dashboard/council/{HARTLEPOOL}"), Some(net.token(who))).await;
+        assert_eq!(status, want, "Hartlepool's page as {who}");
+        if want == 403 {
+            assert!(!html.contains("Hartlepool against"), "as {who}");
+        }
+    }
+    // The methodology page is public: it explains the figures to anyone.
+    let (status, _, html) = net.page("/dashboard/methodology", None).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("95% interval"));
+
+    let _ = net.stop.send(());
+    net.task.await.unwrap();
+}
