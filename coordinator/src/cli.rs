@@ -62,7 +62,8 @@ pub enum Command {
     #[command(subcommand)]
     Token(TokenCommand),
     /// The whole network in one command: a coordinator, a node per council with synthetic data
-    /// going through import, release and submit over HTTPS, then the dashboard until Ctrl-C.
+    /// going through import, release and submit over HTTPS, then England's benchmark (and, with
+    /// --serve, the dashboard until Ctrl-C).
     Demo(DemoArgs),
 }
 
@@ -81,6 +82,9 @@ pub struct DemoArgs {
     /// Where the demo keeps its data (wiped at the start).
     #[arg(long, default_value = "msp-demo")]
     pub dir: PathBuf,
+    /// Serve the dashboard until Ctrl-C once the network is built (otherwise stop; the data stays).
+    #[arg(long)]
+    pub serve: bool,
 }
 
 /// `msp-coordinator token …`.
@@ -214,7 +218,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             parallel: std::thread::available_parallelism().map_or(2, |n| n.get()) * 2,
             progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
         };
-        return crate::demo::command(options).await;
+        return crate::demo::command(options, a.serve).await;
     }
     let data = DataDir::new(&cli.data_dir);
     let store = Store::open(&data.database_url(cli.database_url.as_deref())).await?;

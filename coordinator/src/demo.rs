@@ -48,6 +48,17 @@ pub struct DemoOptions {
     pub progress: bool,
 }
 
+/// One national headline figure, as the API gave it.
+#[derive(Debug, Clone)]
+pub struct Headline {
+    /// What it measures.
+    pub label: String,
+    /// Whether it is a proportion (else a mean).
+    pub proportion: bool,
+    /// Estimate, lower and upper end of its 95% interval.
+    pub estimate: (f64, f64, f64),
+}
+
 /// What the demo built, once the network is up.
 #[derive(Debug)]
 pub struct Demo {
@@ -61,6 +72,43 @@ pub struct Demo {
     pub submissions: usize,
     /// How long building the network took.
     pub seconds: f64,
+    /// The window of the national benchmark below.
+    pub window: String,
+    /// England's headline figures, fetched over HTTPS with the national token.
+    pub headlines: Vec<Headline>,
+}
+
+/// England's benchmark as an analyst would get it: `GET /v1/benchmarks` with a bearer token.
+async fn national(base: &str, ca: &std::path::Path, token: &str) -> Result<(String, Vec<Headline>), CliError> {
+    let pem = std::fs::read(ca).map_err(io)?;
+    let client = reqwest::Client::builder()
+        .tls_certs_only(reqwest::Certificate::from_pem_bundle(&pem).map_err(io)?)
+        .build()
+        .map_err(io)?;
+    let body: serde_json::Value = client
+        .get(format!("{base}/v1/benchmarks"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|e| io(format!("the national benchmark could not be fetched: {e}")))?
+        .json()
+        .await
+        .map_err(io)?;
+    let headlines = body["measures"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| {
+            let e = &m["estimate"];
+            Some(Headline {
+                label: m["label"].as_str()?.to_owned(),
+                proportion: m["proportion"].as_bool()?,
+                estimate: (e["value"].as_f64()?, e["low"].as_f64()?, e["high"].as_f64()?),
+            })
+        })
+        .collect();
+    Ok((body["window"].as_str().unwrap_or_default().to_owned(), headlines))
 }
 
 fn io(e: impl std::fmt::Display) -> CliError {
@@ -131,12 +179,15 @@ pub async fn run(
     bar.finish_and_clear();
     let submissions = results.into_iter().sum::<Result<usize, CliError>>()?;
     let (token, _) = create_token(&store, Role::National, "demo").await?;
+    let (window, headlines) = national(&base, &dev.ca_cert, &token).await?;
     let demo = Demo {
         url: format!("{base}/dashboard"),
         token,
         ca: dev.ca_cert,
         submissions,
         seconds: started.elapsed().as_secs_f64(),
+        window,
+        headlines,
     };
     ready(&demo);
     stop.await;
@@ -203,32 +254,45 @@ async fn node(
     Ok(window.len())
 }
 
-/// The demo from the command line: builds, prints where to look, serves until Ctrl-C.
-pub async fn command(options: DemoOptions) -> Result<(), CliError> {
-    let councils = options.councils;
-    let quarters = options.quarters;
-    run(
-        options,
-        |d| {
+/// The demo from the command line: builds, prints England's headline figures and where to look,
+/// then serves the dashboard until Ctrl-C if `serve`, or stops (the data stays in the directory).
+pub async fn command(options: DemoOptions, serve: bool) -> Result<(), CliError> {
+    let (councils, quarters) = (options.councils.clamp(1, 153), options.quarters);
+    let cdir = options.dir.join("coordinator");
+    let listen = options.listen;
+    let ready = move |d: &Demo| {
+        println!(
+            "The MSP Outcomes Network ran: {councils} councils' nodes imported synthetic case records, made {quarters} quarters' \
+             differentially private releases each and submitted {} signed releases over HTTPS, in {:.1} s.",
+            d.submissions, d.seconds
+        );
+        println!();
+        println!("England, {} (95% intervals, from the coordinator's API):", d.window);
+        for h in &d.headlines {
+            let (v, lo, hi) = h.estimate;
+            if h.proportion {
+                println!("  {:<78} {:>5.1}%  ({:.1}% to {:.1}%)", h.label, v * 100.0, lo * 100.0, hi * 100.0);
+            } else {
+                println!("  {:<78} {:>6.1}  ({:.1} to {:.1})", h.label, v, lo, hi);
+            }
+        }
+        println!();
+        println!("National analyst's token: {}", d.token);
+        if serve {
+            println!("Dashboard: {}  (sign in with the token; the development CA is {})", d.url, d.ca.display());
+            println!("Press Ctrl-C to stop.");
+        } else {
+            println!("To see the dashboard, serve this network and sign in with the token:");
             println!(
-                "The MSP Outcomes Network is up: {} councils, {} quarters, {} signed releases submitted in {:.1} s.",
-                councils.min(153),
-                quarters,
-                d.submissions,
-                d.seconds
+                "  cargo run --release -p msp-coordinator -- --data-dir {} serve --dev-tls --listen {listen}",
+                cdir.display()
             );
-            println!();
-            println!("  Dashboard:      {}", d.url);
-            println!("  Sign in with:   {}", d.token);
-            println!("  (a national analyst's token; the development CA is {})", d.ca.display());
-            println!();
             println!(
-                "Your browser will warn about the development certificate: trust {} or continue past the warning.",
+                "  then open https://localhost:{}/dashboard (trust {} or continue past the browser's warning)",
+                listen.port(),
                 d.ca.display()
             );
-            println!("Press Ctrl-C to stop.");
-        },
-        shutdown_signal(),
-    )
-    .await
+        }
+    };
+    if serve { run(options, ready, shutdown_signal()).await } else { run(options, ready, std::future::ready(())).await }
 }

@@ -106,7 +106,7 @@ impl Group {
         match self {
             Group::England => "England".into(),
             Group::Region(r) => r.name().into(),
-            Group::Type(t) => format!("{}s", t.name()),
+            Group::Type(t) => t.plural().to_owned(),
             Group::TeamModel(m) => m.label().into(),
             Group::MspLevel(l) => format!("MSP level: {}", l.label()),
             Group::Council(c) => c.council().name.into(),

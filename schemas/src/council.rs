@@ -133,6 +133,16 @@ impl AuthorityType {
         }
     }
 
+    /// The name of the group of all councils of the type.
+    pub fn plural(self) -> &'static str {
+        match self {
+            AuthorityType::ShireCounty => "Shire counties",
+            AuthorityType::EnglishUnitary => "English unitaries",
+            AuthorityType::MetropolitanDistrict => "Metropolitan districts",
+            AuthorityType::LondonBorough => "London boroughs",
+        }
+    }
+
     /// The machine name used in URLs and files.
     pub fn slug(self) -> &'static str {
         match self {
