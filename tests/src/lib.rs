@@ -113,3 +113,90 @@ impl TestCoordinator {
         msp_coordinator::store::Store::log_size(self.store.db().pool()).await.expect("a count")
     }
 }
+
+/// A whole network built by the real node code (`msp-coordinator demo`): a coordinator on SQLite
+/// over development TLS, and councils' nodes that imported synthetic data, released and submitted.
+pub struct DemoNetwork {
+    /// The coordinator's base URL (`https://localhost:PORT`).
+    pub base: String,
+    /// The CA certificate that signs its TLS certificate.
+    pub ca: PathBuf,
+    /// A national analyst's token.
+    pub token: String,
+    /// The coordinator's data directory.
+    pub coordinator_dir: PathBuf,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl DemoNetwork {
+    /// Builds a network of the register's first `councils` councils over `quarters` quarters.
+    pub async fn start(councils: usize, quarters: u32) -> Self {
+        crypto();
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let options = msp_coordinator::demo::DemoOptions {
+            dir: dir.path().join("demo"),
+            councils,
+            quarters,
+            listen: "127.0.0.1:0".parse().expect("an address"),
+            parallel: 2,
+            progress: false,
+        };
+        let (ready_tx, ready_rx) = oneshot::channel::<(String, PathBuf, String)>();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            msp_coordinator::demo::run(
+                options,
+                |d: &msp_coordinator::demo::Demo| {
+                    let _ = ready_tx.send((d.url.trim_end_matches("/dashboard").to_owned(), d.ca.clone(), d.token.clone()));
+                },
+                async {
+                    let _ = stopped.await;
+                },
+            )
+            .await
+            .expect("the demo network builds");
+        });
+        let (base, ca, token) = tokio::time::timeout(std::time::Duration::from_secs(600), ready_rx)
+            .await
+            .expect("the network is built within ten minutes")
+            .expect("the network reports it is ready");
+        Self {
+            base,
+            ca,
+            token,
+            coordinator_dir: dir.path().join("demo/coordinator"),
+            stop: Some(stop),
+            task: Some(task),
+            _dir: dir,
+        }
+    }
+
+    /// A second connection to the coordinator's database, as its CLI would open.
+    pub async fn store(&self) -> Store {
+        Store::open(&msp_store::sqlite_url(&self.coordinator_dir.join("coordinator.db")))
+            .await
+            .expect("the coordinator's database opens")
+    }
+
+    /// An HTTPS client trusting only the network's CA, which does not follow redirects.
+    pub fn client(&self) -> reqwest::Client {
+        let pem = std::fs::read(&self.ca).expect("the CA file");
+        reqwest::Client::builder()
+            .tls_certs_only(reqwest::Certificate::from_pem_bundle(&pem).expect("PEM"))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a client")
+    }
+
+    /// Stops the coordinator and waits until it has.
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.await.expect("the demo ends cleanly");
+        }
+    }
+}

@@ -4,16 +4,9 @@
 //! that matters most — no figure from fewer than three councils reaches anyone who may not see
 //! each of those councils (DESIGN §8).
 
-use std::time::Duration;
-
-use msp_coordinator::{
-    auth::Role,
-    cli::create_token,
-    demo::{self, Demo, DemoOptions},
-    store::Store,
-};
+use msp_coordinator::{auth::Role, cli::create_token};
+use msp_tests::DemoNetwork;
 use serde_json::Value;
-use tokio::sync::oneshot;
 
 const HARTLEPOOL: &str = "E06000001";
 const MIDDLESBROUGH: &str = "E06000002";
@@ -21,12 +14,9 @@ const MIDDLESBROUGH: &str = "E06000002";
 const CAMDEN: &str = "E09000007";
 
 struct Network {
-    base: String,
+    net: DemoNetwork,
     client: reqwest::Client,
     tokens: Vec<(&'static str, String)>,
-    stop: oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<()>,
-    _dir: tempfile::TempDir,
 }
 
 impl Network {
@@ -35,7 +25,7 @@ impl Network {
     }
 
     async fn get(&self, path: &str, token: Option<&str>) -> (u16, String, String) {
-        let mut req = self.client.get(format!("{}{path}", self.base));
+        let mut req = self.client.get(format!("{}{path}", self.net.base));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -46,7 +36,7 @@ impl Network {
     }
 
     async fn page(&self, path: &str, token: Option<&str>) -> (u16, Option<String>, String) {
-        let mut req = self.client.get(format!("{}{path}", self.base));
+        let mut req = self.client.get(format!("{}{path}", self.net.base));
         if let Some(t) = token {
             req = req.header("cookie", format!("msp_session={t}"));
         }
@@ -58,35 +48,9 @@ impl Network {
 }
 
 async fn network() -> Network {
-    msp_tests::crypto();
-    let dir = tempfile::tempdir().unwrap();
-    let options = DemoOptions {
-        dir: dir.path().join("demo"),
-        councils: 24,
-        quarters: 2,
-        listen: "127.0.0.1:0".parse().unwrap(),
-        parallel: 2,
-        progress: false,
-    };
-    let (ready_tx, ready_rx) = oneshot::channel::<(String, std::path::PathBuf)>();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        demo::run(
-            options,
-            |d: &Demo| {
-                let _ = ready_tx.send((d.url.trim_end_matches("/dashboard").to_owned(), d.ca.clone()));
-            },
-            async {
-                let _ = stopped.await;
-            },
-        )
-        .await
-        .expect("the demo network builds");
-    });
-    let (base, ca) =
-        tokio::time::timeout(Duration::from_secs(600), ready_rx).await.expect("built in time").expect("ready");
+    let net = DemoNetwork::start(24, 2).await;
     // A second connection to the coordinator's SQLite database, as `msp-coordinator token create` would use.
-    let store = Store::open(&msp_store::sqlite_url(&dir.path().join("demo/coordinator/coordinator.db"))).await.unwrap();
+    let store = net.store().await;
     let mut tokens = Vec::new();
     for (who, role) in [
         ("national", "national"),
@@ -104,13 +68,7 @@ async fn network() -> Network {
         tokens.push((who, token));
     }
     store.db().close().await;
-    let pem = std::fs::read(&ca).unwrap();
-    let client = reqwest::Client::builder()
-        .tls_certs_only(reqwest::Certificate::from_pem_bundle(&pem).unwrap())
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    Network { base, client, tokens, stop, task, _dir: dir }
+    Network { client: net.client(), net, tokens }
 }
 
 /// Every figure in a view's tables whose row says it comes from fewer than three councils.
@@ -253,6 +211,5 @@ async fn every_role_sees_what_it_may_and_nothing_from_fewer_than_three_councils_
     assert_eq!(status, 200);
     assert!(html.contains("95% interval"));
 
-    let _ = net.stop.send(());
-    net.task.await.unwrap();
+    net.net.stop().await;
 }
