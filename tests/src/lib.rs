@@ -149,7 +149,8 @@ impl DemoNetwork {
             msp_coordinator::demo::run(
                 options,
                 |d: &msp_coordinator::demo::Demo| {
-                    let _ = ready_tx.send((d.url.trim_end_matches("/dashboard").to_owned(), d.ca.clone(), d.token.clone()));
+                    let _ =
+                        ready_tx.send((d.url.trim_end_matches("/dashboard").to_owned(), d.ca.clone(), d.token.clone()));
                 },
                 async {
                     let _ = stopped.await;
