@@ -217,6 +217,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             listen: a.listen,
             parallel: std::thread::available_parallelism().map_or(2, |n| n.get()) * 2,
             progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            database_url: cli.database_url.clone(),
         };
         return crate::demo::command(options, a.serve).await;
     }

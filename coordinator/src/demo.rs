@@ -46,6 +46,8 @@ pub struct DemoOptions {
     pub parallel: usize,
     /// Show a progress bar.
     pub progress: bool,
+    /// The coordinator's database (default: SQLite in the demo's directory).
+    pub database_url: Option<String>,
 }
 
 /// One national headline figure, as the API gave it.
@@ -133,7 +135,8 @@ pub async fn run(
     }
     let cdir = options.dir.join("coordinator");
     std::fs::create_dir_all(&cdir).map_err(io)?;
-    let store = Store::open(&msp_store::sqlite_url(&cdir.join("coordinator.db"))).await?;
+    let url = options.database_url.clone().unwrap_or_else(|| msp_store::sqlite_url(&cdir.join("coordinator.db")));
+    let store = Store::open(&url).await?;
     let dev = tls::dev_tls(&cdir.join("tls"))?;
     let config = tls::server_config(&dev.cert, &dev.key)?;
     let key = CoordinatorKey::load_or_create(&cdir.join("keys"))?;

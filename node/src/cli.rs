@@ -77,6 +77,9 @@ pub enum Command {
     VerifyReceipt(PeriodRevisionArgs),
     /// Write a signed release to a file, for a coordinator this node cannot reach.
     ExportSubmission(ExportArgs),
+    /// Show this council's headline figures beside its region, authority type and England, from the
+    /// coordinator's benchmarks, with a plain verdict against the rest of the region.
+    Compare(CompareArgs),
 }
 
 /// `msp-node approve`.
@@ -100,6 +103,20 @@ pub struct SubmitArgs {
     #[arg(long)]
     pub period: Option<Period>,
     /// Print the receipts as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `msp-node compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The quarter (2026-27-Q1) or financial year (2026-27) (default: the latest with releases).
+    #[arg(long)]
+    pub period: Option<String>,
+    /// A file holding the council's read token (default: the MSP_NODE_TOKEN environment variable).
+    #[arg(long)]
+    pub token_file: Option<PathBuf>,
+    /// Print as JSON.
     #[arg(long)]
     pub json: bool,
 }
@@ -313,6 +330,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Receipts(args) => receipts(&data, args).await,
         Command::VerifyReceipt(args) => verify_receipt(&data, args).await,
         Command::ExportSubmission(args) => export_submission(&data, args).await,
+        Command::Compare(args) => compare(&data, args).await,
     }
 }
 
@@ -783,6 +801,44 @@ async fn submitter_parts(data: &DataDir) -> Result<(NodeConfig, Store, SigningKe
     let coordinator = Coordinator::for_node(&config, data, Backoff::default())?;
     Ok((config, store, key, coordinator))
 }
+
+async fn compare(data: &DataDir, a: CompareArgs) -> Result<(), CliError> {
+    let config = data.load()?;
+    let from_env = std::env::var(TOKEN_ENV).ok().filter(|t| !t.trim().is_empty());
+    let token = match (&a.token_file, from_env) {
+        (Some(path), _) => std::fs::read_to_string(path)
+            .map_err(|e| CliError::Usage(format!("could not read the token file {}: {e}", path.display())))?
+            .trim()
+            .to_owned(),
+        (None, Some(t)) => t.trim().to_owned(),
+        (None, None) => {
+            return Err(CliError::Usage(format!(
+                "compare reads the coordinator's benchmarks with your council's read token: ask the coordinator's \
+                 operator for one (`msp-coordinator token create --role council:{}`), then pass it with \
+                 --token-file FILE or the {TOKEN_ENV} environment variable",
+                config.council
+            )));
+        }
+    };
+    if let Some(p) = &a.period
+        && (p.is_empty() || !p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+    {
+        return Err(CliError::Usage(format!(
+            "{p:?} is not a period: give a quarter (2026-27-Q1) or a financial year (2026-27)"
+        )));
+    }
+    let coordinator = Coordinator::for_node(&config, data, Backoff::default())?;
+    let c = crate::compare::fetch(&coordinator, &token, config.council, a.period.as_deref()).await?;
+    if a.json {
+        say!("{}", serde_json::to_string_pretty(&c).expect("serialises"));
+    } else {
+        say!("{}", crate::compare::render(&c).trim_end());
+    }
+    Ok(())
+}
+
+/// Where `msp-node compare` finds the council's read token when no file is given.
+pub const TOKEN_ENV: &str = "MSP_NODE_TOKEN";
 
 async fn submit(data: &DataDir, a: SubmitArgs) -> Result<(), CliError> {
     let (config, store, key, coordinator) = submitter_parts(data).await?;

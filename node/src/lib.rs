@@ -14,6 +14,7 @@
 //! - [`cli`]: the command line.
 
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod dp;
 pub mod import;

@@ -175,6 +175,13 @@ impl Coordinator {
         decode(path, status, &body)
     }
 
+    /// A read of the benchmark API with a bearer token, as JSON.
+    pub async fn read(&self, path: &str, token: &str) -> Result<serde_json::Value, SubmitError> {
+        let url = format!("{}{path}", self.base);
+        let (status, body) = self.send(path, || self.http.get(&url).bearer_auth(token)).await?;
+        decode(path, status, &body)
+    }
+
     /// The coordinator's receipt-signing key.
     pub async fn key(&self) -> Result<CoordinatorKey, SubmitError> {
         self.get("/v1/keys").await

@@ -131,8 +131,14 @@ pub struct DemoNetwork {
 }
 
 impl DemoNetwork {
-    /// Builds a network of the register's first `councils` councils over `quarters` quarters.
+    /// Builds a network of the register's first `councils` councils over `quarters` quarters,
+    /// its coordinator on SQLite.
     pub async fn start(councils: usize, quarters: u32) -> Self {
+        Self::start_on(None, councils, quarters).await
+    }
+
+    /// The same, its coordinator on the database at `url` when one is given.
+    pub async fn start_on(url: Option<&str>, councils: usize, quarters: u32) -> Self {
         crypto();
         let dir = tempfile::tempdir().expect("a temporary directory");
         let options = msp_coordinator::demo::DemoOptions {
@@ -142,6 +148,7 @@ impl DemoNetwork {
             listen: "127.0.0.1:0".parse().expect("an address"),
             parallel: 2,
             progress: false,
+            database_url: url.map(str::to_owned),
         };
         let (ready_tx, ready_rx) = oneshot::channel::<(String, PathBuf, String)>();
         let (stop, stopped) = oneshot::channel::<()>();

@@ -1,0 +1,67 @@
+//! `msp-node compare` against a network built by the real node code: a council's token gets its
+//! own figures beside its region, type and England, each figure the coordinator's own; another
+//! council's token is refused.
+
+use msp_coordinator::{auth::Role, cli::create_token};
+use msp_node::{
+    compare,
+    submit::{Backoff, Coordinator, SubmitError},
+};
+use msp_tests::DemoNetwork;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_council_sees_itself_beside_its_region_type_and_england_with_verdicts() {
+    let net = DemoNetwork::start(24, 2).await;
+    let store = net.store().await;
+    let (hartlepool, _) =
+        create_token(&store, "council:E06000001".parse::<Role>().unwrap(), "hartlepool").await.unwrap();
+    let (camden, _) = create_token(&store, "council:E09000007".parse::<Role>().unwrap(), "camden").await.unwrap();
+    store.db().close().await;
+    let coordinator = Coordinator::new(&net.base, Some(&net.ca), Backoff::default()).unwrap();
+    let code = "E06000001".parse().unwrap();
+
+    let c = compare::fetch(&coordinator, &hartlepool, code, None).await.unwrap();
+    assert_eq!(c.council, "Hartlepool");
+    assert_eq!(c.groups, ["North East".to_owned(), "English unitaries".to_owned(), "England".to_owned()]);
+    assert_eq!(c.rows.len(), msp_estimate::Measure::ALL.len());
+    // Each figure is the coordinator's own estimate for that group.
+    let body: serde_json::Value = net
+        .client()
+        .get(format!("{}/v1/benchmarks?group=council:E06000001", net.base))
+        .bearer_auth(&net.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (row, m) in c.rows.iter().zip(body["measures"].as_array().unwrap()) {
+        assert_eq!(row.label, m["label"].as_str().unwrap());
+        let (v, l, h, _) = row.own.expect("Hartlepool has data for every measure");
+        assert_eq!(
+            (v, l, h),
+            (
+                m["estimate"]["value"].as_f64().unwrap(),
+                m["estimate"]["low"].as_f64().unwrap(),
+                m["estimate"]["high"].as_f64().unwrap()
+            )
+        );
+        assert!(row.groups.iter().all(Option::is_some), "{row:?}");
+        assert!(["higher", "lower", "can't tell", "too wide to compare"].contains(&row.verdict.as_str()), "{row:?}");
+    }
+    let text = compare::render(&c);
+    eprintln!("{text}");
+    assert!(text.starts_with("Hartlepool beside North East, English unitaries and England"), "{text}");
+    assert!(text.contains("Outcomes fully achieved") && text.contains("Against the rest of the region"), "{text}");
+
+    // A quarter with no releases gives no figures, not an error.
+    let earlier = compare::fetch(&coordinator, &hartlepool, code, Some("2020-21-Q1")).await.unwrap();
+    assert!(earlier.rows.iter().all(|r| r.own.is_none()), "{earlier:?}");
+
+    // Another council's token may not see Hartlepool's own figures.
+    match compare::fetch(&coordinator, &camden, code, None).await {
+        Err(SubmitError::Refused { problem, .. }) => assert_eq!(problem.status, 403, "{problem:?}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    net.stop().await;
+}
