@@ -122,6 +122,7 @@ try {
   await audit('/dashboard', 'overview', (p) => chartsAndTables(p, 2));
   await audit('/dashboard/groups', 'groups', (p) => chartsAndTables(p, 2));
   await audit('/dashboard/models', 'models', (p) => chartsAndTables(p, 2));
+  await audit('/dashboard/breakdowns', 'breakdowns', (p) => chartsAndTables(p, 7));
   await audit('/dashboard/council', 'council-picker');
   // Choose a council with the picker, as a person would.
   await page.selectOption('select[name="code"]', council);

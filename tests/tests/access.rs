@@ -102,6 +102,8 @@ async fn every_role_sees_what_it_may_and_nothing_from_fewer_than_three_councils_
         "/v1/views/overview",
         "/v1/views/groups?measure=fully",
         "/v1/views/models?measure=fully",
+        "/v1/views/breakdowns",
+        "/v1/views/breakdowns?group=region:north_east&format=csv&table=3",
         "/v1/views/trend?group=england&measure=fully",
         "/v1/views/status",
         "/v1/views/overview?format=csv",
@@ -138,7 +140,11 @@ async fn every_role_sees_what_it_may_and_nothing_from_fewer_than_three_councils_
         ("admin", 403, 403),
     ] {
         for (code, want) in [(HARTLEPOOL, hartlepool), (MIDDLESBROUGH, middlesbrough)] {
-            for path in [format!("/v1/views/council/{code}"), format!("/v1/benchmarks?group=council:{code}")] {
+            for path in [
+                format!("/v1/views/council/{code}"),
+                format!("/v1/benchmarks?group=council:{code}"),
+                format!("/v1/views/breakdowns?group=council:{code}"),
+            ] {
                 let (status, _, body) = net.get(&path, Some(net.token(who))).await;
                 assert_eq!(status, want, "{path} as {who}: {body}");
                 if want == 403 {
@@ -177,7 +183,14 @@ async fn every_role_sees_what_it_may_and_nothing_from_fewer_than_three_councils_
     assert!(north_east.contains(HARTLEPOOL) && !north_east.contains(CAMDEN));
 
     // The dashboard: without a session, every page sends you to sign in; with one, pages follow the API's rules.
-    for path in ["/dashboard", "/dashboard/groups", "/dashboard/models", "/dashboard/council", "/dashboard/status"] {
+    for path in [
+        "/dashboard",
+        "/dashboard/groups",
+        "/dashboard/models",
+        "/dashboard/breakdowns",
+        "/dashboard/council",
+        "/dashboard/status",
+    ] {
         let (status, location, _) = net.page(path, None).await;
         assert_eq!((status, location.as_deref()), (303, Some("/sign-in")), "{path}");
         let (status, location, _) = net.page(path, Some(net.token("revoked"))).await;

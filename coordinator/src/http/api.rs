@@ -166,6 +166,18 @@ pub(super) async fn overview(
     respond(view, &q)
 }
 
+pub(super) async fn breakdowns(
+    State(state): State<AppState>,
+    Caller(role): Caller,
+    q: Result<Query<ViewQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let q = query(q)?;
+    let snap = snapshot(&state).await?;
+    let w = window(&snap, q.period.as_deref())?;
+    let view = views::breakdowns(&snap, &role, group(q.group.as_deref())?, w).map_err(forbidden)?;
+    respond(view, &q)
+}
+
 pub(super) async fn groups(
     State(state): State<AppState>,
     Caller(role): Caller,

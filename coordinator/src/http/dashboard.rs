@@ -54,6 +54,7 @@ fn page(title: &str, role: Option<&Role>, current: &str, body: Markup) -> Respon
                 ("/dashboard", "England"),
                 ("/dashboard/groups", "Regions and council types"),
                 ("/dashboard/models", "Models of practice"),
+                ("/dashboard/breakdowns", "Breakdowns"),
             ];
             if !matches!(r, Role::Admin) {
                 v.push(("/dashboard/council", "Council"));
@@ -348,6 +349,44 @@ pub(super) async fn sign_out() -> Response {
 
 async fn snapshot(state: &AppState) -> Result<std::sync::Arc<Snapshot>, Response> {
     state.releases.current(&state.store).await.map_err(|e| ApiError::from(e).into_response())
+}
+
+pub(super) async fn breakdowns(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<ViewQuery>,
+) -> Response {
+    let role = match session(&state, &headers).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    if matches!(role, Role::Admin) {
+        return Redirect::to("/dashboard/status").into_response();
+    }
+    let snap = match snapshot(&state).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(w) = window(&snap, q.period.as_deref()) else { return no_data(&role, "/dashboard/breakdowns") };
+    let view = match views::breakdowns(&snap, &role, Group::England, w) {
+        Ok(v) => v,
+        Err(why) => return refused(&role, "/dashboard/breakdowns", &why),
+    };
+    let download = format!("/v1/views/breakdowns?period={w}");
+    page(
+        "Breakdowns",
+        Some(&role),
+        "/dashboard/breakdowns",
+        html! {
+            h1 { "What people wanted, the risks, and outcomes by who people are: England, " (w) }
+            (period_form(&snap, w, html! {}))
+            @for (i, t) in view.tables.iter().enumerate() {
+                h2 { (t.caption) }
+                (charts::intervals(&format!("breakdown-{i}"), &t.caption, &points(t), true))
+                (table(t, &download, i))
+            }
+        },
+    )
 }
 
 pub(super) async fn overview(

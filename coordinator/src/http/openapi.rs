@@ -90,6 +90,7 @@ pub(super) async fn document() -> Json<Value> {
                                {"name": "period", "in": "query", "schema": {"type": "string"}}],
                 "responses": {"200": {"description": "The comparison."}, "403": {"$ref": "#/components/responses/Problem"}}}},
             "/v1/views/overview": view_path("Headline measures of a group (England by default).", &[group]),
+            "/v1/views/breakdowns": view_path("Desired outcomes, risk type and location mix, and outcomes fully achieved by support reason, age band, ethnic group and sex, for a group (England by default).", &[group]),
             "/v1/views/groups": view_path("One measure for England, each region and each council type.", &[measure]),
             "/v1/views/models": view_path("One measure by team model and MSP level, with their differences.", &[measure]),
             "/v1/views/council/{code}": {"get": view_path("A council beside its region, council type and England.", &[])["get"].clone()
