@@ -176,6 +176,19 @@ async fn every_role_sees_what_it_may_and_nothing_from_fewer_than_three_councils_
         "the test network should have groups of one or two councils, shown to national analysts"
     );
 
+    // Trends come by quarter and by financial year (the demo's two quarters may fall in one year or two).
+    let (_, _, trend) = net.get("/v1/views/trend?group=england&measure=fully", Some(net.token("national"))).await;
+    let trend: Value = serde_json::from_str(&trend).unwrap();
+    assert_eq!(trend["tables"][0]["rows"].as_array().unwrap().len(), 2, "{trend}");
+    let years = trend["tables"][1]["rows"].as_array().unwrap();
+    assert!((1..=2).contains(&years.len()), "{trend}");
+    assert_eq!(
+        years.iter().map(|y| y[2].as_f64().unwrap()).sum::<f64>(),
+        48.0,
+        "every council-quarter counted once: {trend}"
+    );
+    assert!(years.iter().all(|y| y[1].as_f64() == Some(24.0) && y[3].is_number()), "{trend}");
+
     // Submission status lists only the councils a role may see.
     let (_, _, camden) = net.get("/v1/views/status", Some(net.token("camden"))).await;
     assert!(camden.contains(CAMDEN) && !camden.contains(HARTLEPOOL), "{camden}");

@@ -436,6 +436,7 @@ pub(super) async fn overview(
                 h2 { "Outcomes fully achieved, by quarter" }
                 (charts::trend("trend-fully", "Outcomes fully achieved in England by quarter, with 95% intervals", &points(&t.tables[0]), true))
                 (table(&t.tables[0], "/v1/views/trend?group=england&measure=fully", 0))
+                (table(&t.tables[1], "/v1/views/trend?group=england&measure=fully", 1))
             }
         },
     )
