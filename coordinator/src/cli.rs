@@ -62,8 +62,8 @@ pub enum Command {
     #[command(subcommand)]
     Token(TokenCommand),
     /// The whole network in one command: a coordinator, a node per council with synthetic data
-    /// going through import, release and submit over HTTPS, then England's benchmark (and, with
-    /// --serve, the dashboard until Ctrl-C).
+    /// going through import, release and submit over HTTPS, then England's benchmark and the
+    /// dashboard until Ctrl-C (or, with --no-serve, stop there).
     Demo(DemoArgs),
 }
 
@@ -82,9 +82,10 @@ pub struct DemoArgs {
     /// Where the demo keeps its data (wiped at the start).
     #[arg(long, default_value = "msp-demo")]
     pub dir: PathBuf,
-    /// Serve the dashboard until Ctrl-C once the network is built (otherwise stop; the data stays).
+    /// Stop once the network is built and England's figures printed, instead of serving the
+    /// dashboard until Ctrl-C (the data stays in --dir, for `serve`).
     #[arg(long)]
-    pub serve: bool,
+    pub no_serve: bool,
 }
 
 /// `msp-coordinator token …`.
@@ -219,7 +220,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
             database_url: cli.database_url.clone(),
         };
-        return crate::demo::command(options, a.serve).await;
+        return crate::demo::command(options, !a.no_serve).await;
     }
     let data = DataDir::new(&cli.data_dir);
     let store = Store::open(&data.database_url(cli.database_url.as_deref())).await?;

@@ -124,7 +124,7 @@ fn the_demo_builds_a_network_prints_englands_figures_and_leaves_it_ready_to_serv
     let demo = dir.path().join("demo");
     let out = ok(&coordinator(
         dir.path(),
-        &["demo", "--councils", "6", "--quarters", "2", "--listen", "127.0.0.1:0", "--dir", demo.to_str().unwrap()],
+        &["demo", "--councils", "6", "--quarters", "2", "--no-serve", "--dir", demo.to_str().unwrap()],
     ));
     assert!(out.contains("6 councils' nodes") && out.contains("submitted 12 signed releases"), "{out}");
     assert!(out.contains("England, 20"), "{out}");
