@@ -265,9 +265,11 @@ pub async fn command(options: DemoOptions, serve: bool) -> Result<(), CliError> 
     let listen = options.listen;
     let ready = move |d: &Demo| {
         println!(
-            "The MSP Outcomes Network ran: {councils} councils' nodes imported synthetic case records, made {quarters} quarters' \
+            "The MSP Outcomes Network ran: {councils} councils' nodes imported synthetic case records, made {quarters} {} \
              differentially private releases each and submitted {} signed releases over HTTPS, in {:.1} s.",
-            d.submissions, d.seconds
+            if quarters == 1 { "quarter's" } else { "quarters'" },
+            d.submissions,
+            d.seconds
         );
         println!();
         println!("England, {} (95% intervals, from the coordinator's API):", d.window);
