@@ -8,7 +8,9 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = msp_coordinator::cli::Cli::parse();
     // The demo runs 153 nodes in this process: their per-release logs would bury its one message.
-    let default = if matches!(cli.command, msp_coordinator::cli::Command::Demo(_)) { "warn" } else { "info" };
+    // (sqlx's slow-acquire warnings only say the machine is busy building 153 councils at once.)
+    let default =
+        if matches!(cli.command, msp_coordinator::cli::Command::Demo(_)) { "warn,sqlx::pool=error" } else { "info" };
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into()))
         .with_writer(std::io::stderr)
