@@ -347,6 +347,25 @@ pub(super) async fn sign_out() -> Response {
     secure(r)
 }
 
+/// What every figures page starts with: the signed-in reader (an admin is sent to submission
+/// status, which is all it reads), the current snapshot and the period asked for.
+async fn reader(
+    state: &AppState,
+    headers: &HeaderMap,
+    period: Option<&str>,
+    here: &str,
+) -> Result<(Role, std::sync::Arc<Snapshot>, Window), Response> {
+    let role = session(state, headers).await?;
+    if matches!(role, Role::Admin) {
+        return Err(Redirect::to("/dashboard/status").into_response());
+    }
+    let snap = snapshot(state).await?;
+    match window(&snap, period) {
+        Ok(w) => Ok((role, snap, w)),
+        Err(_) => Err(no_data(&role, here)),
+    }
+}
+
 async fn snapshot(state: &AppState) -> Result<std::sync::Arc<Snapshot>, Response> {
     state.releases.current(&state.store).await.map_err(|e| ApiError::from(e).into_response())
 }
@@ -356,18 +375,10 @@ pub(super) async fn breakdowns(
     headers: HeaderMap,
     Query(q): Query<ViewQuery>,
 ) -> Response {
-    let role = match session(&state, &headers).await {
+    let (role, snap, w) = match reader(&state, &headers, q.period.as_deref(), "/dashboard/breakdowns").await {
         Ok(r) => r,
         Err(r) => return r,
     };
-    if matches!(role, Role::Admin) {
-        return Redirect::to("/dashboard/status").into_response();
-    }
-    let snap = match snapshot(&state).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let Ok(w) = window(&snap, q.period.as_deref()) else { return no_data(&role, "/dashboard/breakdowns") };
     let view = match views::breakdowns(&snap, &role, Group::England, w) {
         Ok(v) => v,
         Err(why) => return refused(&role, "/dashboard/breakdowns", &why),
@@ -394,18 +405,10 @@ pub(super) async fn overview(
     headers: HeaderMap,
     Query(q): Query<ViewQuery>,
 ) -> Response {
-    let role = match session(&state, &headers).await {
+    let (role, snap, w) = match reader(&state, &headers, q.period.as_deref(), "/dashboard").await {
         Ok(r) => r,
         Err(r) => return r,
     };
-    if matches!(role, Role::Admin) {
-        return Redirect::to("/dashboard/status").into_response();
-    }
-    let snap = match snapshot(&state).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let Ok(w) = window(&snap, q.period.as_deref()) else { return no_data(&role, "/dashboard") };
     let view = match views::headline(&snap, &role, Group::England, w) {
         Ok(v) => v,
         Err(why) => return refused(&role, "/dashboard", &why),
