@@ -139,11 +139,11 @@ pub enum CouncilCommand {
         /// The council's code.
         #[arg(long)]
         code: CouncilCode,
-        /// The public key from the council's enrolment request (base64url).
-        #[arg(long)]
+        /// The public key from the council's enrolment request (base64url, so it may start with '-').
+        #[arg(long, allow_hyphen_values = true)]
         public_key: String,
         /// The fingerprint the council read out: enrolment stops if it does not match.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         fingerprint: Option<String>,
     },
     /// Enrol many councils from a file of enrolment requests (`msp-node init --json` outputs one
@@ -164,7 +164,7 @@ pub enum CouncilCommand {
         #[arg(long)]
         code: CouncilCode,
         /// The fingerprint of the key to revoke (default: every key of the council).
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         key: Option<String>,
     },
 }
