@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use msp_schemas::{
     CouncilCode, Period,
     codes::{MspLevel, TeamModel},
+    release::Timestamp,
 };
 use rand::Rng;
 
@@ -17,7 +18,7 @@ use crate::{
     import::{self, ImportError, ImportOptions, Mapping, MappingError},
     keys::{EnrolmentRequest, KeyError, NodeSecret, SigningKey},
     release::{self as releases, ReleaseError},
-    store::{NodeStoreError, Store},
+    store::{ImportRecord, NodeStoreError, Store},
     submit::{Backoff, Coordinator, SubmitError, Submitter},
     synth::{self, SynthError, SynthOptions},
 };
@@ -99,7 +100,8 @@ pub struct ApproveArgs {
 /// `msp-node submit`.
 #[derive(Debug, Args)]
 pub struct SubmitArgs {
-    /// Only this quarter (default: every release not yet receipted).
+    /// Only this quarter (default: every release not yet receipted; when node.toml asks for
+    /// approval, those not yet approved are listed and passed over).
     #[arg(long)]
     pub period: Option<Period>,
     /// Print the receipts as JSON.
@@ -160,9 +162,11 @@ pub struct ExportArgs {
 /// `msp-node release`.
 #[derive(Debug, Args)]
 pub struct ReleaseArgs {
-    /// The quarter, e.g. 2026-27-Q1.
+    /// The quarter, e.g. 2026-27-Q1 (default: the last finished quarter, which is released only
+    /// once a case file has been imported after it ended, so a scheduled run cannot release
+    /// incomplete data).
     #[arg(long)]
-    pub period: Period,
+    pub period: Option<Period>,
     /// Make revision n+1 from the data as they stand now (spends budget again).
     #[arg(long, conflicts_with = "dry_run")]
     pub revise: bool,
@@ -599,16 +603,59 @@ pub fn headline_table(cells: &impl msp_estimate::Cells) -> String {
     out
 }
 
+/// The last quarter to have ended by `today`: what `msp-node release` makes when no `--period`
+/// is given.
+pub fn last_finished_quarter(today: time::Date) -> Result<Period, CliError> {
+    Period::containing(today).ok().and_then(Period::previous).ok_or_else(|| {
+        CliError::Usage(format!("could not tell the last finished quarter on {today}: give --period, e.g. 2026-27-Q1"))
+    })
+}
+
+/// Whether the node's data for `period` can be complete: a case file was imported after the
+/// quarter ended. A release made before that would spend budget on part of the quarter.
+pub fn check_imported_after(period: Period, last_import: Option<&ImportRecord>) -> Result<(), CliError> {
+    let ended = period.last_day();
+    let imported_on = last_import.and_then(|i| i.finished_at.parse::<Timestamp>().ok()).map(|t| t.get().date());
+    match imported_on {
+        Some(day) if day > ended => Ok(()),
+        Some(day) => Err(CliError::Usage(format!(
+            "{period} ended on {ended} but the last case file was imported on {day}, before that: import the \
+             quarter's complete case file (`msp-node import FILE`) and run this again. Nothing was released and \
+             no budget was spent. (`msp-node release --period {period}` releases the data as they stand.)"
+        ))),
+        None => Err(CliError::Usage(format!(
+            "no case file has been imported, so there is nothing to release for {period}: import the quarter's \
+             case file (`msp-node import FILE`) and run this again. Nothing was released and no budget was spent."
+        ))),
+    }
+}
+
 async fn release(data: &DataDir, a: ReleaseArgs) -> Result<(), CliError> {
     let (config, store) = open_store(data).await?;
     let council = config.council.council();
+    let period = match a.period {
+        Some(p) => p,
+        None => {
+            let p = last_finished_quarter(time::OffsetDateTime::now_utc().date())?;
+            // Only a new first release needs the guard: a stored one is returned unchanged, and
+            // a revision or a dry run is asked for by a person.
+            if !a.dry_run && !a.revise && store.release(p, None).await?.is_none() {
+                let last = store.last_import().await?;
+                if let Err(e) = check_imported_after(p, last.as_ref()) {
+                    store.db().close().await;
+                    return Err(e);
+                }
+            }
+            p
+        }
+    };
     if a.dry_run {
         let budget = config.budget();
         let rho = a.rho.unwrap_or(budget.rho_per_release);
-        let (concluded, rows) = releases::dry_run(&store, a.period, rho).await?;
+        let (concluded, rows) = releases::dry_run(&store, period, rho).await?;
         store.db().close().await;
         if a.json {
-            let v = serde_json::json!({ "period": a.period, "rho": rho, "epsilon": budget.epsilon(rho), "delta": budget.delta,
+            let v = serde_json::json!({ "period": period, "rho": rho, "epsilon": budget.epsilon(rho), "delta": budget.delta,
                 "people_concluded": concluded, "measures": rows });
             say!("{}", serde_json::to_string_pretty(&v).expect("serialises"));
             return Ok(());
@@ -617,7 +664,7 @@ async fn release(data: &DataDir, a: ReleaseArgs) -> Result<(), CliError> {
             "Dry run for {} ({}), {}: nothing is spent and nothing leaves the node.",
             council.name,
             council.code,
-            a.period
+            period
         );
         say!(
             "A release at ρ = {rho} (ε = {:.2} at δ = {:e}) would give these 95% intervals, for the data as they stand ({} people concluded):",
@@ -638,7 +685,7 @@ async fn release(data: &DataDir, a: ReleaseArgs) -> Result<(), CliError> {
         say!("Try another budget with --rho; set it for real in the [budget] section of node.toml.");
         return Ok(());
     }
-    let made = releases::release(&store, &config, a.period, a.revise, msp_schemas::release::Timestamp::now()).await;
+    let made = releases::release(&store, &config, period, a.revise, Timestamp::now()).await;
     store.db().close().await;
     let made = made?;
     if a.json {
@@ -789,7 +836,7 @@ async fn approve(data: &DataDir, a: ApproveArgs) -> Result<(), CliError> {
     if by.is_empty() {
         return Err(CliError::Usage("--by needs the approver's name".into()));
     }
-    store.approve(a.period, revision, by, &msp_schemas::release::Timestamp::now().to_string()).await?;
+    store.approve(a.period, revision, by, &Timestamp::now().to_string()).await?;
     store.db().close().await;
     say!("{} revision {revision} of {} approved for submission by {by}", a.period, config.council);
     Ok(())
@@ -862,6 +909,7 @@ async fn submit(data: &DataDir, a: SubmitArgs) -> Result<(), CliError> {
         return Ok(());
     }
     let mut done = Vec::new();
+    let mut waiting = Vec::new();
     for (period, revision) in todo {
         let queued = s.queue(period, revision).await;
         let result = match queued {
@@ -869,6 +917,11 @@ async fn submit(data: &DataDir, a: SubmitArgs) -> Result<(), CliError> {
             Err(e) => Err(e),
         };
         match result {
+            // Without --period this is the scheduled run (deploy/systemd), which comes before
+            // anyone could approve: pass the release over, say so, and send the others.
+            Err(SubmitError::NotApproved(period, revision)) if a.period.is_none() => {
+                waiting.push((period, revision));
+            }
             Ok(sub) => {
                 if !a.json {
                     say!(
@@ -891,7 +944,24 @@ async fn submit(data: &DataDir, a: SubmitArgs) -> Result<(), CliError> {
     if a.json {
         say!("{}", serde_json::to_string_pretty(&done).expect("serialises"));
     }
+    for (period, revision) in waiting {
+        let notice = awaiting_approval(period, revision);
+        // Standard output carries the JSON document when --json is given.
+        if a.json {
+            eprintln!("{notice}");
+        } else {
+            say!("{notice}");
+        }
+    }
     Ok(())
+}
+
+/// What `msp-node submit` says of a release it passed over for want of approval.
+pub fn awaiting_approval(period: Period, revision: u32) -> String {
+    format!(
+        "{period} revision {revision} awaits approval and was not sent: check it with `msp-node show-release --period \
+         {period}`, approve it with `msp-node approve --period {period} --by \"Your Name\"`, then run `msp-node submit`"
+    )
 }
 
 async fn receipts(data: &DataDir, a: ReceiptsArgs) -> Result<(), CliError> {
@@ -1000,5 +1070,54 @@ mod tests {
     fn the_command_line_is_well_formed() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    fn period(s: &str) -> Period {
+        s.parse().unwrap()
+    }
+
+    fn imported_at(finished_at: &str) -> ImportRecord {
+        ImportRecord {
+            id: 1,
+            file_name: "cases.csv".into(),
+            file_sha256: String::new(),
+            finished_at: finished_at.into(),
+            counts: Default::default(),
+        }
+    }
+
+    #[test]
+    fn release_without_a_period_means_the_last_finished_quarter() {
+        let cli = Cli::try_parse_from(["msp-node", "release"]).unwrap();
+        assert!(matches!(cli.command, Command::Release(ReleaseArgs { period: None, .. })));
+        let cases = [
+            (time::macros::date!(2026 - 04 - 01), "2025-26-Q4"),
+            (time::macros::date!(2026 - 06 - 30), "2025-26-Q4"),
+            (time::macros::date!(2026 - 07 - 01), "2026-27-Q1"),
+            (time::macros::date!(2026 - 10 - 15), "2026-27-Q2"),
+            (time::macros::date!(2027 - 01 - 15), "2026-27-Q3"),
+            (time::macros::date!(2027 - 03 - 31), "2026-27-Q3"),
+        ];
+        for (today, expected) in cases {
+            assert_eq!(last_finished_quarter(today).unwrap(), period(expected), "on {today}");
+        }
+    }
+
+    #[test]
+    fn the_default_quarter_is_released_only_after_an_import_made_once_it_ended() {
+        let q = period("2026-27-Q1");
+        let none = check_imported_after(q, None).unwrap_err().to_string();
+        assert!(none.contains("msp-node import") && none.contains("no budget was spent"), "{none}");
+        let on_the_last_day = check_imported_after(q, Some(&imported_at("2026-06-30T23:00:00Z"))).unwrap_err();
+        let on_the_last_day = on_the_last_day.to_string();
+        assert!(on_the_last_day.contains("ended on 2026-06-30") && on_the_last_day.contains("--period 2026-27-Q1"));
+        check_imported_after(q, Some(&imported_at("2026-07-01T06:00:00Z"))).unwrap();
+    }
+
+    #[test]
+    fn a_release_passed_over_for_approval_says_how_to_approve_and_send_it() {
+        let notice = awaiting_approval(period("2026-27-Q1"), 2);
+        assert!(notice.starts_with("2026-27-Q1 revision 2 awaits approval and was not sent"), "{notice}");
+        assert!(notice.contains("msp-node approve --period 2026-27-Q1 --by") && notice.contains("msp-node submit"));
     }
 }
