@@ -61,6 +61,13 @@ pub enum Command {
     /// Make, list and revoke bearer tokens for the API and the dashboard.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Bring the database's schema up to date and stop. `serve` does the same at start; this is for
+    /// a migration step of its own before a rolling upgrade (a Kubernetes Job, for example).
+    Migrate,
+    /// Show the receipt-signing key's public half and fingerprint, making the key first if the data
+    /// directory has none (keys/coordinator.p8): to read the fingerprint to councils, or to make the
+    /// key that every replica is given.
+    SigningKey(SigningKeyArgs),
     /// The whole network in one command: a coordinator, a node per council with synthetic data
     /// going through import, release and submit over HTTPS, then England's benchmark and the
     /// dashboard until Ctrl-C (or, with --no-serve, stop there).
@@ -86,6 +93,14 @@ pub struct DemoArgs {
     /// dashboard until Ctrl-C (the data stays in --dir, for `serve`).
     #[arg(long)]
     pub no_serve: bool,
+}
+
+/// `msp-coordinator signing-key`.
+#[derive(Debug, Args)]
+pub struct SigningKeyArgs {
+    /// Print as JSON (as `GET /v1/keys` serves it).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `msp-coordinator token …`.
@@ -223,14 +238,41 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         return crate::demo::command(options, !a.no_serve).await;
     }
     let data = DataDir::new(&cli.data_dir);
+    if let Command::SigningKey(a) = cli.command {
+        return signing_key(&data, a);
+    }
     let store = Store::open(&data.database_url(cli.database_url.as_deref())).await?;
     match cli.command {
         Command::Serve(a) => serve(&data, store, a).await,
+        Command::Migrate => migrate(store).await,
         Command::Council(c) => council(&store, c).await,
         Command::Submission(SubmissionCommand::Import { file, json }) => import(&data, store, &file, json).await,
         Command::Token(t) => token(&store, t).await,
-        Command::Demo(_) => unreachable!("handled above"),
+        Command::Demo(_) | Command::SigningKey(_) => unreachable!("handled above"),
     }
+}
+
+/// Opening the store has applied any migrations: report the schema version it is at.
+async fn migrate(store: Store) -> Result<(), CliError> {
+    let version = store.db().schema_version().await.map_err(crate::store::CoordinatorStoreError::from);
+    store.db().close().await;
+    say!("The database {} is at schema version {}: up to date.", store.db().url(), version?);
+    Ok(())
+}
+
+fn signing_key(data: &DataDir, a: SigningKeyArgs) -> Result<(), CliError> {
+    let dir = data.keys_dir();
+    let public = SigningKey::load_or_create(&dir)?.public();
+    if a.json {
+        say!("{}", serde_json::to_string_pretty(&public).expect("serialises"));
+        return Ok(());
+    }
+    say!("The receipt-signing key in {}:", dir.display());
+    say!("  algorithm    {}", public.algorithm);
+    say!("  public key   {}", public.public_key);
+    say!("  fingerprint  {}", public.fingerprint);
+    say!("Nodes pin this key on first contact: every replica must be given this same file.");
+    Ok(())
 }
 
 async fn serve(data: &DataDir, store: Store, a: ServeArgs) -> Result<(), CliError> {
@@ -440,4 +482,47 @@ async fn import(data: &DataDir, store: Store, file: &std::path::Path, json: bool
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cli(args: &[&str]) -> Cli {
+        Cli::try_parse_from([&["msp-coordinator"], args].concat()).expect("the arguments parse")
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[tokio::test]
+    async fn migrate_brings_a_new_database_to_the_current_schema_and_changes_nothing_the_second_time() {
+        for db in msp_store::testing::databases().await {
+            let dir = tempfile::tempdir().unwrap();
+            let data = dir.path().to_str().unwrap();
+            for _ in 0..2 {
+                run(cli(&["--data-dir", data, "--database-url", &db.url, "migrate"])).await.unwrap();
+                let store = Store::open(&db.url).await.unwrap();
+                let version = store.db().schema_version().await.unwrap();
+                store.db().close().await;
+                assert_eq!(version, crate::store::MIGRATIONS.len() as i64, "{db:?}");
+            }
+            assert!(!dir.path().join("keys").exists(), "migrate needs no signing key");
+        }
+    }
+
+    #[tokio::test]
+    async fn signing_key_makes_the_key_once_without_a_database_and_then_shows_the_same_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().to_str().unwrap();
+        run(cli(&["--data-dir", data, "signing-key"])).await.unwrap();
+        let file = dir.path().join("keys/coordinator.p8");
+        let made = std::fs::read(&file).unwrap();
+        run(cli(&["--data-dir", data, "signing-key", "--json"])).await.unwrap();
+        assert_eq!(std::fs::read(&file).unwrap(), made, "the key is kept, not replaced");
+        assert!(!dir.path().join("coordinator.db").exists(), "no database is opened");
+    }
 }
