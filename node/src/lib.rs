@@ -19,6 +19,7 @@ pub mod config;
 pub mod dp;
 pub mod import;
 pub mod keys;
+pub mod process;
 pub mod release;
 pub mod store;
 pub mod stored;

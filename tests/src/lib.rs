@@ -13,6 +13,9 @@ use msp_coordinator::{
 };
 use tokio::{sync::oneshot, task::JoinHandle};
 
+mod node;
+pub use node::{NodeSpec, TestNode};
+
 /// Installs the process's TLS crypto provider (ring), once.
 pub fn crypto() {
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -30,6 +33,8 @@ pub struct TestCoordinator {
     pub dir: PathBuf,
     /// Its database.
     pub store: Store,
+    /// Its database's URL.
+    pub url: String,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -75,6 +80,7 @@ impl TestCoordinator {
             ca: dev.ca_cert,
             dir,
             store,
+            url: url.to_owned(),
             stop: Some(stop),
             task: Some(task),
         }
@@ -89,6 +95,28 @@ impl TestCoordinator {
             let _ = t.await;
         }
         self.store.db().close().await;
+    }
+
+    /// Stops it and starts it again on the same address, data and database.
+    pub async fn restart(self) -> Self {
+        let (dir, url, addr) = (self.dir.clone(), self.url.clone(), self.addr);
+        self.stop().await;
+        Self::start(dir, &url, Options { addr, ..Options::default() }).await
+    }
+
+    /// A new read token for `role` (`national`, `region:london`, `council:E06000001`, `admin`).
+    pub async fn token(&self, role: &str) -> String {
+        let role = role.parse().expect("a role");
+        msp_coordinator::cli::create_token(&self.store, role, "test").await.expect("a token").0
+    }
+
+    /// GETs `path` with `token` and returns the JSON answer, which must be a success.
+    pub async fn get_json(&self, path: &str, token: &str) -> serde_json::Value {
+        let r = self.client().get(format!("{}{path}", self.base)).bearer_auth(token).send().await.expect("an answer");
+        let status = r.status();
+        let body = r.text().await.expect("a body");
+        assert!(status.is_success(), "GET {path}: {status} {body}");
+        serde_json::from_str(&body).expect("JSON")
     }
 
     /// An HTTPS client trusting only this coordinator's CA.

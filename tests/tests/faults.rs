@@ -1,7 +1,10 @@
 //! Faults between a node and the coordinator, over real TLS on loopback, on SQLite and
-//! PostgreSQL: nothing is lost and nothing is stored twice.
+//! PostgreSQL: nothing is lost and nothing is stored twice, even when the node's process is
+//! killed in the middle of a submission.
 
 use std::{
+    path::Path,
+    process::{Command, Stdio},
     sync::{
         Arc,
         atomic::{AtomicBool, Ordering},
@@ -16,85 +19,38 @@ use axum::{
     response::Response,
 };
 use msp_node::{
-    config::{ContextConfig, NodeConfig, SubmissionConfig},
-    keys::{NodeSecret, SigningKey},
-    release,
-    store::Store,
-    submit::{Backoff, Coordinator, SubmitError, Submitter},
+    config::SubmissionConfig,
+    submit::{Backoff, SubmitError},
 };
-use msp_schemas::{
-    Period,
-    codes::{MspLevel, TeamModel},
-};
+use msp_schemas::Period;
 use msp_store::testing::{TestDb, databases};
-use msp_tests::{Options, TestCoordinator};
+use msp_tests::{NodeSpec, Options, TestCoordinator, TestNode};
+use tokio::sync::mpsc;
 
 const COUNCIL: &str = "E06000047";
-
-/// A node with one quarter released, on `db`.
-struct TestNode {
-    dir: tempfile::TempDir,
-    store: Store,
-    key: SigningKey,
-    config: NodeConfig,
-}
 
 fn period() -> Period {
     "2026-27-Q1".parse().unwrap()
 }
 
-impl TestNode {
-    async fn new(db: &TestDb, base: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&db.url, COUNCIL.parse().unwrap()).await.unwrap();
-        let secret = NodeSecret::create(&dir.path().join("keys")).unwrap();
-        let key = SigningKey::create(&dir.path().join("keys")).unwrap();
-        let csv = dir.path().join("cases.csv");
-        let options = msp_node::synth::SynthOptions {
-            council: COUNCIL.parse().unwrap(),
-            period: period(),
-            people: Some(60),
-            history_quarters: 0,
-            seed: 4,
-        };
-        msp_node::synth::write(&options, &csv).unwrap();
-        let import = msp_node::import::ImportOptions {
-            mapping: None,
-            rejects_path: None,
-            rejects_dir: dir.path().join("rejects"),
-            progress: false,
-        };
-        msp_node::import::import_file(&store, &secret, &csv, import).await.unwrap();
-        let config = NodeConfig {
-            council: COUNCIL.parse().unwrap(),
-            coordinator_url: base.to_owned(),
-            ca_cert: None,
-            database_url: None,
-            context: Some(ContextConfig {
-                team_model: TeamModel::Specialist,
-                msp_level: MspLevel::Silver,
-                recording_system: String::new(),
-                validated: true,
-            }),
-            budget: None,
-            submission: None,
-        };
-        release::release(&store, &config, period(), false, "2026-07-20T10:00:00Z".parse().unwrap()).await.unwrap();
-        Self { dir, store, key, config }
-    }
+/// A node of `COUNCIL` in `dir` with one quarter released.
+async fn node_in(dir: &Path, council: &str, base: &str, ca: &Path) -> TestNode {
+    let spec = NodeSpec {
+        council: council.parse().unwrap(),
+        last: period(),
+        quarters: 1,
+        people: Some(60),
+        seed: 4,
+        database_url: None,
+    };
+    let node = TestNode::new(dir, spec, base, ca).await;
+    node.release(period(), false, "2026-07-20T10:00:00Z").await;
+    node
+}
 
-    fn submitter(&self, c: &TestCoordinator, backoff: Backoff) -> Submitter<'_> {
-        self.submitter_to(&c.base, &c.ca, backoff)
-    }
-
-    fn submitter_to(&self, base: &str, ca: &std::path::Path, backoff: Backoff) -> Submitter<'_> {
-        Submitter {
-            store: &self.store,
-            config: &self.config,
-            key: &self.key,
-            coordinator: Coordinator::new(base, Some(ca), backoff).unwrap(),
-        }
-    }
+/// A node of `COUNCIL` for the coordinator `c`, in a temporary directory.
+async fn node(dir: &tempfile::TempDir, c: &TestCoordinator) -> TestNode {
+    node_in(&dir.path().join("node"), COUNCIL, &c.base, &c.ca).await
 }
 
 fn quick() -> Backoff {
@@ -105,11 +61,11 @@ fn quick() -> Backoff {
 async fn a_coordinator_restarted_while_a_node_submits_ends_with_exactly_one_stored_submission() {
     msp_tests::crypto();
     for db in databases().await {
-        let node_db = TestDb::sqlite();
+        let ndir = tempfile::tempdir().unwrap();
         let cdir = tempfile::tempdir().unwrap();
         let c = TestCoordinator::start(cdir.path().to_owned(), &db.url, Options::default()).await;
         let (addr, base) = (c.addr, c.base.clone());
-        let node = TestNode::new(&node_db, &base).await;
+        let node = node_in(ndir.path(), COUNCIL, &base, &cdir.path().join("tls/ca.pem")).await;
         c.enrol(COUNCIL, node.key.public_key()).await;
         c.stop().await;
 
@@ -130,7 +86,6 @@ async fn a_coordinator_restarted_while_a_node_submits_ends_with_exactly_one_stor
         let o = node.store.outgoing(period(), 1).await.unwrap().unwrap();
         assert!(o.receipt_jws.is_some() && o.attempts >= 1);
         c.stop().await;
-        drop(node.dir);
     }
 }
 
@@ -158,13 +113,13 @@ fn drop_first_answer(router: axum::Router) -> axum::Router {
 async fn a_connection_dropped_after_storing_is_retried_and_gets_the_same_receipt() {
     msp_tests::crypto();
     for db in databases().await {
-        let node_db = TestDb::sqlite();
+        let ndir = tempfile::tempdir().unwrap();
         let cdir = tempfile::tempdir().unwrap();
         let options = Options { wrap: Box::new(drop_first_answer), ..Options::default() };
         let c = TestCoordinator::start(cdir.path().to_owned(), &db.url, options).await;
-        let node = TestNode::new(&node_db, &c.base).await;
+        let node = node(&ndir, &c).await;
         c.enrol(COUNCIL, node.key.public_key()).await;
-        let s = node.submitter(&c, quick());
+        let s = node.submitter(quick());
         let o = s.queue(period(), 1).await.unwrap();
         let sent = s.send(&o).await.unwrap();
         assert!(sent.repeated, "the retry found the submission already stored ({:?})", db.backend);
@@ -178,12 +133,12 @@ async fn a_connection_dropped_after_storing_is_retried_and_gets_the_same_receipt
 async fn a_refusal_is_not_retried_and_the_release_stays_queued() {
     msp_tests::crypto();
     let db = TestDb::sqlite();
-    let node_db = TestDb::sqlite();
+    let ndir = tempfile::tempdir().unwrap();
     let cdir = tempfile::tempdir().unwrap();
     let c = TestCoordinator::start(cdir.path().to_owned(), &db.url, Options::default()).await;
-    let node = TestNode::new(&node_db, &c.base).await;
+    let node = node(&ndir, &c).await;
     // Not enrolled: the coordinator refuses, once.
-    let s = node.submitter(&c, quick());
+    let s = node.submitter(quick());
     let o = s.queue(period(), 1).await.unwrap();
     let err = s.send(&o).await.unwrap_err();
     assert!(
@@ -203,13 +158,13 @@ async fn a_refusal_is_not_retried_and_the_release_stays_queued() {
 async fn with_approval_required_an_unapproved_release_is_not_sent() {
     msp_tests::crypto();
     let db = TestDb::sqlite();
-    let node_db = TestDb::sqlite();
+    let ndir = tempfile::tempdir().unwrap();
     let cdir = tempfile::tempdir().unwrap();
     let c = TestCoordinator::start(cdir.path().to_owned(), &db.url, Options::default()).await;
-    let mut node = TestNode::new(&node_db, &c.base).await;
+    let mut node = node(&ndir, &c).await;
     c.enrol(COUNCIL, node.key.public_key()).await;
     node.config.submission = Some(SubmissionConfig { require_approval: true });
-    let s = node.submitter(&c, quick());
+    let s = node.submitter(quick());
     let err = s.queue(period(), 1).await.unwrap_err();
     assert!(err.to_string().contains("msp-node approve --period 2026-27-Q1"), "{err}");
     assert_eq!(c.stored().await, 0);
@@ -224,12 +179,12 @@ async fn with_approval_required_an_unapproved_release_is_not_sent() {
 async fn an_exported_submission_imported_by_the_operator_gets_the_receipt_the_node_then_verifies() {
     msp_tests::crypto();
     let db = TestDb::sqlite();
-    let node_db = TestDb::sqlite();
+    let ndir = tempfile::tempdir().unwrap();
     let cdir = tempfile::tempdir().unwrap();
     let c = TestCoordinator::start(cdir.path().to_owned(), &db.url, Options::default()).await;
-    let node = TestNode::new(&node_db, &c.base).await;
+    let node = node(&ndir, &c).await;
     c.enrol(COUNCIL, node.key.public_key()).await;
-    let s = node.submitter(&c, quick());
+    let s = node.submitter(quick());
     let o = s.queue(period(), 1).await.unwrap();
     // The operator takes the file in by hand (the same checks as HTTPS).
     let state = msp_coordinator::http::AppState::new(
@@ -249,4 +204,102 @@ async fn an_exported_submission_imported_by_the_operator_gets_the_receipt_the_no
     let v = s.verify(period(), None).await.unwrap();
     assert_eq!(v.receipt.log_index, 0);
     c.stop().await;
+}
+
+/// Where the coordinator holds a node's submission while the test kills the node.
+#[derive(Debug, Clone, Copy)]
+enum Hold {
+    /// Received, not yet checked or stored.
+    BeforeStoring,
+    /// Stored, the answer not yet sent.
+    AfterStoring,
+}
+
+/// Holds the first submission for five seconds at `hold`, and says when it is held there.
+fn hold_first(hold: Hold, held: mpsc::UnboundedSender<()>) -> impl FnOnce(axum::Router) -> axum::Router + Send {
+    move |router| {
+        let first = Arc::new(AtomicBool::new(true));
+        router.layer(middleware::from_fn(move |req: Request, next: Next| {
+            let (first, held) = (first.clone(), held.clone());
+            async move {
+                let post = req.uri().path() == "/v1/submissions";
+                if !(post && first.swap(false, Ordering::SeqCst)) {
+                    return next.run(req).await;
+                }
+                let pause = || tokio::time::sleep(Duration::from_secs(5));
+                match hold {
+                    Hold::BeforeStoring => {
+                        let _ = held.send(());
+                        pause().await;
+                        next.run(req).await
+                    }
+                    Hold::AfterStoring => {
+                        let response = next.run(req).await;
+                        let _ = held.send(());
+                        pause().await;
+                        response
+                    }
+                }
+            }
+        }))
+    }
+}
+
+/// `msp-node --data-dir DIR ARGS…` as a process of its own.
+fn node_process(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_node-process"));
+    command.arg("--data-dir").arg(dir).args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    command
+}
+
+/// Runs `msp-node` to its end off the runtime's thread, so the coordinator keeps serving.
+async fn run_node(dir: &Path, args: &[&str]) -> std::process::Output {
+    let mut command = node_process(dir, args);
+    tokio::task::spawn_blocking(move || command.output()).await.unwrap().expect("msp-node runs")
+}
+
+#[tokio::test]
+async fn a_node_killed_in_the_middle_of_a_submission_resumes_and_its_release_is_stored_once() {
+    msp_tests::crypto();
+    for hold in [Hold::BeforeStoring, Hold::AfterStoring] {
+        for db in databases().await {
+            let cdir = tempfile::tempdir().unwrap();
+            let (held_tx, mut held) = mpsc::unbounded_channel();
+            let options = Options { wrap: Box::new(hold_first(hold, held_tx)), ..Options::default() };
+            let c = TestCoordinator::start(cdir.path().to_owned(), &db.url, options).await;
+            let ndir = tempfile::tempdir().unwrap();
+            let node = node(&ndir, &c).await;
+            c.enrol(COUNCIL, node.key.public_key()).await;
+
+            // `msp-node submit` runs until the coordinator holds its submission; then it is killed.
+            let mut child = node_process(&node.dir(), &["submit"]).spawn().expect("msp-node starts");
+            tokio::time::timeout(Duration::from_secs(120), held.recv())
+                .await
+                .expect("the submission reaches the coordinator")
+                .expect("the coordinator says so");
+            child.kill().expect("SIGKILL");
+            let status = child.wait().unwrap();
+            assert!(!status.success(), "{hold:?}: the node was killed");
+            let queued = node.store.outgoing(period(), 1).await.unwrap().expect("the release stays queued");
+            assert!(queued.receipt_jws.is_none(), "{hold:?}: no receipt yet");
+            let before = c.stored().await;
+            match hold {
+                Hold::BeforeStoring => assert!(before <= 1),
+                Hold::AfterStoring => assert_eq!(before, 1, "{:?}", db.backend),
+            }
+
+            // Run again, it sends the same signed bytes and keeps the one receipt.
+            let out = run_node(&node.dir(), &["submit"]).await;
+            let said = String::from_utf8_lossy(&out.stdout);
+            assert!(out.status.success(), "{hold:?}: {said}{}", String::from_utf8_lossy(&out.stderr));
+            assert!(said.contains("2026-27-Q1 revision 1:"), "{said}");
+            assert_eq!(c.stored().await, 1, "{hold:?} {:?}: stored once", db.backend);
+            let o = node.store.outgoing(period(), 1).await.unwrap().unwrap();
+            assert_eq!(o.jws, queued.jws, "signed once");
+            assert!(o.receipt_jws.is_some());
+            let verified = run_node(&node.dir(), &["verify-receipt", "--period", "2026-27-Q1"]).await;
+            assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stderr));
+            c.stop().await;
+        }
+    }
 }
