@@ -144,6 +144,10 @@ pub struct ServeArgs {
     /// The server's private key (PEM).
     #[arg(long, requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Mutual TLS: every client (nodes, browsers, probes) must present a certificate that chains
+    /// to a CA certificate in this file (PEM), or its connection is refused.
+    #[arg(long)]
+    pub client_ca: Option<PathBuf>,
 }
 
 /// `msp-coordinator council …`.
@@ -283,7 +287,7 @@ async fn serve(data: &DataDir, store: Store, a: ServeArgs) -> Result<(), CliErro
     } else {
         (a.tls_cert.expect("clap requires it"), a.tls_key.expect("clap requires it"), None)
     };
-    let tls = tls::server_config(&cert, &key_file)?;
+    let tls = tls::server_config_with_client_ca(&cert, &key_file, a.client_ca.as_deref())?;
     let state = AppState::new(store.clone(), key, system_clock());
     let fingerprint = state.key.public().fingerprint;
     let server = Server::build(a.listen, tls, router(state))
@@ -294,6 +298,9 @@ async fn serve(data: &DataDir, store: Store, a: ServeArgs) -> Result<(), CliErro
     say!("receipt-signing key fingerprint {fingerprint}");
     if let Some(ca) = ca {
         say!("development TLS: nodes trust {} (msp-node init --ca-cert {})", ca.display(), ca.display());
+    }
+    if let Some(client_ca) = &a.client_ca {
+        say!("mutual TLS: every client must present a certificate issued under {}", client_ca.display());
     }
     server.run_until(shutdown_signal()).await;
     store.db().close().await;

@@ -1,11 +1,12 @@
 //! TLS for the coordinator: rustls with the operator's certificate, or a development CA and
 //! server certificate made with `--dev-tls` (written once into the data directory, so nodes can
-//! be given `tls/ca.pem` to trust).
+//! be given `tls/ca.pem` to trust). Optionally mutual: with a client CA, every connection must
+//! present a certificate that chains to it.
 
 use std::{path::Path, sync::Arc};
 
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose};
-use rustls::ServerConfig;
+use rustls::{RootCertStore, ServerConfig, server::WebPkiClientVerifier};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
 
 /// Errors setting up TLS.
@@ -70,19 +71,52 @@ pub fn dev_tls(dir: &Path) -> Result<DevTls, TlsError> {
 
 /// A rustls server configuration from PEM files (HTTP/2 and HTTP/1.1 offered).
 pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, TlsError> {
-    let read = |p: &Path, e: String| TlsError::Read { path: p.display().to_string(), reason: e };
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
-        .map_err(|e| read(cert, e.to_string()))?
-        .collect::<Result<_, _>>()
-        .map_err(|e| read(cert, e.to_string()))?;
-    if certs.is_empty() {
-        return Err(read(cert, "no certificate in the file".into()));
-    }
-    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| read(key, e.to_string()))?;
-    let mut config = ServerConfig::builder()
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .map_err(|e| TlsError::Config(e.to_string()))?;
+    server_config_with_client_ca(cert, key, None)
+}
+
+/// A rustls server configuration from PEM files; with `client_ca`, mutual TLS: every client must
+/// present a certificate that chains to one of the CA certificates in that file, or the handshake
+/// fails.
+pub fn server_config_with_client_ca(
+    cert: &Path,
+    key: &Path,
+    client_ca: Option<&Path>,
+) -> Result<Arc<ServerConfig>, TlsError> {
+    let certs = read_certificates(cert)?;
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| TlsError::Read { path: key.display().to_string(), reason: e.to_string() })?;
+    let builder = ServerConfig::builder();
+    let builder = match client_ca {
+        Some(ca) => builder.with_client_cert_verifier(client_verifier(ca)?),
+        None => builder.with_no_client_auth(),
+    };
+    let mut config = builder.with_single_cert(certs, key).map_err(|e| TlsError::Config(e.to_string()))?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Arc::new(config))
+}
+
+/// Every certificate in a PEM file; at least one.
+fn read_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+    let read = |e: String| TlsError::Read { path: path.display().to_string(), reason: e };
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+        .map_err(|e| read(e.to_string()))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| read(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(read("no certificate in the file".into()));
+    }
+    Ok(certs)
+}
+
+/// Checks client certificates against the CA certificates in `ca` (webpki, with ring).
+fn client_verifier(ca: &Path) -> Result<Arc<dyn rustls::server::danger::ClientCertVerifier>, TlsError> {
+    let mut roots = RootCertStore::empty();
+    for cert in read_certificates(ca)? {
+        roots.add(cert).map_err(|e| {
+            TlsError::Config(format!("{} holds a certificate that cannot be a client CA: {e}", ca.display()))
+        })?;
+    }
+    WebPkiClientVerifier::builder_with_provider(Arc::new(roots), Arc::new(rustls::crypto::ring::default_provider()))
+        .build()
+        .map_err(|e| TlsError::Config(format!("the client CA {} cannot check client certificates: {e}", ca.display())))
 }

@@ -4,7 +4,8 @@
 //! (the node secret that keys person-id hashes, and the Ed25519 signing key; mode 0600), the
 //! SQLite database `node.db` unless a PostgreSQL URL is configured, and `rejects/` for import
 //! reports. Secrets never go in `node.toml`; a database password belongs in the
-//! `MSP_NODE_DATABASE_URL` environment variable rather than the file.
+//! `MSP_NODE_DATABASE_URL` environment variable rather than the file. When the coordinator requires
+//! mutual TLS, the node's client certificate and its key are two more files in `keys/`.
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +23,10 @@ pub const DEFAULT_DATA_DIR: &str = "msp-node-data";
 pub const DATABASE_URL_ENV: &str = "MSP_NODE_DATABASE_URL";
 /// Name of the configuration file in the data directory.
 pub const CONFIG_FILE: &str = "node.toml";
+/// The client certificate (chain, PEM) presented for mutual TLS, in `keys/`.
+pub const CLIENT_CERT_FILE: &str = "client-cert.pem";
+/// The client certificate's private key (PEM), in `keys/`.
+pub const CLIENT_KEY_FILE: &str = "client-key.pem";
 
 /// Errors reading or writing the node's configuration.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +44,17 @@ pub enum ConfigError {
         path: PathBuf,
         /// What is wrong, with its line.
         message: String,
+    },
+    /// One half of the client identity for mutual TLS is there without the other.
+    #[error(
+        "{present} is there but {missing} is not: for mutual TLS put both the client certificate and its \
+         private key in keys/ (or neither, when the coordinator does not ask for one)"
+    )]
+    IncompleteClientIdentity {
+        /// The file that exists.
+        present: PathBuf,
+        /// The file that does not.
+        missing: PathBuf,
     },
     /// A file could not be read or written.
     #[error("could not {action} {path}: {source}")]
@@ -188,10 +204,32 @@ impl DataDir {
             .unwrap_or_else(|| msp_store::sqlite_url(&self.default_database()))
     }
 
+    /// The client certificate and key to present to a coordinator that requires mutual TLS:
+    /// `keys/client-cert.pem` and `keys/client-key.pem` when both exist, none when neither does.
+    pub fn client_identity(&self) -> Result<Option<ClientIdentity>, ConfigError> {
+        let cert = self.keys_dir().join(CLIENT_CERT_FILE);
+        let key = self.keys_dir().join(CLIENT_KEY_FILE);
+        match (cert.exists(), key.exists()) {
+            (true, true) => Ok(Some(ClientIdentity { cert, key })),
+            (false, false) => Ok(None),
+            (true, false) => Err(ConfigError::IncompleteClientIdentity { present: cert, missing: key }),
+            (false, true) => Err(ConfigError::IncompleteClientIdentity { present: key, missing: cert }),
+        }
+    }
+
     /// The CA certificate path, resolved against the data directory.
     pub fn ca_cert(&self, config: &NodeConfig) -> Option<PathBuf> {
         config.ca_cert.as_ref().map(|p| if p.is_absolute() { p.clone() } else { self.root.join(p) })
     }
+}
+
+/// The files of a client identity for mutual TLS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientIdentity {
+    /// The certificate, followed by any intermediates (PEM).
+    pub cert: PathBuf,
+    /// Its private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
 }
 
 /// Writes `bytes` to `path` atomically; `secret` files get mode 0600.
@@ -240,6 +278,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let err = DataDir::new(dir.path()).load().unwrap_err().to_string();
         assert!(err.contains("msp-node init"), "{err}");
+    }
+
+    #[test]
+    fn a_client_identity_is_both_files_in_keys_or_neither() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = DataDir::new(dir.path());
+        assert_eq!(data.client_identity().unwrap(), None);
+        std::fs::create_dir_all(data.keys_dir()).unwrap();
+        std::fs::write(data.keys_dir().join(CLIENT_CERT_FILE), "cert").unwrap();
+        let err = data.client_identity().unwrap_err().to_string();
+        assert!(err.contains("client-key.pem is not") && err.contains("both"), "{err}");
+        std::fs::write(data.keys_dir().join(CLIENT_KEY_FILE), "key").unwrap();
+        let identity = data.client_identity().unwrap().unwrap();
+        assert_eq!(identity.cert, data.keys_dir().join("client-cert.pem"));
+        assert_eq!(identity.key, data.keys_dir().join("client-key.pem"));
     }
 
     #[test]

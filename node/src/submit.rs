@@ -25,7 +25,7 @@ use rand::Rng;
 use serde::de::DeserializeOwned;
 
 use crate::{
-    config::{DataDir, NodeConfig},
+    config::{ClientIdentity, DataDir, NodeConfig},
     keys::{KeyError, SigningKey},
     store::{NodeStoreError, Outgoing, Store},
 };
@@ -118,6 +118,17 @@ impl Coordinator {
     /// A client for `base` (https://…), trusting only `ca_cert` when one is given, or the
     /// platform's roots otherwise.
     pub fn new(base: &str, ca_cert: Option<&Path>, backoff: Backoff) -> Result<Self, SubmitError> {
+        Self::with_identity(base, ca_cert, None, backoff)
+    }
+
+    /// As [`Coordinator::new`], presenting `identity`'s certificate to a coordinator that requires
+    /// mutual TLS.
+    pub fn with_identity(
+        base: &str,
+        ca_cert: Option<&Path>,
+        identity: Option<&ClientIdentity>,
+        backoff: Backoff,
+    ) -> Result<Self, SubmitError> {
         if !base.starts_with("https://") {
             return Err(SubmitError::Setup(format!("{base} is not an https:// URL")));
         }
@@ -132,13 +143,17 @@ impl Coordinator {
                 .map_err(|e| SubmitError::Setup(format!("{} is not a PEM certificate: {e}", path.display())))?;
             builder = builder.tls_certs_only(certs);
         }
+        if let Some(identity) = identity {
+            builder = builder.identity(read_identity(identity)?);
+        }
         let http = builder.build().map_err(|e| SubmitError::Setup(e.to_string()))?;
         Ok(Self { http, base: base.trim_end_matches('/').to_owned(), backoff })
     }
 
-    /// The client for a node's configuration.
+    /// The client for a node's configuration, with its client certificate when it has one.
     pub fn for_node(config: &NodeConfig, data: &DataDir, backoff: Backoff) -> Result<Self, SubmitError> {
-        Self::new(&config.coordinator_url, data.ca_cert(config).as_deref(), backoff)
+        let identity = data.client_identity().map_err(|e| SubmitError::Setup(e.to_string()))?;
+        Self::with_identity(&config.coordinator_url, data.ca_cert(config).as_deref(), identity.as_ref(), backoff)
     }
 
     /// Sends a request (made afresh for each try), retrying transient failures. Returns the
@@ -210,6 +225,23 @@ impl Coordinator {
             .await?;
         Ok((decode(what, status, &body)?, status == 200))
     }
+}
+
+/// A client certificate and its key, as reqwest takes them: one PEM buffer with both.
+fn read_identity(identity: &ClientIdentity) -> Result<reqwest::Identity, SubmitError> {
+    let read = |path: &Path| std::fs::read(path).map_err(|e| SubmitError::Setup(format!("{}: {e}", path.display())));
+    let mut pem = read(&identity.cert)?;
+    pem.push(b'\n');
+    pem.extend(read(&identity.key)?);
+    reqwest::Identity::from_pem(&pem).map_err(|e| {
+        SubmitError::Setup(format!(
+            "{} and {} are not a client certificate and its private key in PEM ({}): give the certificate chain \
+             and a PKCS#8, PKCS#1 or SEC1 key",
+            identity.cert.display(),
+            identity.key.display(),
+            error_chain(&e)
+        ))
+    })
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
