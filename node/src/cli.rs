@@ -223,10 +223,10 @@ pub struct InitArgs {
     #[arg(long, requires = "team_model")]
     pub msp_level: Option<MspLevel>,
     /// The case management system the data come from.
-    #[arg(long, default_value = "")]
-    pub recording_system: String,
-    /// Replace an existing node's configuration and signing key. The node secret, the database
-    /// and its budget ledger are kept.
+    #[arg(long)]
+    pub recording_system: Option<String>,
+    /// Replace an existing node's signing key and the settings given here. The node secret, the
+    /// database and its budget ledger are kept, and so is every setting of node.toml not given again.
     #[arg(long)]
     pub force: bool,
     /// Print the enrolment request as JSON.
@@ -348,11 +348,47 @@ async fn init(data: &DataDir, a: InitArgs) -> Result<(), CliError> {
     if data.is_initialised() && !a.force {
         let existing = data.load().map(|c| format!(" for {}", c.council)).unwrap_or_default();
         return Err(CliError::Usage(format!(
-            "a node is already set up in {}{existing}: use --force to replace its configuration and signing key \
-             (its node secret, database and budget ledger are kept)",
+            "a node is already set up in {}{existing}: use --force to replace its signing key and the settings \
+             you give again (its node secret, database, budget ledger and other settings are kept)",
             data.root().display()
         )));
     }
+    // Re-initialising keeps every setting it is not given. Dropping a database URL would move the
+    // node onto a fresh SQLite file whose budget ledger looks unspent; dropping the CA certificate
+    // would stop it reaching its coordinator. So a node.toml that cannot be read stops here, before
+    // anything is changed.
+    let previous = if a.force && data.is_initialised() {
+        Some(data.load().map_err(|e| {
+            CliError::Usage(format!(
+                "{e}\ninit --force keeps every setting it is not given from node.toml, so fix the file first \
+                 (or move it aside and run init again with every setting, --database-url included)"
+            ))
+        })?)
+    } else {
+        None
+    };
+    let context = match (a.team_model, a.msp_level, previous.as_ref().and_then(|p| p.context.clone())) {
+        (Some(team_model), Some(msp_level), before) => Some(ContextConfig {
+            team_model,
+            msp_level,
+            recording_system: a
+                .recording_system
+                .clone()
+                .or_else(|| before.as_ref().map(|c| c.recording_system.clone()))
+                .unwrap_or_default(),
+            validated: before.is_some_and(|c| c.validated),
+        }),
+        (_, _, Some(before)) => Some(ContextConfig {
+            recording_system: a.recording_system.clone().unwrap_or(before.recording_system),
+            ..before
+        }),
+        (_, _, None) if a.recording_system.is_some() => {
+            return Err(CliError::Usage(
+                "--recording-system is part of the council's context: give --team-model and --msp-level with it".into(),
+            ));
+        }
+        (_, _, None) => None,
+    };
     let ca_cert = match &a.ca_cert {
         Some(path) => {
             let pem = std::fs::read_to_string(path)
@@ -366,36 +402,35 @@ async fn init(data: &DataDir, a: InitArgs) -> Result<(), CliError> {
             crate::config::write_atomic(&data.root().join("coordinator-ca.pem"), pem.as_bytes(), false)?;
             Some(PathBuf::from("coordinator-ca.pem"))
         }
-        None => None,
+        None => {
+            if let Some(missing) = previous.as_ref().and_then(|p| data.ca_cert(p)).filter(|path| !path.is_file()) {
+                return Err(CliError::Usage(format!(
+                    "node.toml names the CA certificate {}, which is not there: give the coordinator's CA \
+                     certificate again with --ca-cert FILE",
+                    missing.display()
+                )));
+            }
+            previous.as_ref().and_then(|p| p.ca_cert.clone())
+        }
     };
+    let config = NodeConfig {
+        council: a.council,
+        coordinator_url: a.coordinator.trim_end_matches('/').to_owned(),
+        ca_cert,
+        database_url: a.database_url.clone().or_else(|| previous.as_ref().and_then(|p| p.database_url.clone())),
+        context,
+        budget: previous.as_ref().and_then(|p| p.budget),
+        submission: previous.as_ref().and_then(|p| p.submission),
+    };
+    // The database first: if it cannot be reached, the signing key the coordinator knows is kept.
+    let store = Store::open(&data.database_url(&config), config.council).await?;
+    store.db().close().await;
     let keys = data.keys_dir();
     let kept_secret = NodeSecret::exists(&keys);
     if !kept_secret {
         NodeSecret::create(&keys)?;
     }
     let key = SigningKey::create(&keys)?;
-    // Re-initialising keeps what the council declared and chose, unless told otherwise.
-    let previous = if a.force { data.load().ok() } else { None };
-    let context = match (a.team_model, a.msp_level) {
-        (Some(team_model), Some(msp_level)) => Some(ContextConfig {
-            team_model,
-            msp_level,
-            recording_system: a.recording_system.clone(),
-            validated: false,
-        }),
-        _ => previous.as_ref().and_then(|p| p.context.clone()),
-    };
-    let config = NodeConfig {
-        council: a.council,
-        coordinator_url: a.coordinator.trim_end_matches('/').to_owned(),
-        ca_cert,
-        database_url: a.database_url.clone(),
-        context,
-        budget: previous.as_ref().and_then(|p| p.budget),
-        submission: previous.as_ref().and_then(|p| p.submission),
-    };
-    let store = Store::open(&data.database_url(&config), config.council).await?;
-    store.db().close().await;
     data.save(&config)?;
 
     let council = a.council.council();

@@ -87,6 +87,68 @@ fn init_refuses_to_replace_a_node_without_force_and_force_keeps_the_node_secret(
 }
 
 #[test]
+fn init_force_keeps_every_setting_it_is_not_given_and_takes_those_it_is() {
+    use msp_node::{
+        config::{DataDir, SubmissionConfig},
+        dp::ledger::Budget,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir::new(dir.path().join("data"));
+    std::fs::write(dir.path().join("ca.pem"), "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+        .unwrap();
+    let ledger = format!("sqlite://{}", dir.path().join("ledger/node.db").display());
+    let context = ["--team-model", "locality", "--msp-level", "gold", "--recording-system", "CaseWorks 4"];
+    ok(&node(dir.path(), &[INIT, &["--ca-cert", "ca.pem", "--database-url", &ledger], &context].concat()));
+    // What the council edits into node.toml afterwards.
+    let mut before = data.load().unwrap();
+    before.context.as_mut().unwrap().validated = true;
+    before.budget = Some(Budget { rho_per_release: 0.25, ..Budget::default() });
+    before.submission = Some(SubmissionConfig { require_approval: true });
+    data.save(&before).unwrap();
+    // The copy in the data directory is what counts, not the file init was given.
+    std::fs::remove_file(dir.path().join("ca.pem")).unwrap();
+
+    ok(&node(dir.path(), &[INIT, &["--force"]].concat()));
+    assert_eq!(data.load().unwrap(), before);
+    assert!(!data.default_database().exists(), "the node stays on its own database, not a fresh one");
+
+    // Flags given again win; the rest still stays.
+    let moved = format!("sqlite://{}", dir.path().join("moved.db").display());
+    ok(&node(dir.path(), &[INIT, &["--force", "--database-url", &moved, "--recording-system", "Mosaic"]].concat()));
+    let after = data.load().unwrap();
+    assert_eq!(after.database_url.as_deref(), Some(moved.as_str()));
+    let context = after.context.as_ref().unwrap();
+    assert_eq!((context.recording_system.as_str(), context.validated), ("Mosaic", true));
+    assert_eq!(after.context.as_ref().unwrap().team_model, before.context.as_ref().unwrap().team_model);
+    assert_eq!(
+        (after.ca_cert.as_ref(), after.budget, after.submission),
+        (before.ca_cert.as_ref(), before.budget, before.submission)
+    );
+}
+
+#[test]
+fn init_force_with_a_node_toml_it_cannot_keep_from_changes_nothing_and_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&node(dir.path(), INIT));
+    let key = std::fs::read(dir.path().join("data/keys/signing-key.p8")).unwrap();
+    let config = dir.path().join("data/node.toml");
+    let good = std::fs::read_to_string(&config).unwrap();
+
+    std::fs::write(&config, format!("{good}\ndatabase_ur = \"postgres://db/msp\"\n")).unwrap();
+    let err = failed(&node(dir.path(), &[INIT, &["--force"]].concat()));
+    assert!(err.contains("database_ur") && err.contains("fix the file first"), "{err}");
+
+    std::fs::write(&config, format!("{good}ca_cert = \"gone.pem\"\n")).unwrap();
+    let err = failed(&node(dir.path(), &[INIT, &["--force"]].concat()));
+    assert!(err.contains("gone.pem") && err.contains("--ca-cert"), "{err}");
+
+    std::fs::write(&config, &good).unwrap();
+    let err = failed(&node(dir.path(), &[INIT, &["--force", "--recording-system", "Mosaic"]].concat()));
+    assert!(err.contains("--team-model and --msp-level"), "{err}");
+    assert_eq!(std::fs::read(dir.path().join("data/keys/signing-key.p8")).unwrap(), key, "the enrolled key is kept");
+}
+
+#[test]
 fn init_refuses_an_unknown_council_a_former_code_and_plain_http() {
     let dir = tempfile::tempdir().unwrap();
     let err = failed(&node(dir.path(), &["init", "--council", "E99999999", "--coordinator", "https://x"]));
