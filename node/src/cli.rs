@@ -458,8 +458,14 @@ async fn init(data: &DataDir, a: InitArgs) -> Result<(), CliError> {
     say!("  public key   {}", request.public_key);
     say!("  fingerprint  {}", request.fingerprint);
     say!();
-    say!("The operator enrols it with:");
-    say!("  msp-coordinator council enrol --code {} --public-key {}", request.council, request.public_key);
+    say!("The operator enrols it with this command, giving --fingerprint as it is read out on the phone");
+    say!("(the coordinator refuses the key if the two differ):");
+    say!(
+        "  msp-coordinator council enrol --code {} --public-key {} --fingerprint {}",
+        request.council,
+        request.public_key,
+        request.fingerprint
+    );
     if config.context.is_none() {
         say!();
         say!("Before the first release, declare the council's context in {}:", data.config_path().display());

@@ -36,6 +36,7 @@ fn init_synth_import_and_status_work_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
     let out = ok(&node(dir.path(), &[INIT, &["--team-model", "locality", "--msp-level", "gold"]].concat()));
     assert!(out.contains("Barnsley (E08000038)") && out.contains("fingerprint"), "{out}");
+    assert_printed_enrolment_checks_the_fingerprint(&out);
 
     let out = ok(&node(
         dir.path(),
@@ -67,6 +68,24 @@ fn init_synth_import_and_status_work_end_to_end() {
     assert_eq!(status["last_import"]["imported"], summary["imported"]);
     let human = ok(&node(dir.path(), &["status"]));
     assert!(human.contains("never leave the node") && human.contains("2026-27-Q2"), "{human}");
+}
+
+/// The enrolment command printed for the coordinator's operator carries the fingerprint, so enrolling
+/// by copying it still checks that the key arrived unaltered.
+fn assert_printed_enrolment_checks_the_fingerprint(out: &str) {
+    let field = |name: &str| {
+        out.lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .map(str::trim)
+            .unwrap_or_else(|| panic!("no {name} in:\n{out}"))
+            .to_owned()
+    };
+    let (public_key, fingerprint) = (field("public key "), field("fingerprint "));
+    let command = out.lines().map(str::trim).find(|l| l.starts_with("msp-coordinator council enrol")).expect(out);
+    assert_eq!(
+        command,
+        format!("msp-coordinator council enrol --code E08000038 --public-key {public_key} --fingerprint {fingerprint}")
+    );
 }
 
 #[test]
