@@ -245,12 +245,22 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     if let Command::SigningKey(a) = cli.command {
         return signing_key(&data, a);
     }
+    // Only `serve` (on first start) and `signing-key` make the receipt-signing key. Any other command
+    // that signs must find the coordinator's own: one run with a mistyped --data-dir would otherwise sign
+    // receipts with a new key that no node has pinned. It is looked for before the database is opened,
+    // so nothing is made in the wrong directory.
+    let key = match &cli.command {
+        Command::Submission(SubmissionCommand::Import { .. }) => Some(SigningKey::load(&data.keys_dir())?),
+        _ => None,
+    };
     let store = Store::open(&data.database_url(cli.database_url.as_deref())).await?;
     match cli.command {
         Command::Serve(a) => serve(&data, store, a).await,
         Command::Migrate => migrate(store).await,
         Command::Council(c) => council(&store, c).await,
-        Command::Submission(SubmissionCommand::Import { file, json }) => import(&data, store, &file, json).await,
+        Command::Submission(SubmissionCommand::Import { file, json }) => {
+            import(store, key.expect("loaded above for this command"), &file, json).await
+        }
         Command::Token(t) => token(&store, t).await,
         Command::Demo(_) | Command::SigningKey(_) => unreachable!("handled above"),
     }
@@ -466,9 +476,8 @@ async fn token(store: &Store, t: TokenCommand) -> Result<(), CliError> {
     Ok(())
 }
 
-async fn import(data: &DataDir, store: Store, file: &std::path::Path, json: bool) -> Result<(), CliError> {
+async fn import(store: Store, key: SigningKey, file: &std::path::Path, json: bool) -> Result<(), CliError> {
     let body = std::fs::read(file).map_err(|e| CliError::Usage(format!("could not read {}: {e}", file.display())))?;
-    let key = SigningKey::load_or_create(&data.keys_dir())?;
     let state = AppState::new(store.clone(), key, system_clock());
     let checked =
         check(&store, &state.keys, &body, time::OffsetDateTime::now_utc().date()).await.map_err(CliError::Refused)?;

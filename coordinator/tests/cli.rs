@@ -93,9 +93,24 @@ fn many_councils_enrol_from_their_requests_one_after_another() {
 #[test]
 fn a_file_imported_by_hand_gets_the_same_checks_as_https() {
     let dir = tempfile::tempdir().unwrap();
+    ok(&coordinator(dir.path(), &["signing-key"]));
     std::fs::write(dir.path().join("bad.jws"), "not a jws").unwrap();
     let err = failed(&coordinator(dir.path(), &["submission", "import", dir.path().join("bad.jws").to_str().unwrap()]));
     assert!(err.contains("malformed-jws"), "{err}");
+}
+
+#[test]
+fn importing_by_hand_in_a_directory_without_the_coordinators_key_makes_no_key_and_says_where_it_looked() {
+    let dir = tempfile::tempdir().unwrap();
+    let wrong = dir.path().join("not-the-coordinator");
+    std::fs::write(dir.path().join("release.jws"), "not a jws").unwrap();
+    let err = failed(&coordinator(&wrong, &["submission", "import", dir.path().join("release.jws").to_str().unwrap()]));
+    assert!(
+        err.contains("no receipt-signing key in") && err.contains(&wrong.join("keys").display().to_string()),
+        "{err}"
+    );
+    assert!(err.contains("--data-dir") && err.contains("signing-key"), "{err}");
+    assert!(!wrong.exists(), "neither a key nor a database is made there");
 }
 
 #[test]
