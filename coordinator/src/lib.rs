@@ -23,6 +23,7 @@ pub mod http;
 pub mod ingest;
 pub mod keys;
 pub mod metrics;
+pub mod process;
 pub mod startup;
 pub mod store;
 pub mod tls;
