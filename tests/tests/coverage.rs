@@ -5,8 +5,8 @@
 //! Tolerances. With n trials, the coverage of one measure has standard deviation
 //! √(0.95·0.05/n) ≈ 0.49 points at n = 2,000, so the band of 94–96% would fail a correct
 //! estimator about one time in twenty if applied to each measure alone. So: (1) the coverage
-//! pooled over the ten intervals of each trial (five measures, two levels; some share cells, so
-//! fewer than 20,000 independent checks, but at least 2,000 × 3) must lie in 94–96%, which is
+//! pooled over the fourteen intervals of each trial (seven measures, two levels; some share
+//! cells, so fewer than 28,000 independent checks, but at least 2,000 × 5) must lie in 94–96%, which is
 //! at least four standard deviations from 95%; (2) each measure at each level must lie in
 //! 92–98%, more than six standard deviations at n = 2,000. A correct estimator fails either
 //! less than once in ten thousand runs; one whose variances are off by a fifth fails (2).
@@ -23,11 +23,27 @@ use msp_schemas::{
 };
 
 const TRIALS: usize = 2_000;
-const MEASURES: [Measure; 5] =
-    [Measure::Expressed, Measure::Fully, Measure::RiskReducedOrRemoved, Measure::Repeat, Measure::MeanDays];
+const MEASURES: [Measure; 7] = [
+    Measure::Expressed,
+    Measure::Fully,
+    Measure::RiskReducedOrRemoved,
+    Measure::Repeat,
+    Measure::MeanDays,
+    Measure::MeanMeetings,
+    Measure::MeanStaffHours,
+];
 /// The tables those measures read: only these get fresh noise each trial.
-const NOISY: [&str; 5] =
-    ["msp_outcomes", "risk_outcome", "repeat_within_12m", "days_to_conclude", "days_to_conclude_sum"];
+const NOISY: [&str; 9] = [
+    "msp_outcomes",
+    "risk_outcome",
+    "repeat_within_12m",
+    "days_to_conclude",
+    "days_to_conclude_sum",
+    "meetings_with_person",
+    "meetings_with_person_sum",
+    "staff_hours",
+    "staff_hours_sum",
+];
 
 struct Exact<'a>(&'a [Vec<i64>]);
 
