@@ -1201,4 +1201,12 @@ mod tests {
         assert!(notice.starts_with("2026-27-Q1 revision 2 awaits approval and was not sent"), "{notice}");
         assert!(notice.contains("msp-node approve --period 2026-27-Q1 --by") && notice.contains("msp-node submit"));
     }
+
+    #[test]
+    fn trust_coordinator_key_takes_a_fingerprint_that_starts_with_a_hyphen() {
+        let cli = Cli::try_parse_from(["msp-node", "trust-coordinator-key", "--fingerprint", "-K3x_9"]).unwrap();
+        let Command::TrustCoordinatorKey(args) = cli.command else { panic!("parsed as another command") };
+        assert_eq!(args.fingerprint, "-K3x_9");
+        assert!(Cli::try_parse_from(["msp-node", "trust-coordinator-key"]).is_err(), "the fingerprint is required");
+    }
 }
