@@ -66,7 +66,7 @@ pub enum Command {
     Migrate,
     /// Show the receipt-signing key's public half and fingerprint, making the key first if the data
     /// directory has none (keys/coordinator.p8): to read the fingerprint to councils, or to make the
-    /// key that every replica is given.
+    /// key that every replica is given. With --rotate, retire it and make a new one.
     SigningKey(SigningKeyArgs),
     /// The whole network in one command: a coordinator, a node per council with synthetic data
     /// going through import, release and submit over HTTPS, then England's benchmark and the
@@ -98,9 +98,15 @@ pub struct DemoArgs {
 /// `msp-coordinator signing-key`.
 #[derive(Debug, Args)]
 pub struct SigningKeyArgs {
-    /// Print as JSON (as `GET /v1/keys` serves it).
+    /// Print as JSON (as `GET /v1/keys` serves it; with --rotate, `{"retired": …, "current": …}`).
     #[arg(long)]
     pub json: bool,
+    /// Retire the current key (kept in keys/retired/) and make a new one, which `serve` signs with
+    /// from its next start. Receipts already given stay valid; each council's node refuses the new
+    /// key until the council has checked its fingerprint with you and run
+    /// `msp-node trust-coordinator-key --fingerprint FP`.
+    #[arg(long)]
+    pub rotate: bool,
 }
 
 /// `msp-coordinator token …`.
@@ -274,7 +280,11 @@ async fn migrate(store: Store) -> Result<(), CliError> {
     Ok(())
 }
 
+/// `signing-key`: shows the current key (making it if there is none), or rotates it.
 fn signing_key(data: &DataDir, a: SigningKeyArgs) -> Result<(), CliError> {
+    if a.rotate {
+        return rotate_signing_key(data, a.json);
+    }
     let dir = data.keys_dir();
     let public = SigningKey::load_or_create(&dir)?.public();
     if a.json {
@@ -285,7 +295,35 @@ fn signing_key(data: &DataDir, a: SigningKeyArgs) -> Result<(), CliError> {
     say!("  algorithm    {}", public.algorithm);
     say!("  public key   {}", public.public_key);
     say!("  fingerprint  {}", public.fingerprint);
+    for retired in SigningKey::retired(&dir)? {
+        say!("  retired      {} (its receipts stay valid; it signs nothing new)", retired.fingerprint);
+    }
     say!("Nodes pin this key on first contact: every replica must be given this same file.");
+    Ok(())
+}
+
+/// `signing-key --rotate`: retires the current key, makes a new one and says what to do next.
+fn rotate_signing_key(data: &DataDir, json: bool) -> Result<(), CliError> {
+    let dir = data.keys_dir();
+    let rotation = SigningKey::rotate(&dir)?;
+    if json {
+        let both = serde_json::json!({ "retired": rotation.retired, "current": rotation.current });
+        say!("{}", serde_json::to_string_pretty(&both).expect("serialises"));
+        return Ok(());
+    }
+    let (old, new) = (&rotation.retired.fingerprint, &rotation.current.fingerprint);
+    say!("Rotated the receipt-signing key in {}:", dir.display());
+    say!("  retired      {old} (kept in {})", dir.join("retired").display());
+    say!("  current      {new}");
+    say!();
+    say!("Next:");
+    say!("  1. Give every replica this new keys/coordinator.p8 and restart `serve` on each: until then a");
+    say!("     replica still signs with the retired key.");
+    say!("  2. Tell every council, by a channel other than this coordinator's website (phone, or signed");
+    say!("     letter), that the key changed from {old}");
+    say!("     to {new}. Their nodes refuse the new key until they run:");
+    say!("       msp-node trust-coordinator-key --fingerprint {new}");
+    say!("     Receipts signed with the retired key stay valid: nodes keep trusting it for those.");
     Ok(())
 }
 
@@ -539,6 +577,21 @@ mod tests {
         let made = std::fs::read(&file).unwrap();
         run(cli(&["--data-dir", data, "signing-key", "--json"])).await.unwrap();
         assert_eq!(std::fs::read(&file).unwrap(), made, "the key is kept, not replaced");
+        assert!(!dir.path().join("coordinator.db").exists(), "no database is opened");
+    }
+
+    #[tokio::test]
+    async fn signing_key_rotate_retires_the_key_and_refuses_when_there_is_none_to_rotate() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().to_str().unwrap();
+        let err = run(cli(&["--data-dir", data, "signing-key", "--rotate"])).await.unwrap_err().to_string();
+        assert!(err.contains("signing-key"), "says how to make a key first: {err}");
+        run(cli(&["--data-dir", data, "signing-key"])).await.unwrap();
+        let keys = dir.path().join("keys");
+        let first = SigningKey::load(&keys).unwrap().public();
+        run(cli(&["--data-dir", data, "signing-key", "--rotate"])).await.unwrap();
+        assert_ne!(SigningKey::load(&keys).unwrap().public(), first, "a new key is current");
+        assert_eq!(SigningKey::retired(&keys).unwrap(), vec![first], "the old key is retired, not lost");
         assert!(!dir.path().join("coordinator.db").exists(), "no database is opened");
     }
 }

@@ -114,6 +114,34 @@ fn importing_by_hand_in_a_directory_without_the_coordinators_key_makes_no_key_an
 }
 
 #[test]
+fn rotating_the_signing_key_keeps_the_old_one_retired_and_says_what_to_tell_the_councils() {
+    let dir = tempfile::tempdir().unwrap();
+    let before: serde_json::Value =
+        serde_json::from_str(&ok(&coordinator(dir.path(), &["signing-key", "--json"]))).unwrap();
+    let old = before["fingerprint"].as_str().unwrap().to_owned();
+    let out = ok(&coordinator(dir.path(), &["signing-key", "--rotate"]));
+    let after: serde_json::Value =
+        serde_json::from_str(&ok(&coordinator(dir.path(), &["signing-key", "--json"]))).unwrap();
+    let new = after["fingerprint"].as_str().unwrap().to_owned();
+    assert_ne!(old, new);
+    assert!(out.contains(&format!("retired      {old}")) && out.contains(&format!("current      {new}")), "{out}");
+    assert!(out.contains(&format!("msp-node trust-coordinator-key --fingerprint {new}")), "{out}");
+    assert!(out.contains("restart") && out.contains("every replica"), "{out}");
+    let retired = dir.path().join("keys/retired").join(format!("{old}.p8"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&retired).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let shown = ok(&coordinator(dir.path(), &["signing-key"]));
+    assert!(shown.contains(&format!("retired      {old}")) && shown.contains(&new), "{shown}");
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&coordinator(dir.path(), &["signing-key", "--rotate", "--json"]))).unwrap();
+    assert_eq!(json["retired"]["fingerprint"], new.as_str());
+    assert_ne!(json["current"]["fingerprint"], new.as_str());
+}
+
+#[test]
 fn serve_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_msp-coordinator"))

@@ -76,6 +76,10 @@ pub enum Command {
     Receipts(ReceiptsArgs),
     /// Check a stored receipt against the coordinator's log as it is now.
     VerifyReceipt(PeriodRevisionArgs),
+    /// Trust the coordinator's new receipt-signing key after its operator has rotated it: only once
+    /// you have checked the fingerprint with them by phone (or another channel than the coordinator's
+    /// website). The key pinned until now stays trusted for the receipts it signed.
+    TrustCoordinatorKey(TrustCoordinatorKeyArgs),
     /// Write a signed release to a file, for a coordinator this node cannot reach.
     ExportSubmission(ExportArgs),
     /// Show this council's headline figures beside its region, authority type and England, from the
@@ -141,6 +145,18 @@ pub struct PeriodRevisionArgs {
     #[arg(long)]
     pub revision: Option<u32>,
     /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `msp-node trust-coordinator-key`.
+#[derive(Debug, Args)]
+pub struct TrustCoordinatorKeyArgs {
+    /// The new key's fingerprint as the coordinator's operator read it out: the key the coordinator
+    /// serves is trusted only if its fingerprint is exactly this (base64url, so it may start with '-').
+    #[arg(long, allow_hyphen_values = true)]
+    pub fingerprint: String,
+    /// Print what was done as JSON.
     #[arg(long)]
     pub json: bool,
 }
@@ -333,6 +349,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Submit(args) => submit(&data, args).await,
         Command::Receipts(args) => receipts(&data, args).await,
         Command::VerifyReceipt(args) => verify_receipt(&data, args).await,
+        Command::TrustCoordinatorKey(args) => trust_coordinator_key(&data, args).await,
         Command::ExportSubmission(args) => export_submission(&data, args).await,
         Command::Compare(args) => compare(&data, args).await,
     }
@@ -1072,6 +1089,29 @@ async fn verify_receipt(data: &DataDir, a: PeriodRevisionArgs) -> Result<(), Cli
     Ok(())
 }
 
+/// `trust-coordinator-key`: pins the coordinator's new key once its fingerprint is the one given.
+async fn trust_coordinator_key(data: &DataDir, a: TrustCoordinatorKeyArgs) -> Result<(), CliError> {
+    let (config, store, key, coordinator) = submitter_parts(data).await?;
+    let s = Submitter { store: &store, config: &config, key: &key, coordinator };
+    let trusted = s.trust_coordinator_key(&a.fingerprint).await;
+    store.db().close().await;
+    let trusted = trusted?;
+    if a.json {
+        say!("{}", serde_json::to_string_pretty(&trusted).expect("serialises"));
+        return Ok(());
+    }
+    if !trusted.changed {
+        say!("This node already trusts the coordinator's key {}: nothing to change.", trusted.fingerprint);
+        return Ok(());
+    }
+    say!("This node now trusts the coordinator's key {} for receipts and signed tree heads.", trusted.fingerprint);
+    for previous in &trusted.previous {
+        say!("Kept {previous}, pinned before, for the receipts it signed (never for a new tree head).");
+    }
+    say!("Run `msp-node submit` to send anything waiting; `msp-node verify-receipt` still checks earlier receipts.");
+    Ok(())
+}
+
 async fn export_submission(data: &DataDir, a: ExportArgs) -> Result<(), CliError> {
     let (config, store) = open_store(data).await?;
     let key = SigningKey::load(&data.keys_dir())?;
@@ -1160,5 +1200,13 @@ mod tests {
         let notice = awaiting_approval(period("2026-27-Q1"), 2);
         assert!(notice.starts_with("2026-27-Q1 revision 2 awaits approval and was not sent"), "{notice}");
         assert!(notice.contains("msp-node approve --period 2026-27-Q1 --by") && notice.contains("msp-node submit"));
+    }
+
+    #[test]
+    fn trust_coordinator_key_takes_a_fingerprint_that_starts_with_a_hyphen() {
+        let cli = Cli::try_parse_from(["msp-node", "trust-coordinator-key", "--fingerprint", "-K3x_9"]).unwrap();
+        let Command::TrustCoordinatorKey(args) = cli.command else { panic!("parsed as another command") };
+        assert_eq!(args.fingerprint, "-K3x_9");
+        assert!(Cli::try_parse_from(["msp-node", "trust-coordinator-key"]).is_err(), "the fingerprint is required");
     }
 }

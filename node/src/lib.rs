@@ -11,11 +11,14 @@
 //! - [`import`]: case files in, through a mapping and `case-record/1` validation;
 //! - [`synth`]: synthetic case files with known truth;
 //! - [`dp`]: person rows, exact tables, the opendp mechanisms and the budget rules;
+//! - [`submit`]: sending releases and checking the coordinator's receipts;
+//! - [`coordinator_key`]: the coordinator's receipt-signing keys this node trusts, and their rotation;
 //! - [`cli`]: the command line.
 
 pub mod cli;
 pub mod compare;
 pub mod config;
+pub mod coordinator_key;
 pub mod dp;
 pub mod import;
 pub mod keys;

@@ -6,16 +6,14 @@
 //! bounded exponential back-off and jitter; refusals (a problem document) are not.
 //!
 //! A receipt is kept only once it checks out: signed by the coordinator's key (pinned on first
-//! contact, over TLS), for exactly the bytes sent, and — against a signed tree head fetched now —
-//! included in the log, with the log at receipt time a prefix of the log now.
+//! contact, over TLS, or an earlier key this node pinned before a rotation; see
+//! [`crate::coordinator_key`]), for exactly the bytes sent, and — against a tree head fetched now
+//! and signed with the key pinned now — included in the log, with the log at receipt time a prefix
+//! of the log now.
 
 use std::{path::Path, time::Duration};
 
-use msp_protocol::{
-    jws,
-    keys::{decode_public_key, thumbprint},
-    merkle, sha256,
-};
+use msp_protocol::{jws, merkle, sha256};
 use msp_schemas::{
     Period, Problem, ProblemType, Release,
     api::{ConsistencyProof, CoordinatorKey, InclusionProof, SignedTreeHead, SubmissionAccepted, TreeHead},
@@ -26,6 +24,7 @@ use serde::de::DeserializeOwned;
 
 use crate::{
     config::{ClientIdentity, DataDir, NodeConfig},
+    coordinator_key::{self, Trusted, TrustedKeys},
     keys::{KeyError, SigningKey},
     store::{NodeStoreError, Outgoing, Store},
 };
@@ -87,6 +86,36 @@ pub enum SubmitError {
         "the coordinator's answer does not check out: {0}. Nothing was accepted as proof; tell the coordinator's operator"
     )]
     Untrusted(String),
+    /// The coordinator serves a key other than the one this node pinned.
+    #[error(
+        "the coordinator at {url} now signs with key {served}, but this node trusts key {pinned}, so nothing it \
+         answers is accepted. If the coordinator's operator has announced a new key, check its fingerprint with them \
+         by phone (or another channel than this connection), then run `msp-node trust-coordinator-key --fingerprint \
+         <the fingerprint they read out>` and try again; if they have announced none, do not trust it and tell them"
+    )]
+    KeyChanged {
+        /// The coordinator.
+        url: String,
+        /// The fingerprint of the key it serves.
+        served: String,
+        /// The fingerprint of the key this node pinned.
+        pinned: String,
+    },
+    /// The fingerprint given to `trust-coordinator-key` is not the one of the key served.
+    #[error(
+        "the coordinator at {url} serves key {served}, not {given}: nothing was changed. Check the fingerprint with \
+         the coordinator's operator again and run the command with the one they read out; if they confirm {given}, \
+         the key this node is being served is not theirs (the connection may be intercepted): do not trust it, and \
+         tell them"
+    )]
+    WrongFingerprint {
+        /// The coordinator.
+        url: String,
+        /// The fingerprint of the key it serves.
+        served: String,
+        /// The fingerprint given.
+        given: String,
+    },
     /// The release needs approval first.
     #[error(
         "{0} revision {1} has not been approved for submission: run `msp-node approve --period {0} --by \"Your Name\"`"
@@ -302,25 +331,18 @@ pub struct Verified {
 }
 
 impl Submitter<'_> {
-    /// The coordinator's key, pinned on first contact; a different key later is refused.
-    async fn coordinator_key(&self) -> Result<[u8; 32], SubmitError> {
+    /// The coordinator's keys as this node trusts them, checked against the key it serves now
+    /// (pinned on first contact; a different key later is refused).
+    async fn coordinator_key(&self) -> Result<TrustedKeys, SubmitError> {
         let served = self.coordinator.key().await?;
-        let raw = decode_public_key(&served.public_key).map_err(|e| SubmitError::Untrusted(e.to_string()))?;
-        if thumbprint(&raw) != served.fingerprint {
-            return Err(SubmitError::Untrusted("the coordinator's key does not match its fingerprint".into()));
-        }
-        match self.store.setting("coordinator_key").await? {
-            Some(pinned) if pinned != served.public_key => Err(SubmitError::Untrusted(format!(
-                "the coordinator now signs with key {} but this node pinned a different key; if the operator has \
-                 rotated it, confirm the new fingerprint with them and run `msp-node init --force`",
-                served.fingerprint
-            ))),
-            Some(_) => Ok(raw),
-            None => {
-                self.store.set_setting("coordinator_key", &served.public_key).await?;
-                Ok(raw)
-            }
-        }
+        coordinator_key::trusted_keys(self.store, &served, &self.coordinator.base).await
+    }
+
+    /// Pins the key the coordinator serves now if its fingerprint is exactly `fingerprint`, keeping
+    /// the key pinned until now for the receipts it signed (`msp-node trust-coordinator-key`).
+    pub async fn trust_coordinator_key(&self, fingerprint: &str) -> Result<Trusted, SubmitError> {
+        let served = self.coordinator.key().await?;
+        coordinator_key::trust(self.store, &served, fingerprint, &self.coordinator.base).await
     }
 
     /// Signs (once) and queues the release `revision` of `period`, honouring approval.
@@ -343,7 +365,7 @@ impl Submitter<'_> {
 
     /// Sends one queued release and keeps the receipt once it checks out.
     pub async fn send(&self, o: &Outgoing) -> Result<Submitted, SubmitError> {
-        let key = self.coordinator_key().await?;
+        let keys = self.coordinator_key().await?;
         let what = format!("{} revision {}", o.period, o.revision);
         let (answer, repeated) = match self.coordinator.post(&what, &o.jws).await {
             Ok(a) => a,
@@ -353,20 +375,27 @@ impl Submitter<'_> {
             }
         };
         self.store.attempted(o.period, o.revision, None).await?;
-        let receipt = self.check_receipt(o, &answer.receipt_jws, &key)?;
+        let receipt = self.check_receipt(o, &answer.receipt_jws, &keys)?;
         if receipt != answer.receipt {
             return Err(SubmitError::Untrusted("the receipt beside the signature differs from the one signed".into()));
         }
-        let head = self.check_in_log(&receipt, &key).await?;
+        let head = self.check_in_log(&receipt, &keys).await?;
         self.store.receipted(o.period, o.revision, &answer.receipt_jws, &Timestamp::now().to_string()).await?;
         Ok(Submitted { receipt, repeated, checked_against: head })
     }
 
-    /// A receipt's signature and content, for the release in `o`.
-    fn check_receipt(&self, o: &Outgoing, receipt_jws: &str, key: &[u8; 32]) -> Result<Receipt, SubmitError> {
+    /// A receipt's signature and content, for the release in `o`. The receipt may be signed with
+    /// the key pinned now or one pinned before it: a receipt given before a rotation stays valid.
+    fn check_receipt(&self, o: &Outgoing, receipt_jws: &str, keys: &TrustedKeys) -> Result<Receipt, SubmitError> {
         let untrusted = |why: String| SubmitError::Untrusted(why);
         let compact =
             jws::Compact::parse(receipt_jws, jws::TYP_RECEIPT).map_err(|e| untrusted(format!("receipt: {e}")))?;
+        let key = keys.for_receipt(&compact.header.kid).ok_or_else(|| {
+            untrusted(format!(
+                "the receipt is signed with key {}, which this node has never trusted",
+                compact.header.kid
+            ))
+        })?;
         let payload = compact.verify(key).map_err(|e| untrusted(format!("receipt: {e}")))?;
         let receipt: Receipt = serde_json::from_slice(&payload).map_err(|e| untrusted(format!("receipt: {e}")))?;
         if receipt.jws_sha256.to_string() != o.jws_sha256 {
@@ -384,10 +413,11 @@ impl Submitter<'_> {
         Ok(receipt)
     }
 
-    /// Checks, against a signed tree head fetched now, that the receipt's entry is in the log
-    /// and that the log at receipt time is a prefix of the log now.
-    async fn check_in_log(&self, receipt: &Receipt, key: &[u8; 32]) -> Result<TreeHead, SubmitError> {
+    /// Checks, against a tree head fetched now and signed with the key pinned now, that the
+    /// receipt's entry is in the log and that the log at receipt time is a prefix of the log now.
+    async fn check_in_log(&self, receipt: &Receipt, keys: &TrustedKeys) -> Result<TreeHead, SubmitError> {
         let untrusted = |why: String| SubmitError::Untrusted(why);
+        let key = keys.for_tree_head();
         let signed = self.coordinator.head().await?;
         let compact = jws::Compact::parse(&signed.tree_head_jws, jws::TYP_TREE_HEAD)
             .map_err(|e| untrusted(format!("tree head: {e}")))?;
@@ -439,9 +469,9 @@ impl Submitter<'_> {
                     "there is no receipt for {period}: run `msp-node submit --period {period}`"
                 ))
             })?;
-        let key = self.coordinator_key().await?;
-        let receipt = self.check_receipt(o, o.receipt_jws.as_deref().expect("found with a receipt"), &key)?;
-        let head = self.check_in_log(&receipt, &key).await?;
+        let keys = self.coordinator_key().await?;
+        let receipt = self.check_receipt(o, o.receipt_jws.as_deref().expect("found with a receipt"), &keys)?;
+        let head = self.check_in_log(&receipt, &keys).await?;
         Ok(Verified { receipt, head })
     }
 }

@@ -51,6 +51,9 @@ pub enum NodeStoreError {
     /// A stored case record is corrupt.
     #[error(transparent)]
     Corrupt(#[from] crate::stored::CorruptRecord),
+    /// A value the node stored for itself cannot be read back.
+    #[error("{0}")]
+    CorruptSetting(String),
     /// The database belongs to another council.
     #[error(
         "the database at {url} belongs to council {found}, not {expected}: each council's node needs its own database"
@@ -96,6 +99,13 @@ pub struct CaseRow {
 
 /// Columns written per case row.
 const CASE_COLUMNS: usize = 7;
+
+/// The setting that holds the coordinator's pinned receipt-signing key (base64url).
+const COORDINATOR_KEY: &str = "coordinator_key";
+/// The setting that holds the coordinator's earlier pinned keys, as a JSON list: trusted for the
+/// receipts they signed, never for a tree head.
+const PREVIOUS_COORDINATOR_KEYS: &str = "coordinator_keys_previous";
+
 /// Case rows per INSERT statement: amortises the per-statement cost while staying well inside
 /// both backends' limits on bound parameters.
 pub const BATCH_ROWS: usize = 3_600;
@@ -626,6 +636,40 @@ impl Store {
     /// Stores a value of the node's own.
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), NodeStoreError> {
         self.set_meta(key, value).await
+    }
+
+    /// The coordinator's receipt-signing keys this node trusts (base64url public keys): the one
+    /// pinned now, if any, and those pinned before it, trusted for earlier receipts only.
+    pub async fn coordinator_keys(&self) -> Result<(Option<String>, Vec<String>), NodeStoreError> {
+        let pinned = self.meta(COORDINATOR_KEY).await?;
+        let previous = match self.meta(PREVIOUS_COORDINATOR_KEYS).await? {
+            Some(json) => serde_json::from_str(&json).map_err(|e| {
+                NodeStoreError::CorruptSetting(format!(
+                    "the node's list of earlier coordinator keys is not a JSON list of keys ({e}): restore the \
+                     database from backup"
+                ))
+            })?,
+            None => Vec::new(),
+        };
+        Ok((pinned, previous))
+    }
+
+    /// Pins the coordinator's key `current` and keeps `previous` as the earlier keys, in one
+    /// transaction: a crash never leaves a node with the new key but without the old ones.
+    pub async fn pin_coordinator_keys(&self, current: &str, previous: &[String]) -> Result<(), NodeStoreError> {
+        let previous = serde_json::to_string(previous).expect("a list of strings serialises");
+        let mut tx = self.db.begin().await?;
+        for (key, value) in [(COORDINATOR_KEY, current), (PREVIOUS_COORDINATOR_KEYS, previous.as_str())] {
+            sqlx::query(
+                "INSERT INTO node_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(key)
+            .bind(value)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Puts a signed release in the outbox (keeping the one there, if any: it is never re-signed).
