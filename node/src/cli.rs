@@ -355,6 +355,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
+/// The coordinator's CA certificate as `init` copies it into the data directory.
+const CA_COPY: &str = "coordinator-ca.pem";
+
 async fn init(data: &DataDir, a: InitArgs) -> Result<(), CliError> {
     if !a.coordinator.starts_with("https://") {
         return Err(CliError::Usage(format!(
@@ -406,7 +409,7 @@ async fn init(data: &DataDir, a: InitArgs) -> Result<(), CliError> {
         }
         (_, _, None) => None,
     };
-    let ca_cert = match &a.ca_cert {
+    let new_ca = match &a.ca_cert {
         Some(path) => {
             let pem = std::fs::read_to_string(path)
                 .map_err(|e| CliError::Usage(format!("could not read the CA certificate {}: {e}", path.display())))?;
@@ -416,8 +419,7 @@ async fn init(data: &DataDir, a: InitArgs) -> Result<(), CliError> {
                     path.display()
                 )));
             }
-            crate::config::write_atomic(&data.root().join("coordinator-ca.pem"), pem.as_bytes(), false)?;
-            Some(PathBuf::from("coordinator-ca.pem"))
+            Some(pem)
         }
         None => {
             if let Some(missing) = previous.as_ref().and_then(|p| data.ca_cert(p)).filter(|path| !path.is_file()) {
@@ -427,8 +429,12 @@ async fn init(data: &DataDir, a: InitArgs) -> Result<(), CliError> {
                     missing.display()
                 )));
             }
-            previous.as_ref().and_then(|p| p.ca_cert.clone())
+            None
         }
+    };
+    let ca_cert = match new_ca {
+        Some(_) => Some(PathBuf::from(CA_COPY)),
+        None => previous.as_ref().and_then(|p| p.ca_cert.clone()),
     };
     let config = NodeConfig {
         council: a.council,
@@ -439,9 +445,33 @@ async fn init(data: &DataDir, a: InitArgs) -> Result<(), CliError> {
         budget: previous.as_ref().and_then(|p| p.budget),
         submission: previous.as_ref().and_then(|p| p.submission),
     };
-    // The database first: if it cannot be reached, the signing key the coordinator knows is kept.
-    let store = Store::open(&data.database_url(&config), config.council).await?;
-    store.db().close().await;
+    // The database first: if it cannot be reached, or would leave the node's ledger behind, the
+    // signing key the coordinator knows is kept and nothing is changed.
+    let url = data.database_url(&config);
+    let moved = previous.as_ref().map(|p| data.database_url(p)).filter(|before| *before != url);
+    let store = Store::open(&url, config.council).await?;
+    let holds_data = |store: Store| async move {
+        let held = store.last_import().await?.is_some() || !store.charges().await?.is_empty();
+        store.db().close().await;
+        Ok::<_, CliError>(held)
+    };
+    let new_holds_data = holds_data(store).await?;
+    if let Some(before) = &moved
+        && !new_holds_data
+        && holds_data(Store::open(before, config.council).await?).await?
+    {
+        return Err(CliError::Usage(format!(
+            "the node's imports and budget ledger are in its database at {}, and the one at {} holds none: a node \
+             on an empty database would look as if it had spent no budget. To move the node, copy its database \
+             there first (deploy/README.md, \"Backups\"), then run init --force --database-url again; to keep it \
+             where it is, leave out --database-url",
+            msp_store::redact(before),
+            msp_store::redact(&url)
+        )));
+    }
+    if let Some(pem) = new_ca {
+        crate::config::write_atomic(&data.root().join(CA_COPY), pem.as_bytes(), false)?;
+    }
     let keys = data.keys_dir();
     let kept_secret = NodeSecret::exists(&keys);
     if !kept_secret {
@@ -463,8 +493,13 @@ async fn init(data: &DataDir, a: InitArgs) -> Result<(), CliError> {
         return Ok(());
     }
     say!("Node set up for {} ({}) in {}", council.name, council.code, data.root().display());
-    if kept_secret {
-        say!("Kept the existing node secret, database and budget ledger; made a new signing key.");
+    match (kept_secret, &moved) {
+        (true, None) => say!("Kept the existing node secret, database and budget ledger; made a new signing key."),
+        (true, Some(_)) => say!(
+            "Kept the existing node secret; the node now uses the database at {}; made a new signing key.",
+            msp_store::redact(&url)
+        ),
+        (false, _) => {}
     }
     say!();
     say!("Enrolment request: send it to the coordinator's operator, and read the fingerprint");

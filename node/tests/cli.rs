@@ -146,6 +146,29 @@ fn init_force_keeps_every_setting_it_is_not_given_and_takes_those_it_is() {
 }
 
 #[test]
+fn init_force_will_not_leave_a_nodes_ledger_behind_for_an_empty_database() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&node(dir.path(), INIT));
+    ok(&node(dir.path(), &["synth", "--period", "2026-27-Q1", "--people", "30", "--out", "cases.csv"]));
+    ok(&node(dir.path(), &["import", "cases.csv"]));
+    let config = std::fs::read_to_string(dir.path().join("data/node.toml")).unwrap();
+    let key = std::fs::read(dir.path().join("data/keys/signing-key.p8")).unwrap();
+
+    let empty = format!("sqlite://{}", dir.path().join("empty.db").display());
+    let err = failed(&node(dir.path(), &[INIT, &["--force", "--database-url", &empty]].concat()));
+    assert!(err.contains("holds none") && err.contains("copy its database"), "{err}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("data/node.toml")).unwrap(), config, "node.toml unchanged");
+    assert_eq!(std::fs::read(dir.path().join("data/keys/signing-key.p8")).unwrap(), key, "the enrolled key is kept");
+
+    // A copy of the node's database is a move, and init says so.
+    let copy = dir.path().join("copy.db");
+    std::fs::copy(dir.path().join("data/node.db"), &copy).unwrap();
+    let copy = format!("sqlite://{}", copy.display());
+    let out = ok(&node(dir.path(), &[INIT, &["--force", "--database-url", &copy]].concat()));
+    assert!(out.contains("now uses the database at"), "{out}");
+}
+
+#[test]
 fn init_force_with_a_node_toml_it_cannot_keep_from_changes_nothing_and_says_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
     ok(&node(dir.path(), INIT));
