@@ -124,6 +124,7 @@ async fn a_coordinator_killed_three_times_while_councils_submit_loses_nothing_an
         };
         let ((), killed_at) = tokio::join!(sending, crashing);
         eprintln!("{:?}: the coordinator was killed with {killed_at:?} entries in its log", db.backend);
+        assert!(killed_at[0] < nodes.len() as u64 * 2, "the first crash came while nodes were still submitting");
 
         let total = nodes.len() as u64 * 2;
         assert_eq!(Store::log_size(store.db().pool()).await.unwrap(), total, "{:?}", db.backend);

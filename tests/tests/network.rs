@@ -78,13 +78,12 @@ async fn a_network_under_faults_loses_nothing_counts_nothing_twice_and_its_bench
             nodes.push(n);
         }
 
-        // Half the councils submit; then the coordinator goes down and comes back on the same
-        // port while the other half are sending.
+        // Half the councils submit; then the coordinator goes down (stopped before the other half
+        // start, so each of them meets it down), and comes back on the same port while they retry.
         submit_all(&nodes[..4]).await;
+        let (dir, url, addr) = (c.dir.clone(), c.url.clone(), c.addr);
+        c.stop().await;
         let restart = async {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            let (dir, url, addr) = (c.dir.clone(), c.url.clone(), c.addr);
-            c.stop().await;
             tokio::time::sleep(Duration::from_millis(400)).await;
             TestCoordinator::start(dir, &url, Options { addr, ..Options::default() }).await
         };
@@ -213,13 +212,15 @@ async fn check_benchmarks(c: &TestCoordinator, nodes: &[TestNode], backend: msp_
             }
         }
     }
-    // 15 measures × 3 groups × 3 windows, far from independent (a region is part of England and
-    // a quarter part of the year): at most 45 or so independent checks, each missing with
-    // probability 0.05. Covering fewer than 75% would take 12 or more misses of 45 where 2.25
-    // are expected, which a correct estimator does about once in a million runs; intervals a
-    // third too narrow cover about 80%, and broken ones far less.
+    // A smoke check that the intervals mean what they say end to end; coverage.rs is the
+    // statistical test of the estimator. 15 measures × 3 groups × 3 windows, far from
+    // independent (a region is part of England, a quarter part of the year): think of 45
+    // independent clusters of three, each missing with probability 0.05. Covering fewer than 70%
+    // takes 14 or more missed clusters where 2.25 are expected: P ≈ 2·10⁻⁸ for a correct
+    // estimator. Intervals half as wide as they should be (67% coverage) fail about two runs in
+    // three; intervals off by more fail almost always.
     let rate = covered as f64 / checked as f64;
     eprintln!("{backend:?}: the truth fell inside {covered} of {checked} intervals ({:.1}%)\n{report}", 100.0 * rate);
     assert!(checked >= 100, "only {checked} intervals to check");
-    assert!(rate >= 0.75, "{backend:?}: the truth fell inside only {covered} of {checked} intervals\n{report}");
+    assert!(rate >= 0.70, "{backend:?}: the truth fell inside only {covered} of {checked} intervals\n{report}");
 }
