@@ -32,8 +32,12 @@ fn bearer(parts: &Parts) -> Option<String> {
     {
         return Some(t.trim().to_owned());
     }
-    parts
-        .headers
+    session_cookie(&parts.headers)
+}
+
+/// The dashboard's session token, from the request's cookies.
+pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -154,16 +158,28 @@ async fn snapshot(state: &AppState) -> Result<std::sync::Arc<Snapshot>, ApiError
     Ok(state.releases.current(&state.store).await?)
 }
 
+/// What every windowed view shares: the query, the snapshot, the window asked for, and the answer
+/// in the format asked for; `make` builds the view from them.
+async fn windowed_view(
+    state: &AppState,
+    q: Result<Query<ViewQuery>, QueryRejection>,
+    make: impl FnOnce(&Snapshot, &ViewQuery, Window) -> Result<View, ApiError>,
+) -> Result<Response, ApiError> {
+    let q = query(q)?;
+    let snap = snapshot(state).await?;
+    let w = window(&snap, q.period.as_deref())?;
+    respond(make(&snap, &q, w)?, &q)
+}
+
 pub(super) async fn overview(
     State(state): State<AppState>,
     Caller(role): Caller,
     q: Result<Query<ViewQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let q = query(q)?;
-    let snap = snapshot(&state).await?;
-    let w = window(&snap, q.period.as_deref())?;
-    let view = views::headline(&snap, &role, group(q.group.as_deref())?, w).map_err(forbidden)?;
-    respond(view, &q)
+    windowed_view(&state, q, |snap, q, w| {
+        views::headline(snap, &role, group(q.group.as_deref())?, w).map_err(forbidden)
+    })
+    .await
 }
 
 pub(super) async fn breakdowns(
@@ -171,11 +187,10 @@ pub(super) async fn breakdowns(
     Caller(role): Caller,
     q: Result<Query<ViewQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let q = query(q)?;
-    let snap = snapshot(&state).await?;
-    let w = window(&snap, q.period.as_deref())?;
-    let view = views::breakdowns(&snap, &role, group(q.group.as_deref())?, w).map_err(forbidden)?;
-    respond(view, &q)
+    windowed_view(&state, q, |snap, q, w| {
+        views::breakdowns(snap, &role, group(q.group.as_deref())?, w).map_err(forbidden)
+    })
+    .await
 }
 
 pub(super) async fn groups(
@@ -183,11 +198,8 @@ pub(super) async fn groups(
     Caller(role): Caller,
     q: Result<Query<ViewQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let q = query(q)?;
     reads(&role)?;
-    let snap = snapshot(&state).await?;
-    let w = window(&snap, q.period.as_deref())?;
-    respond(views::groups(&snap, &role, measure(q.measure.as_deref())?, w), &q)
+    windowed_view(&state, q, |snap, q, w| Ok(views::groups(snap, &role, measure(q.measure.as_deref())?, w))).await
 }
 
 pub(super) async fn models(
@@ -195,11 +207,8 @@ pub(super) async fn models(
     Caller(role): Caller,
     q: Result<Query<ViewQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let q = query(q)?;
     reads(&role)?;
-    let snap = snapshot(&state).await?;
-    let w = window(&snap, q.period.as_deref())?;
-    respond(views::models(&snap, &role, measure(q.measure.as_deref())?, w), &q)
+    windowed_view(&state, q, |snap, q, w| Ok(views::models(snap, &role, measure(q.measure.as_deref())?, w))).await
 }
 
 pub(super) async fn council(
@@ -208,11 +217,8 @@ pub(super) async fn council(
     Path(code): Path<String>,
     q: Result<Query<ViewQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let q = query(q)?;
     let code: CouncilCode = code.parse().map_err(|e| bad(format!("{e}")))?;
-    let snap = snapshot(&state).await?;
-    let w = window(&snap, q.period.as_deref())?;
-    respond(views::council(&snap, &role, code, w).map_err(forbidden)?, &q)
+    windowed_view(&state, q, |snap, _, w| views::council(snap, &role, code, w).map_err(forbidden)).await
 }
 
 pub(super) async fn trend(

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::{
     ApiError, AppState,
-    api::{SESSION_COOKIE, ViewQuery, measure, role_of, window},
+    api::{self, SESSION_COOKIE, ViewQuery, measure, role_of, window},
 };
 use crate::{
     auth::Role,
@@ -248,15 +248,7 @@ fn refused(role: &Role, current: &str, why: &str) -> Response {
 
 /// The caller from the session cookie, or a redirect to sign in.
 async fn session(state: &AppState, headers: &HeaderMap) -> Result<Role, Response> {
-    let token = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
-        .map(|(_, v)| v.to_owned());
-    let Some(token) = token else { return Err(Redirect::to("/sign-in").into_response()) };
+    let Some(token) = api::session_cookie(headers) else { return Err(Redirect::to("/sign-in").into_response()) };
     match role_of(state, &token).await {
         Ok(Some(role)) => Ok(role),
         Ok(None) => Err(Redirect::to("/sign-in?expired=1").into_response()),
