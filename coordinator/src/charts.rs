@@ -31,18 +31,14 @@ fn scale_max(proportion: bool, rows: &[Option<Point>]) -> f64 {
     (max / step).ceil() * step
 }
 
-/// Horizontal dot-and-interval chart, one row per label.
-pub fn intervals(id: &str, title: &str, rows: &[(String, Option<Point>)], proportion: bool) -> Markup {
-    let (w, left, right, top, row_h) = (960.0, 260.0, 40.0, 34.0, 34.0);
-    let h = top + row_h * rows.len() as f64 + 10.0;
-    let max = scale_max(proportion, &rows.iter().map(|r| r.1).collect::<Vec<_>>());
-    let x = |v: f64| left + (w - left - right) * (v / max).clamp(0.0, 1.0);
-    let ticks: Vec<f64> = (0..=4).map(|i| max * f64::from(i) / 4.0).collect();
-    let described = rows
+/// What a chart shows, for screen readers: each labelled point with its interval (`interval`
+/// comes before the interval's ends), or "no data".
+fn describe(points: &[(String, Option<Point>)], proportion: bool, interval: &str) -> String {
+    points
         .iter()
         .map(|(l, p)| match p {
             Some(p) => format!(
-                "{l}: {} (95% interval {} to {})",
+                "{l}: {} ({interval}{} to {})",
                 label(proportion, p.value),
                 label(proportion, p.low),
                 label(proportion, p.high)
@@ -50,7 +46,17 @@ pub fn intervals(id: &str, title: &str, rows: &[(String, Option<Point>)], propor
             None => format!("{l}: no data"),
         })
         .collect::<Vec<_>>()
-        .join("; ");
+        .join("; ")
+}
+
+/// Horizontal dot-and-interval chart, one row per label.
+pub fn intervals(id: &str, title: &str, rows: &[(String, Option<Point>)], proportion: bool) -> Markup {
+    let (w, left, right, top, row_h) = (960.0, 260.0, 40.0, 34.0, 34.0);
+    let h = top + row_h * rows.len() as f64 + 10.0;
+    let max = scale_max(proportion, &rows.iter().map(|r| r.1).collect::<Vec<_>>());
+    let x = |v: f64| left + (w - left - right) * (v / max).clamp(0.0, 1.0);
+    let ticks: Vec<f64> = (0..=4).map(|i| max * f64::from(i) / 4.0).collect();
+    let described = describe(rows, proportion, "95% interval ");
     html! {
         figure {
             svg.chart viewBox=(format!("0 0 {w} {h}")) role="img" aria-labelledby=(format!("{id}-title {id}-desc")) {
@@ -95,19 +101,7 @@ pub fn trend(id: &str, title: &str, points: &[(String, Option<Point>)], proporti
         upper.chain(lower).collect::<Vec<_>>().join(" ")
     };
     let line = known.iter().map(|(i, p)| format!("{:.1},{:.1}", x(*i), y(p.value))).collect::<Vec<_>>().join(" ");
-    let described = points
-        .iter()
-        .map(|(q, p)| match p {
-            Some(p) => format!(
-                "{q}: {} ({} to {})",
-                label(proportion, p.value),
-                label(proportion, p.low),
-                label(proportion, p.high)
-            ),
-            None => format!("{q}: no data"),
-        })
-        .collect::<Vec<_>>()
-        .join("; ");
+    let described = describe(points, proportion, "");
     html! {
         figure {
             svg.chart viewBox=(format!("0 0 {w} {h}")) role="img" aria-labelledby=(format!("{id}-title {id}-desc")) {
