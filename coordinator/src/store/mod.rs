@@ -401,33 +401,4 @@ impl Store {
             .map(|r| Ok((r.try_get(0)?, r.try_get::<i64, _>(1)? as u32, r.try_get::<i64, _>(2)? as u32, r.try_get(3)?)))
             .collect()
     }
-
-    /// Every submission of the given quarters (all revisions), in log order.
-    pub async fn submissions_for(&self, quarters: &[Period]) -> Result<Vec<StoredSubmission>> {
-        let (lo, hi) = match (quarters.iter().min(), quarters.iter().max()) {
-            (Some(lo), Some(hi)) => (i64::from(lo.ordinal()), i64::from(hi.ordinal())),
-            _ => return Ok(Vec::new()),
-        };
-        let rows = sqlx::query(
-            "SELECT log_index, council, quarter, revision, payload FROM submissions
-             WHERE quarter >= $1 AND quarter <= $2 ORDER BY log_index",
-        )
-        .bind(lo)
-        .bind(hi)
-        .fetch_all(self.db.pool())
-        .await?;
-        let wanted: Vec<u32> = quarters.iter().map(|p| p.ordinal()).collect();
-        rows.iter()
-            .map(|r| {
-                Ok(StoredSubmission {
-                    log_index: r.try_get::<i64, _>(0)? as u64,
-                    council: r.try_get(1)?,
-                    quarter: r.try_get::<i64, _>(2)? as u32,
-                    revision: r.try_get::<i64, _>(3)? as u32,
-                    payload: r.try_get(4)?,
-                })
-            })
-            .filter(|s| s.as_ref().map_or(true, |s| wanted.contains(&s.quarter)))
-            .collect()
-    }
 }
