@@ -16,6 +16,17 @@ use tokio::{sync::oneshot, task::JoinHandle};
 mod node;
 pub use node::{NodeSpec, TestNode};
 
+/// Exact `msp-quarterly/1` tables (in spec order) as cells without noise: what a measure's true
+/// value is computed from.
+pub struct ExactTables<'a>(pub &'a [Vec<i64>]);
+
+impl msp_estimate::Cells for ExactTables<'_> {
+    fn cell(&self, table: &str, cell: usize) -> Option<msp_estimate::Noisy> {
+        let i = msp_schemas::SpecId::MspQuarterlyV1.spec().tables.iter().position(|t| t.id == table)?;
+        Some(msp_estimate::Noisy { value: *self.0.get(i)?.get(cell)? as f64, variance: 0.0 })
+    }
+}
+
 /// Installs the process's TLS crypto provider (ring), once.
 pub fn crypto() {
     let _ = rustls::crypto::ring::default_provider().install_default();

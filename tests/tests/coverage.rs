@@ -12,7 +12,7 @@
 //! less than once in ten thousand runs; one whose variances are off by a fifth fails (2).
 
 use msp_coordinator::estimate::{CouncilRelease, Group, Window, benchmark};
-use msp_estimate::{Cells, Measure, Noisy};
+use msp_estimate::Measure;
 use msp_node::{
     dp::mechanism::{self, TablePlan},
     synth::{self, SynthOptions},
@@ -21,6 +21,7 @@ use msp_schemas::{
     Council, Period, Region, SpecId,
     codes::{MspLevel, TeamModel},
 };
+use msp_tests::ExactTables;
 
 const TRIALS: usize = 2_000;
 const MEASURES: [Measure; 7] = [
@@ -45,15 +46,6 @@ const NOISY: [&str; 9] = [
     "staff_hours_sum",
 ];
 
-struct Exact<'a>(&'a [Vec<i64>]);
-
-impl Cells for Exact<'_> {
-    fn cell(&self, table: &str, cell: usize) -> Option<Noisy> {
-        let i = SpecId::MspQuarterlyV1.spec().tables.iter().position(|t| t.id == table)?;
-        Some(Noisy { value: *self.0.get(i)?.get(cell)? as f64, variance: 0.0 })
-    }
-}
-
 fn truth_of(exact: &[(Vec<Vec<i64>>, bool)], in_group: impl Fn(usize) -> bool) -> Vec<f64> {
     let spec = SpecId::MspQuarterlyV1.spec();
     let mut sums: Vec<Vec<i64>> = spec.tables.iter().map(|t| vec![0; t.cells.len()]).collect();
@@ -64,7 +56,7 @@ fn truth_of(exact: &[(Vec<Vec<i64>>, bool)], in_group: impl Fn(usize) -> bool) -
             }
         }
     }
-    MEASURES.iter().map(|m| m.estimate(&Exact(&sums)).expect("the truth is defined").value).collect()
+    MEASURES.iter().map(|m| m.estimate(&ExactTables(&sums)).expect("the truth is defined").value).collect()
 }
 
 #[test]

@@ -53,6 +53,24 @@ async fn node(dir: &tempfile::TempDir, c: &TestCoordinator) -> TestNode {
     node_in(&dir.path().join("node"), COUNCIL, &c.base, &c.ca).await
 }
 
+/// A coordinator on a fresh SQLite database, and a node (not enrolled) with one quarter released.
+struct OnSqlite {
+    c: TestCoordinator,
+    node: TestNode,
+    _cdir: tempfile::TempDir,
+    _db: TestDb,
+    _ndir: tempfile::TempDir,
+}
+
+async fn on_sqlite() -> OnSqlite {
+    let db = TestDb::sqlite();
+    let ndir = tempfile::tempdir().unwrap();
+    let cdir = tempfile::tempdir().unwrap();
+    let c = TestCoordinator::start(cdir.path().to_owned(), &db.url, Options::default()).await;
+    let node = node(&ndir, &c).await;
+    OnSqlite { c, node, _cdir: cdir, _db: db, _ndir: ndir }
+}
+
 fn quick() -> Backoff {
     Backoff { first: Duration::from_millis(50), max: Duration::from_millis(200), tries: 60 }
 }
@@ -132,11 +150,7 @@ async fn a_connection_dropped_after_storing_is_retried_and_gets_the_same_receipt
 #[tokio::test]
 async fn a_refusal_is_not_retried_and_the_release_stays_queued() {
     msp_tests::crypto();
-    let db = TestDb::sqlite();
-    let ndir = tempfile::tempdir().unwrap();
-    let cdir = tempfile::tempdir().unwrap();
-    let c = TestCoordinator::start(cdir.path().to_owned(), &db.url, Options::default()).await;
-    let node = node(&ndir, &c).await;
+    let OnSqlite { c, node, _cdir, _db, _ndir } = on_sqlite().await;
     // Not enrolled: the coordinator refuses, once.
     let s = node.submitter(quick());
     let o = s.queue(period(), 1).await.unwrap();
@@ -157,11 +171,7 @@ async fn a_refusal_is_not_retried_and_the_release_stays_queued() {
 #[tokio::test]
 async fn with_approval_required_an_unapproved_release_is_not_sent() {
     msp_tests::crypto();
-    let db = TestDb::sqlite();
-    let ndir = tempfile::tempdir().unwrap();
-    let cdir = tempfile::tempdir().unwrap();
-    let c = TestCoordinator::start(cdir.path().to_owned(), &db.url, Options::default()).await;
-    let mut node = node(&ndir, &c).await;
+    let OnSqlite { c, mut node, _cdir, _db, _ndir } = on_sqlite().await;
     c.enrol(COUNCIL, node.key.public_key()).await;
     node.config.submission = Some(SubmissionConfig { require_approval: true });
     let s = node.submitter(quick());
@@ -178,18 +188,14 @@ async fn with_approval_required_an_unapproved_release_is_not_sent() {
 #[tokio::test]
 async fn an_exported_submission_imported_by_the_operator_gets_the_receipt_the_node_then_verifies() {
     msp_tests::crypto();
-    let db = TestDb::sqlite();
-    let ndir = tempfile::tempdir().unwrap();
-    let cdir = tempfile::tempdir().unwrap();
-    let c = TestCoordinator::start(cdir.path().to_owned(), &db.url, Options::default()).await;
-    let node = node(&ndir, &c).await;
+    let OnSqlite { c, node, _cdir, _db, _ndir } = on_sqlite().await;
     c.enrol(COUNCIL, node.key.public_key()).await;
     let s = node.submitter(quick());
     let o = s.queue(period(), 1).await.unwrap();
     // The operator takes the file in by hand (the same checks as HTTPS).
     let state = msp_coordinator::http::AppState::new(
         c.store.clone(),
-        msp_coordinator::keys::SigningKey::load_or_create(&cdir.path().join("keys")).unwrap(),
+        msp_coordinator::keys::SigningKey::load_or_create(&c.dir.join("keys")).unwrap(),
         Arc::new(time::OffsetDateTime::now_utc),
     );
     let today = time::OffsetDateTime::now_utc().date();

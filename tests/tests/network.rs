@@ -7,11 +7,11 @@
 
 use std::{collections::BTreeMap, time::Duration};
 
-use msp_estimate::{Cells, Measure, Noisy};
+use msp_estimate::Measure;
 use msp_node::submit::Backoff;
 use msp_schemas::{Council, CouncilCode, Period, Region, SpecId, release::Release};
 use msp_store::testing::{TestDb, databases};
-use msp_tests::{NodeSpec, Options, TestCoordinator, TestNode};
+use msp_tests::{ExactTables, NodeSpec, Options, TestCoordinator, TestNode};
 use serde_json::Value;
 
 /// After both quarters have ended, so the nodes may release them.
@@ -141,15 +141,6 @@ async fn latest(nodes: &[TestNode]) -> Vec<(CouncilCode, Release)> {
     out
 }
 
-struct Exact<'a>(&'a [Vec<i64>]);
-
-impl Cells for Exact<'_> {
-    fn cell(&self, table: &str, cell: usize) -> Option<Noisy> {
-        let i = SpecId::MspQuarterlyV1.spec().tables.iter().position(|t| t.id == table)?;
-        Some(Noisy { value: *self.0.get(i)?.get(cell)? as f64, variance: 0.0 })
-    }
-}
-
 /// Checks every benchmark of England and the two regions, for each quarter and the year:
 /// its cells against the sums of the releases, its measures' intervals against the truth.
 async fn check_benchmarks(c: &TestCoordinator, nodes: &[TestNode], backend: msp_store::Backend) {
@@ -194,7 +185,7 @@ async fn check_benchmarks(c: &TestCoordinator, nodes: &[TestNode], backend: msp_
                 .collect();
             for m in Measure::ALL {
                 let (Some(truth), Some(e)) =
-                    (m.estimate(&Exact(&exact)), measures.get(m.id()).filter(|e| !e.is_null()))
+                    (m.estimate(&ExactTables(&exact)), measures.get(m.id()).filter(|e| !e.is_null()))
                 else {
                     continue;
                 };
