@@ -68,31 +68,6 @@ pub enum Command {
     /// directory has none (keys/coordinator.p8): to read the fingerprint to councils, or to make the
     /// key that every replica is given. With --rotate, retire it and make a new one.
     SigningKey(SigningKeyArgs),
-    /// The whole network in one command: a coordinator, a node per council with synthetic data
-    /// going through import, release and submit over HTTPS, then England's benchmark and the
-    /// dashboard until Ctrl-C (or, with --no-serve, stop there).
-    Demo(DemoArgs),
-}
-
-/// `msp-coordinator demo`.
-#[derive(Debug, Args)]
-pub struct DemoArgs {
-    /// How many councils of the register.
-    #[arg(long, default_value_t = 153)]
-    pub councils: usize,
-    /// How many quarters, ending with the last complete one.
-    #[arg(long, default_value_t = 4)]
-    pub quarters: u32,
-    /// Where the dashboard listens.
-    #[arg(long, default_value = "127.0.0.1:8443")]
-    pub listen: SocketAddr,
-    /// Where the demo keeps its data (wiped at the start).
-    #[arg(long, default_value = "msp-demo")]
-    pub dir: PathBuf,
-    /// Stop once the network is built and England's figures printed, instead of serving the
-    /// dashboard until Ctrl-C (the data stays in --dir, for `serve`).
-    #[arg(long)]
-    pub no_serve: bool,
 }
 
 /// `msp-coordinator signing-key`.
@@ -235,18 +210,6 @@ pub fn system_clock() -> Clock {
 
 /// Runs the command.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
-    if let Command::Demo(a) = cli.command {
-        let options = crate::demo::DemoOptions {
-            dir: a.dir,
-            councils: a.councils,
-            quarters: a.quarters,
-            listen: a.listen,
-            parallel: std::thread::available_parallelism().map_or(2, |n| n.get()) * 2,
-            progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
-            database_url: cli.database_url.clone(),
-        };
-        return crate::demo::command(options, !a.no_serve).await;
-    }
     let data = DataDir::new(&cli.data_dir);
     if let Command::SigningKey(a) = cli.command {
         return signing_key(&data, a);
@@ -268,7 +231,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             import(store, key.expect("loaded above for this command"), &file, json).await
         }
         Command::Token(t) => token(&store, t).await,
-        Command::Demo(_) | Command::SigningKey(_) => unreachable!("handled above"),
+        Command::SigningKey(_) => unreachable!("handled above"),
     }
 }
 

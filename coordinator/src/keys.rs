@@ -100,7 +100,7 @@ impl SigningKey {
         };
         let old = Self::from_pkcs8(&old_bytes, path.display().to_string())?;
         let retired_path = dir.join(RETIRED).join(format!("{}.p8", old.fingerprint));
-        msp_store::files::write_atomic(&retired_path, &old_bytes, true)
+        msp_protocol::files::write_atomic(&retired_path, &old_bytes, true)
             .map_err(|e| KeyError::Io("write", retired_path.display().to_string(), e))?;
         let new = Self::generate(&path)?;
         tracing::info!(retired = %old.fingerprint, current = %new.fingerprint, "rotated the coordinator's signing key");
@@ -134,7 +134,7 @@ impl SigningKey {
         let shown = path.display().to_string();
         let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
             .map_err(|_| KeyError::Corrupt("the random number generator failed".into()))?;
-        msp_store::files::write_atomic(path, pkcs8.as_ref(), true)
+        msp_protocol::files::write_atomic(path, pkcs8.as_ref(), true)
             .map_err(|e| KeyError::Io("write", shown.clone(), e))?;
         Self::from_pkcs8(pkcs8.as_ref(), shown)
     }

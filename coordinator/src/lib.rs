@@ -16,7 +16,6 @@ pub mod benchmarks;
 pub mod charts;
 pub mod cli;
 pub mod config;
-pub mod demo;
 pub mod estimate;
 pub mod exports;
 pub mod http;

@@ -9,9 +9,7 @@ use clap::Parser;
 /// Runs `msp-coordinator` with the process's arguments and returns its exit code.
 pub fn main() -> ExitCode {
     let cli = crate::cli::Cli::parse();
-    // The demo runs 153 nodes in this process: their per-release logs would bury its one message.
-    // (sqlx's slow-acquire warnings only say the machine is busy building 153 councils at once.)
-    let default = if matches!(cli.command, crate::cli::Command::Demo(_)) { "warn,sqlx::pool=error" } else { "info" };
+    let default = "info";
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into()))
         .with_writer(std::io::stderr)

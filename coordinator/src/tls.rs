@@ -59,7 +59,7 @@ pub fn dev_tls(dir: &Path) -> Result<DevTls, TlsError> {
     let server_key = KeyPair::generate().map_err(generate)?;
     let server_cert = server.signed_by(&server_key, &ca).map_err(generate)?;
     let write = |path: &Path, text: &str, secret: bool| {
-        msp_store::files::write_atomic(path, text.as_bytes(), secret)
+        msp_protocol::files::write_atomic(path, text.as_bytes(), secret)
             .map_err(|e| TlsError::Read { path: path.display().to_string(), reason: e.to_string() })
     };
     write(&dir.join("ca-key.pem"), &ca_key_pem, true)?;

@@ -160,22 +160,3 @@ fn serve_stops_cleanly_on_sigterm() {
     let status = child.wait().unwrap();
     assert!(status.success(), "{status}");
 }
-
-#[test]
-fn the_demo_builds_a_network_prints_englands_figures_and_leaves_it_ready_to_serve() {
-    let dir = tempfile::tempdir().unwrap();
-    let demo = dir.path().join("demo");
-    let out = ok(&coordinator(
-        dir.path(),
-        &["demo", "--councils", "6", "--quarters", "2", "--no-serve", "--dir", demo.to_str().unwrap()],
-    ));
-    assert!(out.contains("6 councils' nodes") && out.contains("submitted 12 signed releases"), "{out}");
-    assert!(out.contains("England, 20"), "{out}");
-    assert!(out.contains("Outcomes fully achieved (of those who expressed outcomes)"), "{out}");
-    let token = out.split_whitespace().find(|w| w.starts_with("msp_")).expect("a token is printed");
-    // The network stays on disk: the token it printed is a national token in the coordinator's database.
-    let listed = ok(&coordinator(&demo.join("coordinator"), &["token", "list"]));
-    assert!(listed.contains("national") && listed.contains("demo"), "{listed}");
-    assert_eq!(token.len(), 47);
-    assert!(demo.join("nodes/E06000001/node.db").exists());
-}

@@ -234,7 +234,7 @@ pub struct ClientIdentity {
 
 /// Writes `bytes` to `path` atomically; `secret` files get mode 0600.
 pub fn write_atomic(path: &Path, bytes: &[u8], secret: bool) -> Result<(), ConfigError> {
-    msp_store::files::write_atomic(path, bytes, secret).map_err(|source| ConfigError::Io {
+    msp_protocol::files::write_atomic(path, bytes, secret).map_err(|source| ConfigError::Io {
         action: "write",
         path: path.to_owned(),
         source,

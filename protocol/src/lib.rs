@@ -3,12 +3,16 @@
 //! - [`jws`]: compact JWS (RFC 7515) signed with Ed25519 (`alg: EdDSA`, RFC 8037), verified over
 //!   the exact bytes before anything in the payload is read;
 //! - [`keys`]: public keys as base64url and their RFC 7638 thumbprints (the `kid`);
+//! - [`keypair`]: the one Ed25519 key pair type both sides sign with, kept as a 0600 PKCS#8 file;
+//! - [`files`]: files written atomically (keys, certificates, configuration);
 //! - [`merkle`]: the transparency log's Merkle tree (RFC 9162 hashing), its inclusion and
 //!   consistency proofs, and their verification.
 //!
-//! Pure: no I/O, no clock.
+//! Pure but for [`keypair`] and [`files`], which read and write key files: no network, no clock.
 
+pub mod files;
 pub mod jws;
+pub mod keypair;
 pub mod keys;
 pub mod merkle;
 

@@ -6,6 +6,7 @@
 //! - [`case_record`]: `case-record/1`, one validated row of a case file (DESIGN §5);
 //! - [`spec`]: the report spec `msp-quarterly/1` as data (DESIGN §6);
 //! - [`release`]: the `msp-release/1` document and the coordinator's receipt (DESIGN §6–7);
+//! - [`enrolment`]: the enrolment request a council sends the coordinator's operator;
 //! - [`api`]: the coordinator's answers: receipts, signed tree heads, log proofs;
 //! - [`problem`]: RFC 9457 problem types shared by both sides;
 //! - [`json_schema`]: JSON Schema documents generated from these types.
@@ -17,6 +18,7 @@ pub mod api;
 pub mod case_record;
 pub mod codes;
 pub mod council;
+pub mod enrolment;
 pub mod json_schema;
 pub mod period;
 pub mod problem;

@@ -16,7 +16,7 @@ use sqlx::{
     any::{AnyConnectOptions, AnyPoolOptions},
 };
 
-pub mod files;
+#[cfg(feature = "test-util")]
 pub mod testing;
 
 pub use sqlx;

@@ -1,5 +1,5 @@
 //! Benchmark-query benchmark (issue: "Benchmarks, dashboard, API and exports"): with 153 councils ×
-//! 8 quarters of releases stored — made by the real node code through `msp-coordinator demo` — a
+//! 8 quarters of releases stored — made by the real node code through `msp-demo` — a
 //! freshly started coordinator on the same database answers, over HTTPS on loopback:
 //!
 //! - "national plus all regions": `GET /v1/benchmarks` for England and each of the 9 regions for the

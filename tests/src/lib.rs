@@ -153,7 +153,7 @@ impl TestCoordinator {
     }
 }
 
-/// A whole network built by the real node code (`msp-coordinator demo`): a coordinator on SQLite
+/// A whole network built by the real node code (`msp-demo`): a coordinator on SQLite
 /// over development TLS, and councils' nodes that imported synthetic data, released and submitted.
 pub struct DemoNetwork {
     /// The coordinator's base URL (`https://localhost:PORT`).
@@ -180,7 +180,7 @@ impl DemoNetwork {
     pub async fn start_on(url: Option<&str>, councils: usize, quarters: u32) -> Self {
         crypto();
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let options = msp_coordinator::demo::DemoOptions {
+        let options = msp_demo::DemoOptions {
             dir: dir.path().join("demo"),
             councils,
             quarters,
@@ -192,9 +192,9 @@ impl DemoNetwork {
         let (ready_tx, ready_rx) = oneshot::channel::<(String, PathBuf, String)>();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            msp_coordinator::demo::run(
+            msp_demo::run(
                 options,
-                |d: &msp_coordinator::demo::Demo| {
+                |d: &msp_demo::Demo| {
                     let _ =
                         ready_tx.send((d.url.trim_end_matches("/dashboard").to_owned(), d.ca.clone(), d.token.clone()));
                 },

@@ -183,7 +183,7 @@ fn demo(councils: usize) -> Result<Vec<Figure>, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     msp_tests::crypto();
-    let options = msp_coordinator::demo::DemoOptions {
+    let options = msp_demo::DemoOptions {
         dir: dir.path().join("demo"),
         councils,
         quarters: 1,
@@ -195,7 +195,7 @@ fn demo(councils: usize) -> Result<Vec<Figure>, String> {
     let started = Instant::now();
     let mut built = None;
     runtime
-        .block_on(msp_coordinator::demo::run(options, |d| built = Some(d.submissions), async {}))
+        .block_on(msp_demo::run(options, |d| built = Some(d.submissions), async {}))
         .map_err(|e| e.to_string())?;
     let seconds = started.elapsed().as_secs_f64();
     let submissions = built.ok_or("the demo did not report")?;

@@ -1,15 +1,18 @@
-//! `msp-coordinator demo`: the whole network in one command.
+//! msp-demo: the whole MSP Outcomes Network in one command.
 //!
 //! A coordinator on embedded SQLite with development TLS; then, for each council of the register
 //! (all 153 by default), a real node — its own data directory, keys and SQLite database — with
 //! synthetic case data for the last few quarters, going through the real import, release and
 //! submit code over real HTTPS on loopback. Then the dashboard is served until Ctrl-C, and its
 //! address and a national sign-in token are printed.
+//!
+//! It is a crate of its own because it is the one program that links both sides of the trust
+//! boundary: the coordinator's crate depends on no node code, so its binary never carries case
+//! import, synthetic data or a DP mechanism.
 
 use std::{net::SocketAddr, path::PathBuf, time::Instant};
 
 use futures_util::StreamExt;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use msp_node::{
     config::{ContextConfig, NodeConfig},
     import::{ImportOptions, import_file},
@@ -20,8 +23,9 @@ use msp_node::{
     synth::{self, CouncilProfile, SynthOptions},
 };
 use msp_schemas::{Council, Period, release::Timestamp};
+use msp_terminal::say;
 
-use crate::{
+use msp_coordinator::{
     auth::Role,
     cli::{CliError, create_token, enrol, system_clock},
     http::{AppState, router},
@@ -30,6 +34,17 @@ use crate::{
     store::Store,
     tls,
 };
+
+/// Why the demo stopped: the step and what went wrong in it.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// The coordinator's side (its database, key, certificates, enrolment or tokens).
+    #[error(transparent)]
+    Coordinator(#[from] CliError),
+    /// Anything else, with what to do.
+    #[error("{0}")]
+    Other(String),
+}
 
 /// What the demo builds.
 #[derive(Debug, Clone)]
@@ -81,7 +96,7 @@ pub struct Demo {
 }
 
 /// England's benchmark as an analyst would get it: `GET /v1/benchmarks` with a bearer token.
-async fn national(base: &str, ca: &std::path::Path, token: &str) -> Result<(String, Vec<Headline>), CliError> {
+async fn national(base: &str, ca: &std::path::Path, token: &str) -> Result<(String, Vec<Headline>), DemoError> {
     let pem = std::fs::read(ca).map_err(io)?;
     let client = reqwest::Client::builder()
         .tls_certs_only(reqwest::Certificate::from_pem_bundle(&pem).map_err(io)?)
@@ -113,8 +128,8 @@ async fn national(base: &str, ca: &std::path::Path, token: &str) -> Result<(Stri
     Ok((body["window"].as_str().unwrap_or_default().to_owned(), headlines))
 }
 
-fn io(e: impl std::fmt::Display) -> CliError {
-    CliError::Usage(e.to_string())
+fn io(e: impl std::fmt::Display) -> DemoError {
+    DemoError::Other(e.to_string())
 }
 
 /// The last complete quarter.
@@ -128,7 +143,7 @@ pub async fn run(
     options: DemoOptions,
     ready: impl FnOnce(&Demo),
     stop: impl std::future::Future<Output = ()>,
-) -> Result<(), CliError> {
+) -> Result<(), DemoError> {
     let started = Instant::now();
     if options.dir.exists() {
         std::fs::remove_dir_all(&options.dir).map_err(io)?;
@@ -136,10 +151,10 @@ pub async fn run(
     let cdir = options.dir.join("coordinator");
     std::fs::create_dir_all(&cdir).map_err(io)?;
     let url = options.database_url.clone().unwrap_or_else(|| msp_store::sqlite_url(&cdir.join("coordinator.db")));
-    let store = Store::open(&url).await?;
-    let dev = tls::dev_tls(&cdir.join("tls"))?;
-    let config = tls::server_config(&dev.cert, &dev.key)?;
-    let key = CoordinatorKey::load_or_create(&cdir.join("keys"))?;
+    let store = Store::open(&url).await.map_err(CliError::from)?;
+    let dev = tls::dev_tls(&cdir.join("tls")).map_err(CliError::from)?;
+    let config = tls::server_config(&dev.cert, &dev.key).map_err(CliError::from)?;
+    let key = CoordinatorKey::load_or_create(&cdir.join("keys")).map_err(CliError::from)?;
     let server = Server::build(options.listen, config, router(AppState::new(store.clone(), key, system_clock())))
         .await
         .map_err(|e| io(format!("could not listen on {}: {e}", options.listen)))?;
@@ -153,18 +168,13 @@ pub async fn run(
     let last = last_complete_quarter();
     let window = last.window(options.quarters.max(1) as usize);
     let councils: Vec<&'static Council> = Council::all().iter().take(options.councils.clamp(1, 153)).collect();
-    let bar = if options.progress {
-        let b = ProgressBar::with_draw_target(Some(councils.len() as u64), ProgressDrawTarget::stderr());
-        b.set_style(
-            ProgressStyle::with_template("{spinner} councils {bar:40} {pos}/{len} ({elapsed}, {eta} left) {msg}")
-                .expect("a valid template"),
-        );
-        b
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = msp_terminal::progress_bar(
+        options.progress,
+        councils.len() as u64,
+        "{spinner} councils {bar:40} {pos}/{len} ({elapsed}, {eta} left) {msg}",
+    );
     let ca = dev.ca_cert.clone();
-    let results: Vec<Result<usize, CliError>> = futures_util::stream::iter(0..councils.len())
+    let results: Vec<Result<usize, DemoError>> = futures_util::stream::iter(0..councils.len())
         .map(|i| {
             let council: &'static Council = councils[i];
             let (store, base, ca, bar, window) = (store.clone(), base.clone(), ca.clone(), bar.clone(), window.clone());
@@ -180,7 +190,7 @@ pub async fn run(
         .collect()
         .await;
     bar.finish_and_clear();
-    let submissions = results.into_iter().sum::<Result<usize, CliError>>()?;
+    let submissions = results.into_iter().sum::<Result<usize, DemoError>>()?;
     let (token, _) = create_token(&store, Role::National, "demo").await?;
     let (window, headlines) = national(&base, &dev.ca_cert, &token).await?;
     let demo = Demo {
@@ -209,7 +219,7 @@ async fn node(
     ca: &std::path::Path,
     window: &[Period],
     seed: u64,
-) -> Result<usize, CliError> {
+) -> Result<usize, DemoError> {
     let code = council.council_code();
     let profile = CouncilProfile::of(code);
     let secret = NodeSecret::create(&dir.join("keys")).map_err(io)?;
@@ -259,40 +269,40 @@ async fn node(
 
 /// The demo from the command line: builds, prints England's headline figures and where to look,
 /// then serves the dashboard until Ctrl-C if `serve`, or stops (the data stays in the directory).
-pub async fn command(options: DemoOptions, serve: bool) -> Result<(), CliError> {
+pub async fn command(options: DemoOptions, serve: bool) -> Result<(), DemoError> {
     let (councils, quarters) = (options.councils.clamp(1, 153), options.quarters);
     let cdir = options.dir.join("coordinator");
     let listen = options.listen;
     let ready = move |d: &Demo| {
-        println!(
+        say!(
             "The MSP Outcomes Network ran: {councils} councils' nodes imported synthetic case records, made {quarters} {} \
              differentially private releases each and submitted {} signed releases over HTTPS, in {:.1} s.",
             if quarters == 1 { "quarter's" } else { "quarters'" },
             d.submissions,
             d.seconds
         );
-        println!();
-        println!("England, {} (95% intervals, from the coordinator's API):", d.window);
+        say!();
+        say!("England, {} (95% intervals, from the coordinator's API):", d.window);
         for h in &d.headlines {
             let (v, lo, hi) = h.estimate;
             if h.proportion {
-                println!("  {:<78} {:>5.1}%  ({:.1}% to {:.1}%)", h.label, v * 100.0, lo * 100.0, hi * 100.0);
+                say!("  {:<78} {:>5.1}%  ({:.1}% to {:.1}%)", h.label, v * 100.0, lo * 100.0, hi * 100.0);
             } else {
-                println!("  {:<78} {:>6.1}  ({:.1} to {:.1})", h.label, v, lo, hi);
+                say!("  {:<78} {:>6.1}  ({:.1} to {:.1})", h.label, v, lo, hi);
             }
         }
-        println!();
-        println!("National analyst's token: {}", d.token);
+        say!();
+        say!("National analyst's token: {}", d.token);
         if serve {
-            println!("Dashboard: {}  (sign in with the token; the development CA is {})", d.url, d.ca.display());
-            println!("Press Ctrl-C to stop.");
+            say!("Dashboard: {}  (sign in with the token; the development CA is {})", d.url, d.ca.display());
+            say!("Press Ctrl-C to stop.");
         } else {
-            println!("To see the dashboard, serve this network and sign in with the token:");
-            println!(
+            say!("To see the dashboard, serve this network and sign in with the token:");
+            say!(
                 "  cargo run --release -p msp-coordinator -- --data-dir {} serve --dev-tls --listen {listen}",
                 cdir.display()
             );
-            println!(
+            say!(
                 "  then open https://localhost:{}/dashboard (trust {} or continue past the browser's warning)",
                 listen.port(),
                 d.ca.display()
