@@ -11,11 +11,8 @@
 # a volume, and back it up (deploy/README.md).
 
 FROM rust:1-bookworm AS build
-# opendp (in msp-node, which the coordinator links for its demo) builds a vendored OpenSSL from
-# source: that needs make and perl with its core modules.
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends make perl \
-    && rm -rf /var/lib/apt/lists/*
+# The coordinator links no node code (no opendp, so no vendored OpenSSL to build): the Rust image's
+# C compiler, for ring and the bundled SQLite, is all it needs.
 WORKDIR /src
 COPY . .
 # The registry and target directories are caches that outlive the build, so a rebuild after a

@@ -44,7 +44,7 @@ fn the_contracts_crate_depends_on_no_runtime_http_database_or_crypto_crate() {
 
 #[test]
 fn the_coordinator_links_no_node_code_no_synthetic_data_and_no_dp_mechanism() {
-    assert_free_of("msp-coordinator", &["msp-node", "msp-synth", "msp-demo", "opendp", "openssl", "csv"]);
+    assert_free_of("msp-coordinator", &["msp-node", "msp-synth", "msp-demo", "opendp", "openssl", "rusqlite", "mimalloc"]);
     // And test plumbing stays out of both binaries.
     for package in ["msp-coordinator", "msp-node"] {
         let deps = normal_dependencies(package);
