@@ -24,9 +24,16 @@ pub struct Header {
     pub kid: String,
     /// What is signed.
     pub typ: String,
-    /// Critical extensions: refused if present.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Critical extensions: refused whenever the member is there, whatever it holds (`null` and `[]`
+    /// included: RFC 7515 §4.1.11 forbids an empty list, and we understand no extension to list).
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub crit: Option<serde_json::Value>,
+}
+
+/// A member that is there, even as `null`, is `Some`: serde's default would make `"crit": null`
+/// look absent and let it through.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<serde_json::Value>, D::Error> {
+    serde_json::Value::deserialize(d).map(Some)
 }
 
 /// Why a JWS was refused.
@@ -83,7 +90,9 @@ impl<'a> Compact<'a> {
             return Err(JwsError::Header(format!("alg is {:?}; only EdDSA is accepted", header.alg)));
         }
         if header.crit.is_some() {
-            return Err(JwsError::Header("crit is present; no extensions are understood".into()));
+            return Err(JwsError::Header(
+                "crit is present; no extensions are understood, so none may be critical".into(),
+            ));
         }
         if header.typ != typ {
             return Err(JwsError::Header(format!("typ is {:?}; expected {typ:?}", header.typ)));
@@ -146,12 +155,13 @@ mod tests {
         let err = Compact::parse(&with_header(r#"{"alg":"none","kid":"k","typ":"msp-release+jws"}"#), TYP_RELEASE)
             .unwrap_err();
         assert!(err.to_string().contains("only EdDSA"), "{err}");
-        let err = Compact::parse(
-            &with_header(r#"{"alg":"EdDSA","kid":"k","typ":"msp-release+jws","crit":["x"]}"#),
-            TYP_RELEASE,
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("crit"), "{err}");
+        for crit in [r#"["x"]"#, "[]", "null", "{}", r#""""#] {
+            let header = format!(r#"{{"alg":"EdDSA","kid":"k","typ":"msp-release+jws","crit":{crit}}}"#);
+            let err = Compact::parse(&with_header(&header), TYP_RELEASE).unwrap_err();
+            assert!(err.to_string().contains("crit is present"), "crit {crit}: {err}");
+        }
+        let header = r#"{"alg":"EdDSA","kid":"k","typ":"msp-release+jws"}"#;
+        assert!(Compact::parse(&with_header(header), TYP_RELEASE).is_ok(), "no crit at all is fine");
         let jws = sign(&k, "kid", TYP_RECEIPT, b"x");
         assert!(Compact::parse(&jws, TYP_RELEASE).unwrap_err().to_string().contains("typ"));
         assert!(Compact::parse(&format!("{jws}="), TYP_RECEIPT).is_err(), "padding is not base64url");
