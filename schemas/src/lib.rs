@@ -8,6 +8,7 @@
 //! - [`release`]: the `msp-release/1` document and the coordinator's receipt (DESIGN §6–7);
 //! - [`enrolment`]: the enrolment request a council sends the coordinator's operator;
 //! - [`api`]: the coordinator's answers: receipts, signed tree heads, log proofs;
+//! - [`policy`]: `msp-policy/1`, the network's privacy policy, and the ledger's arithmetic;
 //! - [`problem`]: RFC 9457 problem types shared by both sides;
 //! - [`json_schema`]: JSON Schema documents generated from these types.
 //!
@@ -21,6 +22,7 @@ pub mod council;
 pub mod enrolment;
 pub mod json_schema;
 pub mod period;
+pub mod policy;
 pub mod problem;
 pub mod release;
 pub mod spec;
