@@ -14,6 +14,8 @@ pub const TYP_RELEASE: &str = "msp-release+jws";
 pub const TYP_RECEIPT: &str = "msp-receipt+jws";
 /// The `typ` of a signed tree head.
 pub const TYP_TREE_HEAD: &str = "msp-tree-head+jws";
+/// The `typ` of a signed network policy.
+pub const TYP_POLICY: &str = "msp-policy+jws";
 
 /// The protected header.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -103,6 +103,18 @@ impl Default for NetworkPolicy {
     }
 }
 
+/// The policy as `GET /v1/policy` serves it: the document, and the same document as a compact JWS
+/// signed with the coordinator's receipt-signing key (`typ: msp-policy+jws`). A node trusts only
+/// the JWS's payload, verified with the key it pinned, and checks that it matches `policy`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignedPolicy {
+    /// The policy.
+    pub policy: NetworkPolicy,
+    /// The policy's exact JSON as a compact JWS signed by the coordinator.
+    pub policy_jws: String,
+}
+
 /// A policy that cannot be enforced as written.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("the network policy is not usable: {0}")]
