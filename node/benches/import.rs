@@ -14,7 +14,7 @@ use std::{
     time::Instant,
 };
 
-use msp_node::synth::{self, SynthOptions};
+use msp_synth::SynthOptions;
 use nix::sys::resource::{UsageWho, getrusage};
 
 fn arg(name: &str, default: u64) -> u64 {
@@ -55,7 +55,7 @@ fn main() {
             history_quarters: 4,
             seed: 2026,
         };
-        synth::write(&options, &csv).unwrap();
+        msp_synth::write(&options, &csv).unwrap();
     }
     let rows = std::fs::read(&csv).unwrap().iter().filter(|b| **b == b'\n').count() as u64 - 1;
     let bytes = std::fs::metadata(&csv).unwrap().len();

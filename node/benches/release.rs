@@ -10,10 +10,7 @@
 
 use std::{path::PathBuf, process::Command, time::Instant};
 
-use msp_node::{
-    config::{ContextConfig, DataDir},
-    dp::ledger::Budget,
-};
+use msp_node::config::{Budget, ContextConfig, DataDir};
 use msp_schemas::codes::{MspLevel, TeamModel};
 
 fn arg(name: &str, default: u64) -> u64 {

@@ -6,16 +6,19 @@
 //! reports. Secrets never go in `node.toml`; a database password belongs in the
 //! `MSP_NODE_DATABASE_URL` environment variable rather than the file. When the coordinator requires
 //! mutual TLS, the node's client certificate and its key are two more files in `keys/`.
+//!
+//! The settings are plain data, checked where they are read: they know no engine. The budget
+//! rules ([`crate::dp::ledger`]) and the release receive a [`Budget`]; nothing here depends on
+//! them.
 
 use std::path::{Path, PathBuf};
 
+use msp_schemas::release::zcdp_epsilon;
 use msp_schemas::{
     CouncilCode,
     codes::{MspLevel, TeamModel},
 };
 use serde::{Deserialize, Serialize};
-
-use crate::dp::ledger::Budget;
 
 /// Default data directory, relative to where the node runs.
 pub const DEFAULT_DATA_DIR: &str = "msp-node-data";
@@ -127,6 +130,61 @@ impl NodeConfig {
     /// The privacy budget in force.
     pub fn budget(&self) -> Budget {
         self.budget.unwrap_or_default()
+    }
+}
+
+/// The budget settings (`[budget]` in `node.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Budget {
+    /// ρ each release spends.
+    pub rho_per_release: f64,
+    /// Most ρ the releases of one quarter's data may spend together.
+    pub rho_per_quarter: f64,
+    /// Most ρ any four consecutive quarters may spend together.
+    pub rho_per_four_quarters: f64,
+    /// The δ at which ε is reported.
+    pub delta: f64,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Self { rho_per_release: 0.5, rho_per_quarter: 1.0, rho_per_four_quarters: 2.5, delta: 1e-6 }
+    }
+}
+
+/// A budget setting that makes no sense.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("the [budget] settings are not usable: {0}")]
+pub struct BudgetError(pub String);
+
+impl Budget {
+    /// Checks the settings.
+    pub fn validate(&self) -> Result<(), BudgetError> {
+        for (name, v) in [
+            ("rho_per_release", self.rho_per_release),
+            ("rho_per_quarter", self.rho_per_quarter),
+            ("rho_per_four_quarters", self.rho_per_four_quarters),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(BudgetError(format!("{name} must be a number above 0, not {v}")));
+            }
+        }
+        if self.rho_per_release > self.rho_per_quarter {
+            return Err(BudgetError("rho_per_release cannot exceed rho_per_quarter".into()));
+        }
+        if self.rho_per_quarter > self.rho_per_four_quarters {
+            return Err(BudgetError("rho_per_quarter cannot exceed rho_per_four_quarters".into()));
+        }
+        if !(self.delta > 0.0 && self.delta < 1e-3) {
+            return Err(BudgetError(format!("delta must be above 0 and below 0.001, not {}", self.delta)));
+        }
+        Ok(())
+    }
+
+    /// ε at this budget's δ for a given ρ.
+    pub fn epsilon(&self, rho: f64) -> f64 {
+        if rho <= 0.0 { 0.0 } else { zcdp_epsilon(rho, self.delta) }
     }
 }
 
@@ -305,5 +363,23 @@ mod tests {
         assert!(err.contains("colour") && err.contains("line 3"), "{err}");
         std::fs::write(data.config_path(), "council = \"E99999999\"\ncoordinator_url = \"https://x\"\n").unwrap();
         assert!(data.load().unwrap_err().to_string().contains("not the code of a council"));
+    }
+
+    #[test]
+    fn unusable_budgets_are_refused() {
+        let ok = Budget::default();
+        ok.validate().unwrap();
+        assert!(Budget { rho_per_release: 0.0, ..ok }.validate().is_err());
+        assert!(Budget { rho_per_release: 2.0, ..ok }.validate().is_err());
+        assert!(Budget { rho_per_quarter: 3.0, ..ok }.validate().is_err());
+        assert!(Budget { delta: 0.5, ..ok }.validate().is_err());
+        assert!(Budget { rho_per_four_quarters: f64::NAN, ..ok }.validate().is_err());
+    }
+
+    #[test]
+    fn epsilon_is_reported_at_the_configured_delta() {
+        let b = Budget::default();
+        assert!((b.epsilon(0.5) - 5.7565).abs() < 1e-3);
+        assert_eq!(b.epsilon(0.0), 0.0);
     }
 }

@@ -2,21 +2,21 @@
 //!
 //! - the **node secret**, 32 random bytes that key the HMAC-SHA256 of every person id, so the
 //!   database never holds a person id and the hashes mean nothing outside this node;
-//! - the **signing key**, an Ed25519 key pair (PKCS#8) that signs releases. Its public half and
-//!   fingerprint form the enrolment request the coordinator operator checks out of band.
+//! - the **signing key**, an Ed25519 key pair (PKCS#8, the network's one
+//!   [`KeyPair`](msp_protocol::keypair::KeyPair) type) that signs releases. Its public half and
+//!   fingerprint form the enrolment request
+//!   ([`msp_schemas::enrolment::EnrolmentRequest`]) the coordinator operator checks out of band.
 //!
 //! The fingerprint is the key's RFC 7638 JWK thumbprint (SHA-256, base64url), which also serves
 //! as the JWS `kid`.
 
 use std::path::{Path, PathBuf};
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use msp_protocol::keypair::{KeyFileError, KeyPair};
 use ring::{
     hmac,
     rand::{SecureRandom, SystemRandom},
-    signature::{Ed25519KeyPair, KeyPair},
 };
-use serde::Serialize;
 
 use crate::config::{ConfigError, write_atomic};
 
@@ -44,12 +44,25 @@ pub enum KeyError {
         /// The file.
         path: PathBuf,
     },
-    /// A file could not be written.
+    /// A key file could not be read or written.
     #[error(transparent)]
-    Write(#[from] ConfigError),
+    File(#[from] ConfigError),
     /// The system's random source failed.
     #[error("the system's secure random number generator failed")]
     Random,
+}
+
+impl KeyError {
+    /// The node's advice for a problem with its signing-key file.
+    fn signing(e: KeyFileError) -> Self {
+        const WHAT: &str = "Ed25519 signing key";
+        match e {
+            KeyFileError::Missing { path } => KeyError::Missing { what: WHAT, path },
+            KeyFileError::Corrupt { path } => KeyError::Corrupt { what: WHAT, path },
+            KeyFileError::Io { action, path, source } => KeyError::File(ConfigError::Io { action, path, source }),
+            KeyFileError::Random => KeyError::Random,
+        }
+    }
 }
 
 /// The HMAC key for person ids.
@@ -103,10 +116,10 @@ impl NodeSecret {
     }
 }
 
-/// The node's Ed25519 signing key.
-pub struct SigningKey {
-    pair: Ed25519KeyPair,
-}
+/// The node's Ed25519 signing key: the network's one key-pair type
+/// ([`msp_protocol::keypair::KeyPair`]) kept at `keys/signing-key.p8`, with errors that say what a
+/// council should do.
+pub struct SigningKey(KeyPair);
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -117,62 +130,38 @@ impl std::fmt::Debug for SigningKey {
 impl SigningKey {
     /// Creates a new key pair in `keys_dir`, replacing any there.
     pub fn create(keys_dir: &Path) -> Result<Self, KeyError> {
-        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).map_err(|_| KeyError::Random)?;
-        write_atomic(&keys_dir.join(SIGNING_KEY_FILE), pkcs8.as_ref(), true)?;
-        let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| KeyError::Random)?;
-        Ok(Self { pair })
+        KeyPair::generate(&keys_dir.join(SIGNING_KEY_FILE)).map(Self).map_err(KeyError::signing)
     }
 
     /// Loads the key pair from `keys_dir`.
     pub fn load(keys_dir: &Path) -> Result<Self, KeyError> {
-        let path = keys_dir.join(SIGNING_KEY_FILE);
-        let what = "Ed25519 signing key";
-        let bytes = std::fs::read(&path).map_err(|_| KeyError::Missing { what, path: path.clone() })?;
-        let pair = Ed25519KeyPair::from_pkcs8(&bytes).map_err(|_| KeyError::Corrupt { what, path })?;
-        Ok(Self { pair })
+        KeyPair::load(&keys_dir.join(SIGNING_KEY_FILE)).map(Self).map_err(KeyError::signing)
+    }
+
+    /// The key pair itself.
+    pub fn pair(&self) -> &KeyPair {
+        &self.0
     }
 
     /// The raw 32-byte public key.
     pub fn public_key(&self) -> &[u8] {
-        self.pair.public_key().as_ref()
+        self.0.public_key()
     }
 
     /// The public key, base64url without padding (the JWK `x`).
     pub fn public_key_b64(&self) -> String {
-        URL_SAFE_NO_PAD.encode(self.public_key())
+        self.0.public_key_b64()
     }
 
-    /// The RFC 7638 thumbprint of the public key.
-    pub fn fingerprint(&self) -> String {
-        ed25519_thumbprint(self.public_key())
-    }
-
-    /// Signs `message`.
-    pub fn sign(&self, message: &[u8]) -> Vec<u8> {
-        self.pair.sign(message).as_ref().to_vec()
+    /// The RFC 7638 thumbprint of the public key (the JWS `kid`).
+    pub fn fingerprint(&self) -> &str {
+        self.0.fingerprint()
     }
 
     /// Signs `payload` as a compact JWS of type `typ`, with this key's thumbprint as `kid`.
     pub fn sign_jws(&self, typ: &str, payload: &[u8]) -> String {
-        msp_protocol::jws::sign(&self.pair, &self.fingerprint(), typ, payload)
+        self.0.sign_jws(typ, payload)
     }
-}
-
-pub use msp_protocol::keys::thumbprint as ed25519_thumbprint;
-
-/// What a council sends the coordinator operator to be enrolled.
-#[derive(Debug, Clone, Serialize)]
-pub struct EnrolmentRequest {
-    /// The council's code.
-    pub council: String,
-    /// The council's name, for the operator's check.
-    pub council_name: String,
-    /// Signature algorithm.
-    pub algorithm: &'static str,
-    /// Public key, base64url.
-    pub public_key: String,
-    /// RFC 7638 thumbprint of the public key, to read out over the phone.
-    pub fingerprint: String,
 }
 
 #[cfg(test)]
@@ -198,7 +187,7 @@ mod tests {
         let again = SigningKey::load(dir.path()).unwrap();
         assert_eq!(k.fingerprint(), again.fingerprint());
         assert_eq!(k.fingerprint().len(), 43);
-        let sig = k.sign(b"release");
+        let sig = k.pair().sign(b"release");
         let public = ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, k.public_key());
         assert!(public.verify(b"release", &sig).is_ok());
         assert!(public.verify(b"tampered", &sig).is_err());

@@ -4,27 +4,30 @@
 //! quarter builds a differentially private release (DESIGN §4, §6) that it signs and submits to
 //! the national coordinator. Nothing but that release ever leaves the node.
 //!
-//! - [`config`]: the data directory and `node.toml`;
+//! - [`config`]: the data directory and `node.toml` (plain settings, the budget's included);
+//! - [`clock`]: the time, injected wherever the node reads it;
 //! - [`keys`]: the node secret (keys person-id hashes) and the Ed25519 signing key;
-//! - [`store`]: all SQL, on SQLite or PostgreSQL;
-//! - [`stored`]: the compact form of a stored case record;
+//! - [`setup`]: setting a node up, and the rules of setting it up again;
+//! - [`store`]: all SQL, on SQLite or PostgreSQL, and the compact form of a stored case record;
 //! - [`import`]: case files in, through a mapping and `case-record/1` validation;
-//! - [`synth`]: synthetic case files with known truth;
-//! - [`dp`]: person rows, exact tables, the opendp mechanisms and the budget rules;
-//! - [`submit`]: sending releases and checking the coordinator's receipts;
-//! - [`coordinator_key`]: the coordinator's receipt-signing keys this node trusts, and their rotation;
-//! - [`cli`]: the command line.
+//! - [`dp`]: person rows, exact tables, the opendp mechanisms and the budget rules (pure);
+//! - [`release`]: the quarter's release, in the order that makes it safe;
+//! - [`submit`]: sending releases, checking the coordinator's receipts, and the coordinator keys
+//!   this node trusts;
+//! - [`compare`]: the council's figures beside its benchmarks;
+//! - [`cli`] and [`process`]: the command line.
+//!
+//! Synthetic case files with known truth (`msp-node synth`) come from the `msp-synth` crate.
 
 pub mod cli;
+pub mod clock;
 pub mod compare;
 pub mod config;
-pub mod coordinator_key;
 pub mod dp;
 pub mod import;
 pub mod keys;
 pub mod process;
 pub mod release;
+pub mod setup;
 pub mod store;
-pub mod stored;
 pub mod submit;
-pub mod synth;

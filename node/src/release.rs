@@ -13,15 +13,18 @@ use msp_schemas::{
     release::{Accounting, CouncilContext, Mechanism, Privacy, PrivacyUnit, ReleaseFormat, TableRelease, Timestamp},
 };
 
+use time::Date;
+use tracing::Instrument;
+
 use crate::{
-    config::NodeConfig,
+    config::{Budget, BudgetError, NodeConfig},
     dp::{
-        ledger::{self, Budget, Refusal, Spent},
+        ledger::{self, Refusal, Spent},
         mechanism::{self, MechanismError, TablePlan},
         persons::{Person, PersonRows},
         tables,
     },
-    store::{NodeStoreError, Store, StoredRelease},
+    store::{CorruptRecord, ImportRecord, NodeStoreError, Store, StoredRelease},
 };
 
 /// The report spec this node releases.
@@ -43,6 +46,29 @@ pub enum ReleaseError {
     /// The quarter has not ended.
     #[error("{0} has not ended yet (it ends on {end}): a quarter is released once its data are complete", end = .0.last_day())]
     NotEnded(Period),
+    /// No quarter has finished by the day given (outside the supported years).
+    #[error("could not tell the last finished quarter on {0}: give --period, e.g. 2026-27-Q1")]
+    NoFinishedQuarter(Date),
+    /// The default quarter, when no case file has been imported at all.
+    #[error(
+        "no case file has been imported, so there is nothing to release for {0}: import the quarter's \
+         case file (`msp-node import FILE`) and run this again. Nothing was released and no budget was spent."
+    )]
+    NothingImported(Period),
+    /// The default quarter, when the last case file was imported before it ended.
+    #[error(
+        "{period} ended on {ended} but the last case file was imported on {day}, before that: import the \
+         quarter's complete case file (`msp-node import FILE`) and run this again. Nothing was released and \
+         no budget was spent. (`msp-node release --period {period}` releases the data as they stand.)"
+    )]
+    ImportedBeforeEnd {
+        /// The quarter.
+        period: Period,
+        /// Its last day.
+        ended: Date,
+        /// The day of the last import.
+        day: Date,
+    },
     /// Another release of the quarter was made while this one was being prepared.
     #[error("{0} was released by another msp-node process just now; run the command again to see it")]
     Raced(Period),
@@ -51,7 +77,7 @@ pub enum ReleaseError {
     Refused(#[from] Refusal),
     /// Budget settings.
     #[error(transparent)]
-    Budget(#[from] ledger::BudgetError),
+    Budget(#[from] BudgetError),
     /// opendp.
     #[error(transparent)]
     Mechanism(#[from] MechanismError),
@@ -192,8 +218,44 @@ fn context(config: &NodeConfig) -> Result<CouncilContext, ReleaseError> {
     })
 }
 
-/// Makes (or returns the stored) release of `period`. `now` is the creation time to record;
-/// it is passed in so that tests can fix it.
+/// The last quarter to have ended by `today`: what `msp-node release` makes when no `--period`
+/// is given.
+pub fn last_finished_quarter(today: Date) -> Result<Period, ReleaseError> {
+    Period::containing(today).ok().and_then(Period::previous).ok_or(ReleaseError::NoFinishedQuarter(today))
+}
+
+/// Whether the node's data for `period` can be complete: a case file was imported after the
+/// quarter ended. A release made before that would spend budget on part of the quarter.
+pub fn check_imported_after(period: Period, last_import: Option<&ImportRecord>) -> Result<(), ReleaseError> {
+    let ended = period.last_day();
+    let imported_on = last_import.and_then(|i| i.finished_at.parse::<Timestamp>().ok()).map(|t| t.get().date());
+    match imported_on {
+        Some(day) if day > ended => Ok(()),
+        Some(day) => Err(ReleaseError::ImportedBeforeEnd { period, ended, day }),
+        None => Err(ReleaseError::NothingImported(period)),
+    }
+}
+
+/// The quarter to release when none is given: the last finished by `today`. When `first` (a
+/// new first release, as a scheduled run makes) and the quarter has not been released, it is
+/// refused unless a case file was imported after the quarter ended. A stored release is
+/// returned unchanged anyway, and a revision or a dry run is asked for by a person, so they need
+/// no such guard.
+pub async fn default_period(store: &Store, today: Date, first: bool) -> Result<Period, ReleaseError> {
+    let period = last_finished_quarter(today)?;
+    if first && store.release(period, None).await?.is_none() {
+        check_imported_after(period, store.last_import().await?.as_ref())?;
+    }
+    Ok(period)
+}
+
+/// Makes (or returns the stored) release of `period`. `now` is the creation time to record,
+/// read from the caller's clock (so that tests can fix it).
+#[tracing::instrument(
+    name = "release",
+    skip_all,
+    fields(council = %config.council, period = %period, revise, revision = tracing::field::Empty)
+)]
 pub async fn release(
     store: &Store,
     config: &NodeConfig,
@@ -206,9 +268,8 @@ pub async fn release(
     let existing = store.release(period, None).await?;
     match (&existing, revise) {
         (Some(stored), false) => {
-            let release = Release::from_json(stored.document.as_bytes()).map_err(|e| {
-                NodeStoreError::Corrupt(crate::stored::CorruptRecord::new(format!("stored release: {e}")))
-            })?;
+            let release = Release::from_json(stored.document.as_bytes())
+                .map_err(|e| NodeStoreError::Corrupt(CorruptRecord::new(format!("stored release: {e}"))))?;
             return Ok(Made { release, stored: stored.clone(), new: false });
         }
         (None, true) => return Err(ReleaseError::NothingToRevise(period)),
@@ -219,37 +280,27 @@ pub async fn release(
     }
     let context = context(config)?;
     let started = std::time::Instant::now();
-    let (exact, _) = exact_tables(store, period).await?;
+    let (exact, _) = exact_tables(store, period).instrument(tracing::info_span!("count")).await?;
     let read = started.elapsed();
     let (plans, rho) = plan(budget.rho_per_release)?;
     let planned = started.elapsed();
 
-    let purpose = if revise { "revision" } else { "release" };
-    let at = now.to_string();
-    let (ledger_id, revision) = store
-        .charge(period, rho, purpose, &at, |charges, latest| {
-            if latest.is_some() != revise {
-                return Err(ReleaseError::Raced(period));
-            }
-            let spent = Spent::from_charges(charges.iter().map(|c| (c.period, c.rho)));
-            ledger::check(&spent, &budget, period, rho)?;
-            Ok(latest.map_or(1, |r| r + 1))
-        })
-        .await?;
+    let (ledger_id, revision) = charge(store, &budget, period, rho, revise, now).await?;
     let charged = started.elapsed();
-    tracing::info!(%period, revision, rho, "budget charged; drawing noise");
+    tracing::Span::current().record("revision", revision);
+    tracing::info!(revision, rho, "budget charged; drawing noise");
 
-    let values = noisy_tables(&plans, &exact)?;
+    let values = tracing::info_span!("noise", revision).in_scope(|| noisy_tables(&plans, &exact))?;
     let noised = started.elapsed();
     let heading = Heading { period, revision, created_at: now, rho, context };
     let release = document(config, &budget, heading, &plans, values)?;
     let stored = StoredRelease {
         period,
         revision,
-        created_at: at,
+        created_at: now.to_string(),
         document: String::from_utf8(release.to_json()).expect("JSON is UTF-8"),
     };
-    store.save_release(&stored, ledger_id).await?;
+    store.save_release(&stored, ledger_id).instrument(tracing::info_span!("store", revision)).await?;
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
     tracing::info!(
         read_and_count_ms = ms(read),
@@ -261,6 +312,32 @@ pub async fn release(
         "release timings"
     );
     Ok(Made { release, stored, new: true })
+}
+
+/// Charges `rho` to `period` if the budget allows, committing the charge before any noise is
+/// drawn; returns the ledger entry and the revision it pays for (1, or the next when `revise`).
+#[tracing::instrument(name = "charge", skip_all, fields(period = %period, rho, revision))]
+async fn charge(
+    store: &Store,
+    budget: &Budget,
+    period: Period,
+    rho: f64,
+    revise: bool,
+    now: Timestamp,
+) -> Result<(i64, u32), ReleaseError> {
+    let purpose = if revise { "revision" } else { "release" };
+    let (ledger_id, revision) = store
+        .charge(period, rho, purpose, &now.to_string(), |charges, latest| {
+            if latest.is_some() != revise {
+                return Err(ReleaseError::Raced(period));
+            }
+            let spent = Spent::from_charges(charges.iter().map(|c| (c.period, c.rho)));
+            ledger::check(&spent, budget, period, rho)?;
+            Ok(latest.map_or(1, |r| r + 1))
+        })
+        .await?;
+    tracing::Span::current().record("revision", revision);
+    Ok((ledger_id, revision))
 }
 
 /// Exact cells with the noise a release would add (for a dry run: local, never sent).
@@ -311,4 +388,49 @@ pub async fn dry_run(store: &Store, period: Period, rho: f64) -> Result<(usize, 
         })
         .collect();
     Ok((concluded, rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn period(s: &str) -> Period {
+        s.parse().unwrap()
+    }
+
+    fn imported_at(finished_at: &str) -> ImportRecord {
+        ImportRecord {
+            id: 1,
+            file_name: "cases.csv".into(),
+            file_sha256: String::new(),
+            finished_at: finished_at.into(),
+            counts: Default::default(),
+        }
+    }
+
+    #[test]
+    fn release_without_a_period_means_the_last_finished_quarter() {
+        let cases = [
+            (time::macros::date!(2026 - 04 - 01), "2025-26-Q4"),
+            (time::macros::date!(2026 - 06 - 30), "2025-26-Q4"),
+            (time::macros::date!(2026 - 07 - 01), "2026-27-Q1"),
+            (time::macros::date!(2026 - 10 - 15), "2026-27-Q2"),
+            (time::macros::date!(2027 - 01 - 15), "2026-27-Q3"),
+            (time::macros::date!(2027 - 03 - 31), "2026-27-Q3"),
+        ];
+        for (today, expected) in cases {
+            assert_eq!(last_finished_quarter(today).unwrap(), period(expected), "on {today}");
+        }
+    }
+
+    #[test]
+    fn the_default_quarter_is_released_only_after_an_import_made_once_it_ended() {
+        let q = period("2026-27-Q1");
+        let none = check_imported_after(q, None).unwrap_err().to_string();
+        assert!(none.contains("msp-node import") && none.contains("no budget was spent"), "{none}");
+        let on_the_last_day = check_imported_after(q, Some(&imported_at("2026-06-30T23:00:00Z"))).unwrap_err();
+        let on_the_last_day = on_the_last_day.to_string();
+        assert!(on_the_last_day.contains("ended on 2026-06-30") && on_the_last_day.contains("--period 2026-27-Q1"));
+        check_imported_after(q, Some(&imported_at("2026-07-01T06:00:00Z"))).unwrap();
+    }
 }

@@ -107,10 +107,7 @@ fn init_refuses_to_replace_a_node_without_force_and_force_keeps_the_node_secret(
 
 #[test]
 fn init_force_keeps_every_setting_it_is_not_given_and_takes_those_it_is() {
-    use msp_node::{
-        config::{DataDir, SubmissionConfig},
-        dp::ledger::Budget,
-    };
+    use msp_node::config::{Budget, DataDir, SubmissionConfig};
     let dir = tempfile::tempdir().unwrap();
     let data = DataDir::new(dir.path().join("data"));
     std::fs::write(dir.path().join("ca.pem"), "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")

@@ -10,8 +10,8 @@ use std::{
 };
 
 use msp_node::{
-    config::{ContextConfig, DataDir, NodeConfig},
-    dp::ledger::Budget,
+    clock,
+    config::{Budget, ContextConfig, DataDir, NodeConfig},
     keys::NodeSecret,
     store::Store,
 };
@@ -55,6 +55,7 @@ async fn killing_releases_at_random_moments_never_overspends_or_orphans_a_releas
             rejects_path: None,
             rejects_dir: data.rejects_dir(),
             progress: false,
+            clock: clock::system(),
         };
         msp_node::import::import_file(&store, &secret, &csv, options).await.unwrap();
 

@@ -6,10 +6,10 @@ mod common;
 use common::{COUNCIL, Node, synthetic};
 use msp_estimate::{Measure, ReleaseCells};
 use msp_node::{
+    config::Budget,
     config::{ContextConfig, NodeConfig},
-    dp::{ledger::Budget, tables},
+    dp::tables,
     release::{self, ReleaseError},
-    synth::{self, SynthOptions},
 };
 use msp_schemas::{
     Period, Release,
@@ -17,6 +17,7 @@ use msp_schemas::{
     release::Timestamp,
 };
 use msp_store::testing::databases;
+use msp_synth::SynthOptions;
 
 fn config() -> NodeConfig {
     NodeConfig {
@@ -150,7 +151,7 @@ async fn the_nodes_exact_tables_equal_the_independently_computed_truth() {
         history_quarters: 4,
         seed: 77,
     };
-    let (csv, truth) = synth::generate(&options).unwrap();
+    let (csv, truth) = msp_synth::generate(&options).unwrap();
     for db in databases().await {
         let node = Node::new(&db).await;
         node.import(&node.write("cases.csv", &csv)).await.unwrap();

@@ -1,5 +1,6 @@
 //! The privacy budget rules (DESIGN §4), as pure functions over the ledger's charges.
 //!
+//! The settings are plain data ([`Budget`], `[budget]` in `node.toml`); these rules receive them.
 //! Every release charges its ρ against the quarter of data it covers. The releases of one
 //! quarter (the first and any revisions) may spend at most `per_quarter` together, and any four
 //! consecutive quarters at most `per_four_quarters`. Because one person can appear in many
@@ -8,63 +9,9 @@
 
 use std::collections::BTreeMap;
 
-use msp_schemas::{Period, release::zcdp_epsilon};
-use serde::{Deserialize, Serialize};
+use msp_schemas::Period;
 
-/// The budget settings (`[budget]` in `node.toml`).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Budget {
-    /// ρ each release spends.
-    pub rho_per_release: f64,
-    /// Most ρ the releases of one quarter's data may spend together.
-    pub rho_per_quarter: f64,
-    /// Most ρ any four consecutive quarters may spend together.
-    pub rho_per_four_quarters: f64,
-    /// The δ at which ε is reported.
-    pub delta: f64,
-}
-
-impl Default for Budget {
-    fn default() -> Self {
-        Self { rho_per_release: 0.5, rho_per_quarter: 1.0, rho_per_four_quarters: 2.5, delta: 1e-6 }
-    }
-}
-
-/// A budget setting that makes no sense.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("the [budget] settings are not usable: {0}")]
-pub struct BudgetError(pub String);
-
-impl Budget {
-    /// Checks the settings.
-    pub fn validate(&self) -> Result<(), BudgetError> {
-        for (name, v) in [
-            ("rho_per_release", self.rho_per_release),
-            ("rho_per_quarter", self.rho_per_quarter),
-            ("rho_per_four_quarters", self.rho_per_four_quarters),
-        ] {
-            if !(v.is_finite() && v > 0.0) {
-                return Err(BudgetError(format!("{name} must be a number above 0, not {v}")));
-            }
-        }
-        if self.rho_per_release > self.rho_per_quarter {
-            return Err(BudgetError("rho_per_release cannot exceed rho_per_quarter".into()));
-        }
-        if self.rho_per_quarter > self.rho_per_four_quarters {
-            return Err(BudgetError("rho_per_quarter cannot exceed rho_per_four_quarters".into()));
-        }
-        if !(self.delta > 0.0 && self.delta < 1e-3) {
-            return Err(BudgetError(format!("delta must be above 0 and below 0.001, not {}", self.delta)));
-        }
-        Ok(())
-    }
-
-    /// ε at this budget's δ for a given ρ.
-    pub fn epsilon(&self, rho: f64) -> f64 {
-        if rho <= 0.0 { 0.0 } else { zcdp_epsilon(rho, self.delta) }
-    }
-}
+use crate::config::Budget;
 
 /// Spending per quarter (ρ summed in chronological order of charging).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -214,6 +161,53 @@ pub fn remaining(spent: &Spent, budget: &Budget, period: Period) -> f64 {
     own.min(rolling).max(0.0)
 }
 
+/// One quarter as `msp-node budget` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuarterBudget {
+    /// The quarter.
+    pub period: Period,
+    /// Releases of its data that were completed.
+    pub releases: usize,
+    /// Charges whose release was never completed (the process stopped after charging): the
+    /// budget is spent all the same.
+    pub interrupted: usize,
+    /// ρ spent on its data.
+    pub spent: f64,
+    /// ρ left for it: the tighter of its own cap and the four-quarter windows containing it.
+    pub remaining: f64,
+    /// The first of the four quarters that end with this one.
+    pub four_quarters_from: Period,
+    /// ρ spent on those four quarters.
+    pub four_quarters_spent: f64,
+}
+
+/// The budget quarter by quarter, from the ledger's charges as (quarter, ρ, whether its release
+/// was completed) in the order they were made: every quarter with a charge, oldest first; when
+/// nothing has been charged yet, `otherwise` (the last finished quarter), with nothing spent.
+pub fn statement(charges: &[(Period, f64, bool)], budget: &Budget, otherwise: Option<Period>) -> Vec<QuarterBudget> {
+    let spent = Spent::from_charges(charges.iter().map(|(p, rho, _)| (*p, *rho)));
+    let mut quarters: Vec<Period> = spent.quarters().map(|(p, _)| p).collect();
+    if quarters.is_empty() {
+        quarters.extend(otherwise);
+    }
+    quarters
+        .into_iter()
+        .map(|q| {
+            let first = q.window(4)[0];
+            let of_q = || charges.iter().filter(move |(p, _, _)| *p == q);
+            QuarterBudget {
+                period: q,
+                releases: of_q().filter(|(_, _, done)| *done).count(),
+                interrupted: of_q().filter(|(_, _, done)| !*done).count(),
+                spent: spent.quarter(q),
+                remaining: remaining(&spent, budget, q),
+                four_quarters_from: first,
+                four_quarters_spent: spent.window(first),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,29 +268,28 @@ mod tests {
     }
 
     #[test]
+    fn the_statement_shows_each_charged_quarter_or_else_the_last_finished_one() {
+        let b = Budget::default();
+        let (q1, q2) = (p("2026-27-Q1"), p("2026-27-Q2"));
+        let charges = [(q2, HALF, true), (q1, HALF, true), (q1, HALF, false)];
+        let rows = statement(&charges, &b, Some(p("2030-31-Q1")));
+        assert_eq!(rows.iter().map(|r| r.period).collect::<Vec<_>>(), [q1, q2], "charged quarters, oldest first");
+        assert_eq!((rows[0].releases, rows[0].interrupted), (1, 1));
+        assert!((rows[0].spent - 2.0 * HALF).abs() < 1e-12 && rows[0].remaining < HALF);
+        assert_eq!(rows[1].four_quarters_from, p("2025-26-Q3"));
+        assert!((rows[1].four_quarters_spent - 3.0 * HALF).abs() < 1e-12);
+        let empty = statement(&[], &b, Some(q1));
+        assert_eq!(empty.len(), 1);
+        assert_eq!((empty[0].period, empty[0].spent, empty[0].remaining), (q1, 0.0, 1.0));
+        assert!(statement(&[], &b, None).is_empty());
+    }
+
+    #[test]
     fn remaining_is_the_tighter_of_the_quarter_and_its_windows() {
         let b = Budget::default();
         let q = p("2026-27-Q2");
         let spent = Spent::from_charges([(q, HALF)]);
         assert!((remaining(&spent, &b, q) - (1.0 - HALF)).abs() < 1e-12);
         assert!((remaining(&spent, &b, p("2026-27-Q3")) - 1.0).abs() < 1e-12);
-    }
-
-    #[test]
-    fn unusable_budgets_are_refused() {
-        let ok = Budget::default();
-        ok.validate().unwrap();
-        assert!(Budget { rho_per_release: 0.0, ..ok }.validate().is_err());
-        assert!(Budget { rho_per_release: 2.0, ..ok }.validate().is_err());
-        assert!(Budget { rho_per_quarter: 3.0, ..ok }.validate().is_err());
-        assert!(Budget { delta: 0.5, ..ok }.validate().is_err());
-        assert!(Budget { rho_per_four_quarters: f64::NAN, ..ok }.validate().is_err());
-    }
-
-    #[test]
-    fn epsilon_is_reported_at_the_configured_delta() {
-        let b = Budget::default();
-        assert!((b.epsilon(0.5) - 5.7565).abs() < 1e-3);
-        assert_eq!(b.epsilon(0.0), 0.0);
     }
 }

@@ -13,7 +13,10 @@ use msp_schemas::{
 
 use crate::{
     keys::PERSON_KEY_LEN,
-    stored::{CorruptRecord, ENCODED_LEN, StoredCase},
+    store::{
+        CaseSink, ScannedCase,
+        record::{CorruptRecord, ENCODED_LEN, StoredCase},
+    },
 };
 
 /// A person's keyed hash, as stored.
@@ -80,21 +83,6 @@ pub fn concern_cell(t: Option<EnquiryType>) -> u8 {
     }
 }
 
-/// One stored row, as the release reads it.
-#[derive(Debug, Clone, Copy)]
-pub struct StoredRow<'a> {
-    /// The person.
-    pub person: PersonKey,
-    /// The case id (for tie-breaks only).
-    pub case_id: &'a str,
-    /// Quarter of the concern (ordinal).
-    pub concern_quarter: u32,
-    /// Quarter of the conclusion (ordinal).
-    pub concluded_quarter: Option<u32>,
-    /// The encoded record.
-    pub record: &'a [u8],
-}
-
 /// Rows are kept in buckets by the first byte of the person key, so that the per-person work at
 /// the end runs on one small bucket at a time, inside the processor's cache: with millions of
 /// rows, one large map per population spends most of its time waiting for memory (measured).
@@ -134,7 +122,7 @@ impl PersonRows {
     }
 
     /// The share `shard` of `shards` of the person rows for `period`: the people whose key's first
-    /// byte falls in the shard's range (see [`PersonRows::key_range`]). Shards hold disjoint
+    /// byte falls in the shard's range (see [`CaseSink::key_range`]). Shards hold disjoint
     /// people, so they can be built on separate threads and their tables added up.
     pub fn shard(period: Period, shard: u8, shards: u8) -> Self {
         fn buckets<T>() -> Vec<Vec<T>> {
@@ -150,15 +138,26 @@ impl PersonRows {
         }
     }
 
+    /// The person rows (in an order that depends only on the person keys).
+    pub fn finish(self) -> Result<Vec<Person>, CorruptRecord> {
+        let mut persons = Vec::new();
+        for ((concerns, mut days), candidates) in self.concerns.into_iter().zip(self.days).zip(self.candidates) {
+            finish_bucket(concerns, &mut days, candidates, &mut persons)?;
+        }
+        Ok(persons)
+    }
+}
+
+impl CaseSink for PersonRows {
     /// The first bytes of the person keys in this shard: `lo..hi` (`hi` is 256 for the last).
-    pub fn key_range(&self) -> (u16, u16) {
+    fn key_range(&self) -> (u16, u16) {
         let n = u16::from(self.shards);
         let i = u16::from(self.shard);
         (i * 256 / n, (i + 1) * 256 / n)
     }
 
     /// Takes in one stored row (ignored if its person belongs to another shard).
-    pub fn add(&mut self, row: StoredRow<'_>) -> Result<(), CorruptRecord> {
+    fn add(&mut self, row: ScannedCase<'_>) -> Result<(), CorruptRecord> {
         let (lo, hi) = self.key_range();
         let bucket = usize::from(row.person[0]);
         if !(lo..hi).contains(&(bucket as u16)) {
@@ -186,15 +185,6 @@ impl PersonRows {
             });
         }
         Ok(())
-    }
-
-    /// The person rows (in an order that depends only on the person keys).
-    pub fn finish(self) -> Result<Vec<Person>, CorruptRecord> {
-        let mut persons = Vec::new();
-        for ((concerns, mut days), candidates) in self.concerns.into_iter().zip(self.days).zip(self.candidates) {
-            finish_bucket(concerns, &mut days, candidates, &mut persons)?;
-        }
-        Ok(persons)
     }
 }
 

@@ -24,7 +24,7 @@ use msp_schemas::{
 };
 
 use super::persons::{Concluded, Person, code_or_unknown};
-use crate::stored::StoredCase;
+use crate::store::record::StoredCase;
 
 macro_rules! table_ids {
     ($($variant:ident => $id:literal,)+) => {

@@ -5,12 +5,13 @@
 use std::path::{Path, PathBuf};
 
 use msp_node::{
+    clock,
     import::{self, ImportError, ImportOptions, ImportSummary, Mapping},
     keys::NodeSecret,
     store::Store,
-    synth::{self, SynthOptions},
 };
 use msp_store::testing::TestDb;
+use msp_synth::SynthOptions;
 
 /// The council every test node belongs to.
 pub const COUNCIL: &str = "E06000001";
@@ -50,8 +51,13 @@ impl Node {
         mapping: Option<Mapping>,
         rejects: Option<PathBuf>,
     ) -> Result<ImportSummary, ImportError> {
-        let options =
-            ImportOptions { mapping, rejects_path: rejects, rejects_dir: self.path("rejects"), progress: false };
+        let options = ImportOptions {
+            mapping,
+            rejects_path: rejects,
+            rejects_dir: self.path("rejects"),
+            progress: false,
+            clock: clock::system(),
+        };
         import::import_file(&self.store, &self.secret, file, options).await
     }
 
@@ -69,7 +75,7 @@ pub fn synthetic(people: u32, history_quarters: u32, seed: u64) -> Vec<u8> {
         history_quarters,
         seed,
     };
-    synth::generate(&options).unwrap().0
+    msp_synth::generate(&options).unwrap().0
 }
 
 /// Data rows in a CSV text without embedded newlines.

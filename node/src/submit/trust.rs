@@ -14,7 +14,8 @@
 use msp_protocol::keys::{decode_public_key, thumbprint};
 use msp_schemas::api::CoordinatorKey;
 
-use crate::{store::Store, submit::SubmitError};
+use super::error::SubmitError;
+use crate::store::Store;
 
 /// One of the coordinator's public keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,19 +127,15 @@ pub async fn trust(store: &Store, served: &CoordinatorKey, given: &str, url: &st
 #[cfg(test)]
 mod tests {
     use super::*;
-    use msp_protocol::keys::encode_public_key;
-    use ring::{
-        rand::SystemRandom,
-        signature::{Ed25519KeyPair, KeyPair},
-    };
+    use msp_protocol::{keypair::KeyPair, keys::encode_public_key};
 
     fn served() -> CoordinatorKey {
-        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).unwrap();
-        let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let pair = KeyPair::generate(&dir.path().join("coordinator.p8")).unwrap();
         CoordinatorKey {
             algorithm: "Ed25519".into(),
-            public_key: encode_public_key(pair.public_key().as_ref()),
-            fingerprint: thumbprint(pair.public_key().as_ref()),
+            public_key: pair.public_key_b64(),
+            fingerprint: pair.fingerprint().to_owned(),
         }
     }
 

@@ -19,7 +19,10 @@ use msp_schemas::{
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration};
 
-use super::{Concern, CouncilProfile, Person, SynthOptions};
+use crate::{
+    CouncilProfile, SynthOptions,
+    generator::{Concern, Person},
+};
 
 /// The truth of one synthetic case file.
 #[derive(Debug, Clone, Serialize, Deserialize)]

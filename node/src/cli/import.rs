@@ -1,0 +1,76 @@
+//! `msp-node import`: imports a case file and prints what became of every row.
+
+use std::{
+    io::IsTerminal,
+    path::{Path, PathBuf},
+};
+
+use clap::Args;
+use msp_terminal::say;
+
+use super::{CliError, thousands};
+use crate::{
+    clock::Clock,
+    config::DataDir,
+    import::{self, ImportOptions, Mapping},
+    keys::NodeSecret,
+    store::Store,
+};
+
+/// `msp-node import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The case file (CSV, UTF-8).
+    pub file: PathBuf,
+    /// A mapping file (TOML) that renames columns and translates local values to codes.
+    #[arg(long)]
+    pub mapping: Option<PathBuf>,
+    /// Where to list rejected rows and warnings (default: the data directory's rejects/, when any).
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Reads and parses a mapping file.
+fn read_mapping(path: &Path) -> Result<Mapping, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::Usage(format!("could not read the mapping file {}: {e}", path.display())))?;
+    Mapping::parse(&text).map_err(|source| CliError::Mapping { path: path.to_owned(), source })
+}
+
+/// Imports the file and prints the counts.
+pub async fn import(data: &DataDir, a: ImportArgs, clock: Clock) -> Result<(), CliError> {
+    let config = data.load()?;
+    let mapping = a.mapping.as_deref().map(read_mapping).transpose()?;
+    let secret = NodeSecret::load(&data.keys_dir())?;
+    let store = Store::open(&data.database_url(&config), config.council).await?;
+    let options = ImportOptions {
+        mapping,
+        rejects_path: a.rejects.clone(),
+        rejects_dir: data.rejects_dir(),
+        progress: std::io::stderr().is_terminal() && !a.json,
+        clock,
+    };
+    let summary = import::import_file(&store, &secret, &a.file, options).await;
+    store.db().close().await;
+    let summary = summary?;
+    if a.json {
+        say!("{}", serde_json::to_string_pretty(&summary).expect("serialises"));
+        return Ok(());
+    }
+    let c = &summary.counts;
+    say!("Imported {} into {}'s node (import {})", a.file.display(), config.council.council().name, summary.import_id);
+    let line = |label: &str, n: u64| say!("  {label:<10} {:>12}", thousands(n));
+    line("rows read", c.rows_read);
+    line("new", c.imported);
+    line("updated", c.updated);
+    line("unchanged", c.unchanged);
+    line("rejected", c.rejected);
+    line("warnings", c.warnings);
+    if let Some(p) = &summary.rejects_file {
+        say!("Rejected rows and warnings are listed, with line, column, value and reason, in {}", p.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,151 @@
+//! `msp-node approve`, `msp-node submit` and `msp-node export-submission`: approving releases,
+//! sending them with their receipts checked ([`crate::submit`]), and writing one to a file for a
+//! coordinator the node cannot reach.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use msp_schemas::Period;
+use msp_terminal::say;
+
+use super::{CliError, open_store, submitter_parts};
+use crate::{
+    clock::{self, Clock},
+    config::{DataDir, write_atomic},
+    keys::SigningKey,
+    submit::{Backoff, Coordinator, Submitter, approval},
+};
+
+/// `msp-node approve`.
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// The quarter.
+    #[arg(long)]
+    pub period: Period,
+    /// The revision (default: the latest).
+    #[arg(long)]
+    pub revision: Option<u32>,
+    /// Who approves it.
+    #[arg(long)]
+    pub by: String,
+}
+
+/// `msp-node submit`.
+#[derive(Debug, Args)]
+pub struct SubmitArgs {
+    /// Only this quarter (default: every release not yet receipted; when node.toml asks for
+    /// approval, those not yet approved are listed and passed over).
+    #[arg(long)]
+    pub period: Option<Period>,
+    /// Print the receipts as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `msp-node export-submission`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The quarter.
+    #[arg(long)]
+    pub period: Period,
+    /// The revision (default: the latest).
+    #[arg(long)]
+    pub revision: Option<u32>,
+    /// The file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Records who approved a release.
+pub async fn approve(data: &DataDir, a: ApproveArgs, clock: &Clock) -> Result<(), CliError> {
+    let (config, store) = open_store(data).await?;
+    let approved = approval::approve(&store, a.period, a.revision, &a.by, clock::now(clock)).await;
+    store.db().close().await;
+    let (revision, by) = approved?;
+    say!("{} revision {revision} of {} approved for submission by {by}", a.period, config.council);
+    Ok(())
+}
+
+/// Sends every release without a receipt (or those of one quarter) and prints the receipts.
+pub async fn submit(data: &DataDir, a: SubmitArgs, clock: Clock) -> Result<(), CliError> {
+    let (config, store, key, coordinator) = submitter_parts(data).await?;
+    let s = Submitter { store: &store, config: &config, key: &key, coordinator, clock };
+    let run = s
+        .submit_pending(a.period, |period, revision, sub| {
+            if !a.json {
+                say!(
+                    "{period} revision {revision}: {} as log entry {} (submission {}); receipt verified against the signed tree head of {} entries",
+                    if sub.repeated { "already held by the coordinator" } else { "accepted" },
+                    sub.receipt.log_index,
+                    sub.receipt.submission_id,
+                    sub.checked_against.tree_size
+                );
+            }
+        })
+        .await;
+    store.db().close().await;
+    let run = run?;
+    if run.was_empty() {
+        say!(
+            "Nothing to submit: every release{} has a receipt.",
+            a.period.map(|p| format!(" of {p}")).unwrap_or_default()
+        );
+        return Ok(());
+    }
+    if a.json {
+        say!("{}", serde_json::to_string_pretty(&run.done).expect("serialises"));
+    }
+    for (period, revision) in run.waiting {
+        let notice = awaiting_approval(period, revision);
+        // Standard output carries the JSON document when --json is given.
+        if a.json {
+            eprintln!("{notice}");
+        } else {
+            say!("{notice}");
+        }
+    }
+    Ok(())
+}
+
+/// What `msp-node submit` says of a release it passed over for want of approval.
+pub fn awaiting_approval(period: Period, revision: u32) -> String {
+    format!(
+        "{period} revision {revision} awaits approval and was not sent: check it with `msp-node show-release --period \
+         {period}`, approve it with `msp-node approve --period {period} --by \"Your Name\"`, then run `msp-node submit`"
+    )
+}
+
+/// Signs (once) and writes a release to a file, for the coordinator's operator to take in.
+pub async fn export_submission(data: &DataDir, a: ExportArgs, clock: Clock) -> Result<(), CliError> {
+    let (config, store) = open_store(data).await?;
+    let key = SigningKey::load(&data.keys_dir())?;
+    let revision = approval::revision_or_latest(&store, a.period, a.revision).await?;
+    // No network: the client is built but not used.
+    let coordinator = Coordinator::new("https://unused.invalid", None, Backoff::default())?;
+    let s = Submitter { store: &store, config: &config, key: &key, coordinator, clock };
+    let o = s.queue(a.period, revision).await;
+    store.db().close().await;
+    let o = o?;
+    write_atomic(&a.out, o.jws.as_bytes(), false)?;
+    say!(
+        "Wrote the signed release {} revision {revision} to {} (SHA-256 {}). The coordinator's operator takes it in with \
+         `msp-coordinator submission import {}`.",
+        a.period,
+        a.out.display(),
+        o.jws_sha256,
+        a.out.display()
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_release_passed_over_for_approval_says_how_to_approve_and_send_it() {
+        let notice = awaiting_approval("2026-27-Q1".parse().unwrap(), 2);
+        assert!(notice.starts_with("2026-27-Q1 revision 2 awaits approval and was not sent"), "{notice}");
+        assert!(notice.contains("msp-node approve --period 2026-27-Q1 --by") && notice.contains("msp-node submit"));
+    }
+}

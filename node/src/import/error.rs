@@ -1,0 +1,82 @@
+//! Why an import could not be done. Nothing is stored when any of these happens.
+
+use std::path::PathBuf;
+
+use msp_schemas::Column;
+
+use crate::store::NodeStoreError;
+
+/// Why an import could not be done. Nothing is stored when any of these happens.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file could not be opened or read.
+    #[error("could not read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// No header row.
+    #[error(
+        "{0} is empty: a case file starts with a header row naming its columns ({cols})",
+        cols = required_columns()
+    )]
+    Empty(PathBuf),
+    /// The header is not UTF-8.
+    #[error("the header row of {0} is not valid UTF-8: export the file as UTF-8 (with or without a BOM)")]
+    HeaderNotUtf8(PathBuf),
+    /// Columns that are neither case-record/1 columns nor mapped.
+    #[error(
+        "{path} has columns this node does not know: {unknown}. Rename or ignore them with a mapping file \
+         (--mapping FILE; see deploy/config/mapping-caseworks.example.toml). The case-record/1 columns are: {expected}"
+    )]
+    UnknownColumns {
+        /// The file.
+        path: PathBuf,
+        /// The unknown names, quoted.
+        unknown: String,
+        /// Every column name.
+        expected: String,
+    },
+    /// Two header columns that mean the same column.
+    #[error(
+        "{path} has two columns that both give {column} (columns {first} and {second}): remove one, or ignore one with a mapping file"
+    )]
+    DuplicateColumn {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: &'static str,
+        /// 1-based position of the first.
+        first: usize,
+        /// 1-based position of the second.
+        second: usize,
+    },
+    /// Required columns are absent.
+    #[error(
+        "{path} lacks the required column(s) {missing}: every case file needs {required}. If the export names them \
+         differently, map them with --mapping FILE"
+    , required = required_columns())]
+    MissingColumns {
+        /// The file.
+        path: PathBuf,
+        /// The missing names.
+        missing: String,
+    },
+    /// The rejects report could not be written.
+    #[error("could not write the rejects report {path}: {source}")]
+    Report {
+        /// The report.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The database failed; the import was rolled back.
+    #[error("the import was rolled back and nothing was stored: {0}")]
+    Store(#[from] NodeStoreError),
+}
+
+fn required_columns() -> String {
+    Column::ALL.iter().filter(|c| c.required()).map(|c| c.name()).collect::<Vec<_>>().join(", ")
+}
