@@ -2,9 +2,8 @@
 //!
 //! - the **node secret**, 32 random bytes that key the HMAC-SHA256 of every person id, so the
 //!   database never holds a person id and the hashes mean nothing outside this node;
-//! - the **signing key**, an Ed25519 key pair (PKCS#8, the network's one
-//!   [`KeyPair`](msp_protocol::keypair::KeyPair) type) that signs releases. Its public half and
-//!   fingerprint form the enrolment request
+//! - the **signing key**, an Ed25519 key pair (PKCS#8, the network's one [`KeyPair`] type) that
+//!   signs releases. Its public half and fingerprint form the enrolment request
 //!   ([`msp_schemas::enrolment::EnrolmentRequest`]) the coordinator operator checks out of band.
 //!
 //! The fingerprint is the key's RFC 7638 JWK thumbprint (SHA-256, base64url), which also serves

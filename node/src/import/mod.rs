@@ -1,11 +1,11 @@
 //! `msp-node import`: a council's case-file export into the node's database.
 //!
 //! The file is streamed: one thread reads the CSV, applies the mapping, validates each row
-//! through `msp-schemas`, hashes person ids and encodes records ([`parse`]), while the database
+//! through `msp-schemas`, hashes person ids and encodes records (`parse`), while the database
 //! writes the previous batch. Everything is stored in one transaction, so an import either lands
 //! whole or not at all. Every data row is accounted for: read = imported + updated + unchanged +
 //! rejected. Each rejected row (and each warning) is listed with its line, column, value and
-//! reason in a CSV report ([`report`]).
+//! reason in a CSV report (`report`).
 
 mod error;
 pub mod mapping;

@@ -111,13 +111,15 @@ impl Store {
         &self.db
     }
 
-    pub(crate) async fn meta(&self, key: &str) -> Result<Option<String>, NodeStoreError> {
+    /// A value of `node_meta`.
+    async fn meta(&self, key: &str) -> Result<Option<String>, NodeStoreError> {
         let row =
             sqlx::query("SELECT value FROM node_meta WHERE key = $1").bind(key).fetch_optional(self.db.pool()).await?;
         Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 
-    pub(crate) async fn set_meta(&self, key: &str, value: &str) -> Result<(), NodeStoreError> {
+    /// Sets a value of `node_meta`.
+    async fn set_meta(&self, key: &str, value: &str) -> Result<(), NodeStoreError> {
         sqlx::query(
             "INSERT INTO node_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )
@@ -130,7 +132,7 @@ impl Store {
 }
 
 /// The quarter of a stored ordinal; one out of range means the database was altered.
-pub(crate) fn period_of(ordinal: i64) -> Result<Period, NodeStoreError> {
+fn period_of(ordinal: i64) -> Result<Period, NodeStoreError> {
     u32::try_from(ordinal)
         .ok()
         .and_then(Period::from_ordinal)
