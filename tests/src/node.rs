@@ -4,15 +4,16 @@
 use std::path::{Path, PathBuf};
 
 use msp_node::{
+    clock,
     config::{ContextConfig, DataDir, NodeConfig},
     import::{ImportOptions, import_file},
     keys::{NodeSecret, SigningKey},
     release,
     store::Store,
     submit::{Backoff, Coordinator, Submitter},
-    synth::{self, CouncilProfile, SynthOptions, Truth},
 };
 use msp_schemas::{CouncilCode, Period, release::Release, release::Timestamp};
+use msp_synth::{self as synth, CouncilProfile, SynthOptions, Truth};
 
 /// What a test node holds.
 pub struct NodeSpec {
@@ -78,8 +79,13 @@ impl TestNode {
             seed: spec.seed,
         };
         let truth = synth::write(&options, &csv).expect("synthetic data");
-        let import =
-            ImportOptions { mapping: None, rejects_path: None, rejects_dir: data.rejects_dir(), progress: false };
+        let import = ImportOptions {
+            mapping: None,
+            rejects_path: None,
+            rejects_dir: data.rejects_dir(),
+            progress: false,
+            clock: clock::system(),
+        };
         import_file(&store, &secret, &csv, import).await.expect("the import");
         Self { data, store, key, config, truth }
     }
@@ -102,6 +108,7 @@ impl TestNode {
             config: &self.config,
             key: &self.key,
             coordinator: Coordinator::new(base, Some(ca), backoff).expect("a coordinator client"),
+            clock: clock::system(),
         }
     }
 

@@ -11,16 +11,14 @@
 //! 92–98%, more than six standard deviations at n = 2,000. A correct estimator fails either
 //! less than once in ten thousand runs; one whose variances are off by a fifth fails (2).
 
-use msp_coordinator::estimate::{CouncilRelease, Group, Window, benchmark};
+use msp_coordinator::benchmark::{CouncilRelease, Group, Window, benchmark};
 use msp_estimate::Measure;
-use msp_node::{
-    dp::mechanism::{self, TablePlan},
-    synth::{self, SynthOptions},
-};
+use msp_node::dp::mechanism::{self, TablePlan};
 use msp_schemas::{
     Council, Period, Region, SpecId,
     codes::{MspLevel, TeamModel},
 };
+use msp_synth::{self as synth, SynthOptions};
 use msp_tests::ExactTables;
 
 const TRIALS: usize = 2_000;

@@ -7,7 +7,7 @@ use std::{path::Path, time::Duration};
 use clap::Parser;
 use msp_coordinator::{
     http::{AppState, router},
-    keys::SigningKey,
+    signing_key::SigningKey,
     startup::Server,
     store::Store,
     tls,
@@ -61,7 +61,7 @@ impl MutualCoordinator {
         let dev = tls::dev_tls(&dir.join("tls")).unwrap();
         let config = tls::server_config_with_client_ca(&dev.cert, &dev.key, Some(client_ca)).unwrap();
         let key = SigningKey::load_or_create(&dir.join("keys")).unwrap();
-        let app = router(AppState::new(store.clone(), key, msp_coordinator::cli::system_clock()));
+        let app = router(AppState::new(store.clone(), key, msp_coordinator::clock::system_clock()));
         let server = Server::build("127.0.0.1:0".parse().unwrap(), config, app).await.unwrap();
         let port = server.local_addr().unwrap().port();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -150,7 +150,7 @@ async fn a_node_with_its_client_certificate_in_keys_submits_over_mutual_tls() {
         let keys = DataDir::new(&data).keys_dir();
         let signing = msp_node::keys::SigningKey::load(&keys).unwrap();
         let fingerprint = signing.fingerprint();
-        msp_coordinator::cli::enrol(
+        msp_coordinator::councils::enrol(
             &c.store,
             "E06000001".parse().unwrap(),
             &signing.public_key_b64(),
@@ -158,7 +158,8 @@ async fn a_node_with_its_client_certificate_in_keys_submits_over_mutual_tls() {
         )
         .await
         .unwrap();
-        let quarter = msp_node::cli::last_finished_quarter(time::OffsetDateTime::now_utc().date()).unwrap().to_string();
+        let quarter =
+            msp_node::release::last_finished_quarter(time::OffsetDateTime::now_utc().date()).unwrap().to_string();
         let cases = dir.path().join("cases.csv").display().to_string();
         node(&data, &["synth", "--period", &quarter, "--people", "30", "--history-quarters", "0", "--out", &cases])
             .await
