@@ -1,5 +1,5 @@
-//! Who may see what (DESIGN §8): bearer tokens, their roles, and the rules that keep each
-//! council's own figures from roles that may not see them.
+//! Who may see what (DESIGN §8): the roles bearer tokens are made for (see [`crate::tokens`]),
+//! and the rules that keep each council's own figures from roles that may not see them.
 //!
 //! - `national` (ADASS/LGA): everything;
 //! - `region:<slug>`: its councils' own figures, and every aggregate;
@@ -14,9 +14,8 @@
 use std::fmt;
 
 use msp_schemas::{CouncilCode, Region};
-use rand::RngCore;
 
-use crate::estimate::Group;
+use crate::benchmark::Group;
 
 /// Fewest councils an aggregate must include to be shown to a role that may not see them all.
 pub const MIN_COUNCILS: usize = 3;
@@ -98,19 +97,6 @@ impl Role {
     }
 }
 
-/// A new bearer token: `msp_` and 43 characters of base64url (256 random bits).
-pub fn new_token() -> String {
-    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    format!("msp_{}", URL_SAFE_NO_PAD.encode(bytes))
-}
-
-/// The stored form of a token: its SHA-256, hex.
-pub fn token_hash(token: &str) -> String {
-    msp_store::hex(&msp_protocol::sha256(token.as_bytes()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,14 +138,5 @@ mod tests {
         assert!(Role::Council(a).may_see(&Group::Peers(a), &[b]));
         assert!(Role::Region(Region::NorthEast).may_see(&Group::England, &[a, b]), "it may see both");
         assert!(!Role::Admin.may_see(&Group::England, &[a, b, c]));
-    }
-
-    #[test]
-    fn tokens_are_long_random_and_stored_only_as_hashes() {
-        let (t1, t2) = (new_token(), new_token());
-        assert_ne!(t1, t2);
-        assert_eq!(t1.len(), 47);
-        assert_eq!(token_hash(&t1).len(), 64);
-        assert_ne!(token_hash(&t1), token_hash(&t2));
     }
 }

@@ -17,11 +17,13 @@ use msp_schemas::{
     api::SubmissionAccepted,
     release::{Receipt, ReceiptFormat, Sha256, Timestamp},
 };
-use time::{Date, OffsetDateTime};
+use time::Date;
 use tokio::sync::{RwLock, mpsc, oneshot};
+use tracing::field::Empty;
 
 use crate::{
-    keys::SigningKey,
+    clock::Clock,
+    signing_key::SigningKey,
     store::{CoordinatorStoreError, CouncilKey, NewSubmission, Store},
 };
 
@@ -100,26 +102,16 @@ impl KeyCache {
 /// Checks a submitted body, in order: a compact JWS of a release; a known, unrevoked key; a
 /// signature that verifies; only then the payload (spec supported, exactly msp-release/1, the
 /// key's council, a quarter that has ended by `today`).
+///
+/// Its span names the council, period and revision once the signature holds and the payload has
+/// been read; never the key or anything in the release's tables.
+#[tracing::instrument(name = "check", skip_all, fields(council = Empty, period = Empty, revision = Empty))]
 pub async fn check(store: &Store, keys: &KeyCache, body: &[u8], today: Date) -> Result<Checked, Refused> {
     let text = std::str::from_utf8(body)
         .map_err(|_| Refused::new(ProblemType::MalformedJws, "the body is not text: send the compact JWS as ASCII"))?;
-    let compact = jws::Compact::parse(text, jws::TYP_RELEASE)
-        .map_err(|e| Refused::new(ProblemType::MalformedJws, e.to_string()))?;
-    let kid = &compact.header.kid;
-    let key = keys.get(store, kid).await?.ok_or_else(|| {
-        Refused::new(
-            ProblemType::UnknownKey,
-            format!("no council key has the fingerprint {kid:?}: the council must be enrolled with this key first"),
-        )
-    })?;
-    if let Some(at) = &key.revoked_at {
-        return Err(Refused::new(
-            ProblemType::RevokedKey,
-            format!("the key {kid} of {} was revoked at {at}: sign with the council's current key", key.council),
-        ));
-    }
-    let public = msp_protocol::keys::decode_public_key(&key.public_key).map_err(Refused::internal)?;
-    let payload = compact.verify(&public).map_err(|e| Refused::new(ProblemType::BadSignature, e.to_string()))?;
+    let (key, payload) = verify(store, keys, text).await?;
+    let span = tracing::Span::current();
+    span.record("council", tracing::field::display(key.council));
 
     // The signature holds: now the payload may be read.
     let value: serde_json::Value = serde_json::from_slice(&payload)
@@ -135,6 +127,8 @@ pub async fn check(store: &Store, keys: &KeyCache, body: &[u8], today: Date) -> 
     let release = Release::from_json(&payload).map_err(|e| {
         Refused::new(ProblemType::InvalidRelease, format!("the payload is not a valid msp-release/1: {e}"))
     })?;
+    span.record("period", tracing::field::display(release.period()));
+    span.record("revision", release.revision());
     if release.council() != key.council {
         return Err(Refused::new(
             ProblemType::CouncilMismatch,
@@ -160,6 +154,30 @@ pub async fn check(store: &Store, keys: &KeyCache, body: &[u8], today: Date) -> 
     })
 }
 
+/// The first checks: a compact JWS of a release, signed by a known, unrevoked key, whose
+/// signature verifies over the exact bytes. Returns the key and the payload, unread.
+#[tracing::instrument(name = "verify", skip_all)]
+async fn verify(store: &Store, keys: &KeyCache, text: &str) -> Result<(CouncilKey, Vec<u8>), Refused> {
+    let compact = jws::Compact::parse(text, jws::TYP_RELEASE)
+        .map_err(|e| Refused::new(ProblemType::MalformedJws, e.to_string()))?;
+    let kid = &compact.header.kid;
+    let key = keys.get(store, kid).await?.ok_or_else(|| {
+        Refused::new(
+            ProblemType::UnknownKey,
+            format!("no council key has the fingerprint {kid:?}: the council must be enrolled with this key first"),
+        )
+    })?;
+    if let Some(at) = &key.revoked_at {
+        return Err(Refused::new(
+            ProblemType::RevokedKey,
+            format!("the key {kid} of {} was revoked at {at}: sign with the council's current key", key.council),
+        ));
+    }
+    let public = msp_protocol::keys::decode_public_key(&key.public_key).map_err(Refused::internal)?;
+    let payload = compact.verify(&public).map_err(|e| Refused::new(ProblemType::BadSignature, e.to_string()))?;
+    Ok((key, payload))
+}
+
 /// The log's Merkle tree, kept in memory and brought up to date from the database before use
 /// (another replica may have appended).
 #[derive(Debug, Default)]
@@ -168,11 +186,11 @@ pub struct LogCache {
 }
 
 impl LogCache {
-    /// The tree, synced with the database.
+    /// The tree, synced with the database (a read: its errors are the store's).
     pub async fn synced(
         &self,
         store: &Store,
-    ) -> Result<tokio::sync::RwLockWriteGuard<'_, msp_protocol::merkle::Tree>, Refused> {
+    ) -> Result<tokio::sync::RwLockWriteGuard<'_, msp_protocol::merkle::Tree>, CoordinatorStoreError> {
         let mut tree = self.tree.write().await;
         let stored = Store::log_size(store.db().pool()).await?;
         if stored > tree.size() {
@@ -194,9 +212,6 @@ pub struct Logged {
 }
 
 type Job = (Checked, oneshot::Sender<Result<Logged, Refused>>);
-
-/// The clock the coordinator reads (injected so tests can fix it).
-pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 
 /// The handle to the log writer.
 #[derive(Debug, Clone)]
@@ -227,6 +242,11 @@ impl Writer {
     }
 
     /// Logs a checked submission (or finds it already logged) and returns its receipt.
+    #[tracing::instrument(
+        name = "append",
+        skip_all,
+        fields(council = %checked.council, period = %checked.period, revision = checked.revision)
+    )]
     pub async fn submit(&self, checked: Checked) -> Result<Logged, Refused> {
         let (reply, answer) = oneshot::channel();
         self.jobs.send((checked, reply)).await.map_err(|_| {
@@ -265,6 +285,7 @@ async fn settle(store: &Store, log: &LogCache, key: &SigningKey, clock: &Clock, 
     }
 }
 
+#[tracing::instrument(name = "settle", skip_all, fields(submissions = batch.len()))]
 async fn settle_batch(
     store: &Store,
     log: &LogCache,

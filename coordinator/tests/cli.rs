@@ -7,11 +7,8 @@ use std::{
     process::{Command, Stdio},
 };
 
-use msp_protocol::keys::{encode_public_key, thumbprint};
-use ring::{
-    rand::SystemRandom,
-    signature::{Ed25519KeyPair, KeyPair},
-};
+use msp_protocol::keypair::KeyPair;
+use msp_schemas::enrolment::EnrolmentRequest;
 
 fn coordinator(dir: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_msp-coordinator"))
@@ -34,10 +31,11 @@ fn failed(out: &std::process::Output) -> String {
     String::from_utf8(out.stderr.clone()).unwrap()
 }
 
+/// A new council key's public half and fingerprint (the key itself is thrown away).
 fn key() -> (String, String) {
-    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).unwrap();
-    let k = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
-    (encode_public_key(k.public_key().as_ref()), thumbprint(k.public_key().as_ref()))
+    let dir = tempfile::tempdir().unwrap();
+    let k = KeyPair::generate(&dir.path().join("key.p8")).unwrap();
+    (k.public_key_b64(), k.fingerprint().to_owned())
 }
 
 #[test]
@@ -75,19 +73,37 @@ fn the_enrolment_ceremony_checks_the_fingerprint_and_keys_can_be_rotated_and_rev
 #[test]
 fn many_councils_enrol_from_their_requests_one_after_another() {
     let dir = tempfile::tempdir().unwrap();
+    // What `msp-node init --json` prints: the whole enrolment request.
+    let request = |code: &str| {
+        let (pk, fp) = key();
+        EnrolmentRequest::new(code.parse().unwrap(), pk, fp)
+    };
     let requests: String = ["E06000001", "E09000007", "E08000038"]
         .iter()
-        .map(|code| {
-            let (pk, fp) = key();
-            serde_json::to_string_pretty(&serde_json::json!({"council": code, "public_key": pk, "fingerprint": fp}))
-                .unwrap()
-        })
+        .map(|code| serde_json::to_string_pretty(&request(code)).unwrap())
         .collect::<Vec<_>>()
         .join("\n");
     std::fs::write(dir.path().join("requests.json"), requests).unwrap();
     let out =
         ok(&coordinator(dir.path(), &["council", "enrol-many", dir.path().join("requests.json").to_str().unwrap()]));
     assert!(out.contains("Enrolled 3 keys"), "{out}");
+    let listed: serde_json::Value =
+        serde_json::from_str(&ok(&coordinator(dir.path(), &["council", "list", "--json"]))).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 3, "{listed}");
+
+    // A request whose fingerprint is not its key's is refused, and so is one with a field missing.
+    let mut forged = request("E06000002");
+    forged.fingerprint = key().1;
+    std::fs::write(dir.path().join("forged.json"), serde_json::to_string(&forged).unwrap()).unwrap();
+    let err =
+        failed(&coordinator(dir.path(), &["council", "enrol-many", dir.path().join("forged.json").to_str().unwrap()]));
+    assert!(err.contains("does not match"), "{err}");
+    let (pk, fp) = key();
+    let partial = serde_json::json!({"council": "E06000002", "public_key": pk, "fingerprint": fp});
+    std::fs::write(dir.path().join("partial.json"), partial.to_string()).unwrap();
+    let err =
+        failed(&coordinator(dir.path(), &["council", "enrol-many", dir.path().join("partial.json").to_str().unwrap()]));
+    assert!(err.contains("partial.json") && err.contains("council_name"), "{err}");
 }
 
 #[test]

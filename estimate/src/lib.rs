@@ -9,11 +9,13 @@
 //!
 //! The [`Measure`]s are the headline figures of the network, defined once here so that a
 //! council's node, the coordinator's benchmarks and the dashboard all mean the same thing.
+//!
+//! [`Estimate`] and [`Verdict`] are the wire types of `msp_schemas::api` (what the coordinator's
+//! API answers and the node reads), re-exported here: this crate computes them, and defines no
+//! second shape for them.
 
+pub use msp_schemas::api::{Estimate, Verdict, Z95};
 use serde::Serialize;
-
-/// The standard normal quantile for a two-sided 95% interval.
-pub const Z95: f64 = 1.959_963_984_540_054;
 
 /// A noisy quantity: its released value and the variance of the noise in it.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
@@ -46,31 +48,11 @@ impl std::iter::Sum for Noisy {
     }
 }
 
-/// An estimate with its 95% interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Estimate {
-    /// The point estimate.
-    pub value: f64,
-    /// Its standard error (from the noise).
-    pub se: f64,
-    /// Lower end of the 95% interval, clipped to the feasible range.
-    pub low: f64,
-    /// Upper end of the 95% interval, clipped to the feasible range.
-    pub high: f64,
-    /// Whether the interval is too wide to support a comparison.
-    pub too_wide: bool,
-}
-
-impl Estimate {
-    /// Half the interval's width before clipping (1.96 standard errors).
-    pub fn half_width(&self) -> f64 {
-        Z95 * self.se
-    }
-
-    fn clipped(value: f64, se: f64, lo: f64, hi: f64, too_wide: bool) -> Self {
-        let v = value.clamp(lo, hi);
-        Self { value: v, se, low: (value - Z95 * se).clamp(lo, hi), high: (value + Z95 * se).clamp(lo, hi), too_wide }
-    }
+/// An estimate of `value` with standard error `se`, its 95% interval (and the value) clipped to
+/// `[lo, hi]`.
+fn clipped(value: f64, se: f64, lo: f64, hi: f64, too_wide: bool) -> Estimate {
+    let v = value.clamp(lo, hi);
+    Estimate { value: v, se, low: (value - Z95 * se).clamp(lo, hi), high: (value + Z95 * se).clamp(lo, hi), too_wide }
 }
 
 /// Above this half-width a proportion's interval is too wide to compare (10 percentage points).
@@ -92,7 +74,7 @@ pub fn proportion(part: Noisy, rest: Noisy) -> Option<Estimate> {
     // ∂(p/(p+r))/∂p = r/n², ∂/∂r = −p/n²; the two noises are independent.
     let variance = (r * r * part.variance + p * p * rest.variance) / n.powi(4);
     let se = variance.sqrt();
-    Some(Estimate::clipped(value, se, 0.0, 1.0, Z95 * se > WIDE_PROPORTION))
+    Some(clipped(value, se, 0.0, 1.0, Z95 * se > WIDE_PROPORTION))
 }
 
 /// The mean `sum / count` of values capped at `upper`, with a delta-method interval.
@@ -106,7 +88,7 @@ pub fn mean(sum: Noisy, count: Noisy, upper: f64) -> Option<Estimate> {
     let variance = (sum.variance + value * value * count.variance) / (c * c);
     let se = variance.sqrt();
     let too_wide = value <= 0.0 || Z95 * se > WIDE_MEAN_RELATIVE * value;
-    Some(Estimate::clipped(value, se, 0.0, upper, too_wide))
+    Some(clipped(value, se, 0.0, upper, too_wide))
 }
 
 /// The difference `a − b` of two independent estimates (two groups, or a council and its peers
@@ -115,40 +97,6 @@ pub fn difference(a: &Estimate, b: &Estimate) -> Estimate {
     let se = (a.se * a.se + b.se * b.se).sqrt();
     let value = a.value - b.value;
     Estimate { value, se, low: value - Z95 * se, high: value + Z95 * se, too_wide: a.too_wide || b.too_wide }
-}
-
-/// What an interval says about a difference.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// The whole interval is above zero.
-    Higher,
-    /// The whole interval is below zero.
-    Lower,
-    /// The interval includes zero.
-    CannotTell,
-}
-
-impl Verdict {
-    /// The verdict on a difference.
-    pub fn of(d: &Estimate) -> Self {
-        if d.low > 0.0 {
-            Verdict::Higher
-        } else if d.high < 0.0 {
-            Verdict::Lower
-        } else {
-            Verdict::CannotTell
-        }
-    }
-
-    /// In words.
-    pub fn words(self) -> &'static str {
-        match self {
-            Verdict::Higher => "higher",
-            Verdict::Lower => "lower",
-            Verdict::CannotTell => "can't tell",
-        }
-    }
 }
 
 /// Where a measure's cells come from: a release, or the sum of many.
@@ -261,6 +209,11 @@ measures! {
 }
 
 impl Measure {
+    /// The measure with this id (as [`Measure::id`] gives it).
+    pub fn from_id(id: &str) -> Option<Measure> {
+        Measure::ALL.iter().copied().find(|m| m.id() == id)
+    }
+
     /// Whether the measure is a proportion (shown as a percentage).
     pub fn is_proportion(self) -> bool {
         matches!(self.formula(), Formula::Proportion { .. })
@@ -276,6 +229,13 @@ impl Measure {
                 mean(cells.cell(sum, 0)?, cells.cells(count, count_cells)?, upper)
             }
         }
+    }
+}
+
+/// A measure is named on the wire by its id: `benchmark.measure(Measure::Fully)` finds its estimate.
+impl AsRef<str> for Measure {
+    fn as_ref(&self) -> &str {
+        self.id()
     }
 }
 
@@ -357,6 +317,8 @@ mod tests {
                 }
             }
         }
+        assert!(Measure::ALL.iter().all(|m| Measure::from_id(m.id()) == Some(*m)));
+        assert_eq!(Measure::from_id("nothing"), None);
         let staff = spec.table("staff_hours").unwrap();
         assert_eq!(staff.cells[5].code, "unrecorded", "mean staff hours leaves out unrecorded");
     }

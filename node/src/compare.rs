@@ -2,9 +2,11 @@
 //! and England, fetched from the coordinator with the council's read token, each with its 95%
 //! interval, and a plain verdict against the rest of its region.
 
-use msp_schemas::CouncilCode;
-use serde::Serialize;
-use serde_json::Value;
+use msp_schemas::{
+    CouncilCode,
+    api::{self, BenchmarkAnswer, Estimate},
+};
+use serde::{Serialize, de::DeserializeOwned};
 
 use crate::submit::{Coordinator, SubmitError};
 
@@ -38,16 +40,14 @@ pub struct Comparison {
     pub rows: Vec<Row>,
 }
 
-fn interval(e: &Value) -> Option<(f64, f64, f64)> {
-    Some((e["value"].as_f64()?, e["low"].as_f64()?, e["high"].as_f64()?))
+fn interval(e: &Estimate) -> (f64, f64, f64) {
+    (e.value, e.low, e.high)
 }
 
-fn measures(b: &Value) -> impl Iterator<Item = (&str, Option<(f64, f64, f64)>)> {
-    b["measures"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|m| (m["measure"].as_str().unwrap_or_default(), interval(&m["estimate"])))
+/// Reads the coordinator's answer at `path` as the API type it is documented to be.
+async fn read<T: DeserializeOwned>(coordinator: &Coordinator, path: &str, token: &str) -> Result<T, SubmitError> {
+    let answer = coordinator.read(path, token).await?;
+    serde_json::from_value(answer).map_err(|e| SubmitError::Untrusted(format!("{path}: unreadable answer ({e})")))
 }
 
 /// Fetches the council against its region (with the difference's verdict), its authority type and England.
@@ -59,42 +59,40 @@ pub async fn fetch(
 ) -> Result<Comparison, SubmitError> {
     let c = council.council();
     let when = period.map(|p| format!("&period={p}")).unwrap_or_default();
-    let against =
-        coordinator.read(&format!("/v1/compare?a=council:{council}&b=region:{}{when}", c.region.slug()), token).await?;
-    let kind = coordinator.read(&format!("/v1/benchmarks?group=type:{}{when}", c.authority_type.slug()), token).await?;
-    let england = coordinator.read(&format!("/v1/benchmarks?group=england{when}"), token).await?;
-    let lookup = |b: &Value, id: &str| measures(b).find(|(m, _)| *m == id).and_then(|(_, e)| e);
-    let rows = against["differences"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let against: api::Comparison =
+        read(coordinator, &format!("/v1/compare?a=council:{council}&b=region:{}{when}", c.region.slug()), token)
+            .await?;
+    let kind: BenchmarkAnswer =
+        read(coordinator, &format!("/v1/benchmarks?group=type:{}{when}", c.authority_type.slug()), token).await?;
+    let england: BenchmarkAnswer = read(coordinator, &format!("/v1/benchmarks?group=england{when}"), token).await?;
+    let rows = against
+        .differences
+        .iter()
         .map(|d| {
-            let id = d["measure"].as_str().unwrap_or_default();
-            let own = &d["a"];
-            let too_wide =
-                own["too_wide"].as_bool().unwrap_or(false) || d["difference"]["too_wide"].as_bool().unwrap_or(false);
-            let verdict = match d["verdict"].as_str() {
+            let too_wide = d.a.is_some_and(|e| e.too_wide) || d.difference.is_some_and(|e| e.too_wide);
+            let verdict = match d.verdict {
                 _ if too_wide => "too wide to compare",
-                Some("higher") => "higher",
-                Some("lower") => "lower",
-                Some(_) => "can't tell",
+                Some(v) => v.words(),
                 None => "no data",
             };
             Row {
-                label: d["label"].as_str().unwrap_or(id).to_owned(),
-                proportion: d["proportion"].as_bool().unwrap_or(true),
-                own: interval(own).map(|(v, l, h)| (v, l, h, too_wide)),
-                groups: [interval(&d["b"]), lookup(&kind, id), lookup(&england, id)],
+                label: d.label.clone(),
+                proportion: d.proportion,
+                own: d.a.as_ref().map(interval).map(|(v, l, h)| (v, l, h, too_wide)),
+                groups: [
+                    d.b.as_ref().map(interval),
+                    kind.benchmark.measure(&d.measure).as_ref().map(interval),
+                    england.benchmark.measure(&d.measure).as_ref().map(interval),
+                ],
                 verdict: verdict.to_owned(),
             }
         })
         .collect();
-    let name = |b: &Value| b["name"].as_str().unwrap_or_default().to_owned();
     Ok(Comparison {
-        council: name(&against["a"]),
-        groups: [name(&against["b"]), name(&kind), name(&england)],
-        window: against["a"]["window"].as_str().unwrap_or_default().to_owned(),
-        tree_size: against["tree_size"].as_u64().unwrap_or_default(),
+        council: against.a.name,
+        groups: [against.b.name, kind.benchmark.name, england.benchmark.name],
+        window: against.a.window,
+        tree_size: against.tree_size,
         rows,
     })
 }

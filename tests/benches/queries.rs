@@ -13,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use msp_coordinator::{auth::Role, cli::create_token};
+use msp_coordinator::{auth::Role, tokens::create_token};
 use msp_schemas::Region;
 use msp_store::testing::TestDb;
 use msp_tests::{DemoNetwork, Options, TestCoordinator};

@@ -5,8 +5,8 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
 use msp_coordinator::{
     http::{AppState, router},
-    ingest::Clock,
-    keys::SigningKey,
+    clock::Clock,
+    signing_key::SigningKey,
     startup::Server,
     store::Store,
     tls,
@@ -118,7 +118,7 @@ impl TestCoordinator {
     /// A new read token for `role` (`national`, `region:london`, `council:E06000001`, `admin`).
     pub async fn token(&self, role: &str) -> String {
         let role = role.parse().expect("a role");
-        msp_coordinator::cli::create_token(&self.store, role, "test").await.expect("a token").0
+        msp_coordinator::tokens::create_token(&self.store, role, "test").await.expect("a token").0
     }
 
     /// GETs `path` with `token` and returns the JSON answer, which must be a success.
@@ -142,7 +142,7 @@ impl TestCoordinator {
     /// Enrols a council key.
     pub async fn enrol(&self, council: &str, public_key: &[u8]) {
         let key = msp_protocol::keys::encode_public_key(public_key);
-        msp_coordinator::cli::enrol(&self.store, council.parse().expect("a council"), &key, None)
+        msp_coordinator::councils::enrol(&self.store, council.parse().expect("a council"), &key, None)
             .await
             .expect("enrolment");
     }

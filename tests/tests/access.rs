@@ -4,7 +4,7 @@
 //! that matters most — no figure from fewer than three councils reaches anyone who may not see
 //! each of those councils (DESIGN §8).
 
-use msp_coordinator::{auth::Role, cli::create_token};
+use msp_coordinator::{auth::Role, tokens::create_token};
 use msp_tests::DemoNetwork;
 use serde_json::Value;
 

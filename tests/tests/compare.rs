@@ -2,7 +2,7 @@
 //! own figures beside its region, type and England, each figure the coordinator's own; another
 //! council's token is refused.
 
-use msp_coordinator::{auth::Role, cli::create_token};
+use msp_coordinator::{auth::Role, tokens::create_token};
 use msp_node::{
     compare,
     submit::{Backoff, Coordinator, SubmitError},

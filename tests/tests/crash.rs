@@ -86,7 +86,7 @@ async fn a_coordinator_killed_three_times_while_councils_submit_loses_nothing_an
             };
             let n = TestNode::new(&root.path().join(c.code), spec, &base, &ca).await;
             let key = msp_protocol::keys::encode_public_key(n.key.public_key());
-            msp_coordinator::cli::enrol(&store, c.council_code(), &key, None).await.unwrap();
+            msp_coordinator::councils::enrol(&store, c.council_code(), &key, None).await.unwrap();
             for p in quarters() {
                 n.release(p, false, NOW).await;
             }

@@ -195,7 +195,7 @@ async fn an_exported_submission_imported_by_the_operator_gets_the_receipt_the_no
     // The operator takes the file in by hand (the same checks as HTTPS).
     let state = msp_coordinator::http::AppState::new(
         c.store.clone(),
-        msp_coordinator::keys::SigningKey::load_or_create(&c.dir.join("keys")).unwrap(),
+        msp_coordinator::signing_key::SigningKey::load_or_create(&c.dir.join("keys")).unwrap(),
         Arc::new(time::OffsetDateTime::now_utc),
     );
     let today = time::OffsetDateTime::now_utc().date();

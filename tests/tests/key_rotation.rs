@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use clap::Parser;
-use msp_coordinator::keys::SigningKey;
+use msp_coordinator::signing_key::SigningKey;
 use msp_node::{
     cli::CliError,
     submit::{Backoff, SubmitError},

@@ -1,4 +1,5 @@
-//! The transparency log: the signed tree head, and inclusion and consistency proofs.
+//! The transparency log: the signed tree head, inclusion and consistency proofs, and the
+//! coordinator's public key that signs heads and receipts.
 
 use axum::{
     Json,
@@ -6,18 +7,23 @@ use axum::{
 };
 use msp_protocol::jws;
 use msp_schemas::{
-    ProblemType,
-    api::{ConsistencyProof, InclusionProof, SignedTreeHead, TREE_HEAD_FORMAT, TreeHead},
+    api::{ConsistencyProof, CoordinatorKey, InclusionProof, SignedTreeHead, TREE_HEAD_FORMAT, TreeHead},
     release::{Sha256, Timestamp},
 };
 use serde::Deserialize;
 
-use super::{ApiError, AppState};
+use super::{error::HttpError, query::query, state::AppState};
 
-pub(super) async fn head(State(state): State<AppState>) -> Result<Json<SignedTreeHead>, ApiError> {
+/// `GET /v1/keys`: the public half of the coordinator's signing key.
+pub(super) async fn key(State(state): State<AppState>) -> Json<CoordinatorKey> {
+    Json(state.key.public())
+}
+
+/// `GET /v1/log/head`: the log's size and root now, signed.
+pub(super) async fn head(State(state): State<AppState>) -> Result<Json<SignedTreeHead>, HttpError> {
     let tree = state.log.synced(&state.store).await?;
     let size = tree.size();
-    let root = tree.root(size).map_err(|e| ApiError::new(ProblemType::Internal, e.to_string()))?;
+    let root = tree.root(size).map_err(|e| HttpError::Log(e.to_string()))?;
     drop(tree);
     let head = TreeHead {
         format: TREE_HEAD_FORMAT.into(),
@@ -35,23 +41,20 @@ pub(super) struct InclusionQuery {
     tree_size: u64,
 }
 
-fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
-    q.map(|Query(q)| q).map_err(|e| ApiError::new(ProblemType::MalformedRequest, e.body_text()))
-}
-
+/// `GET /v1/log/inclusion?hash=…&tree_size=…`: the audit path of a submission's leaf.
 pub(super) async fn inclusion(
     State(state): State<AppState>,
     q: Result<Query<InclusionQuery>, QueryRejection>,
-) -> Result<Json<InclusionProof>, ApiError> {
+) -> Result<Json<InclusionProof>, HttpError> {
     let q = query(q)?;
-    let sha: Sha256 = q.hash.parse().map_err(|e: String| ApiError::new(ProblemType::MalformedRequest, e))?;
-    let index = state.store.index_of(sha.as_bytes()).await?.ok_or_else(|| {
-        ApiError::new(ProblemType::NotFound, format!("no submission in the log has the JWS hash {sha}"))
-    })?;
+    let sha: Sha256 = q.hash.parse().map_err(HttpError::BadQuery)?;
+    let index = state
+        .store
+        .index_of(sha.as_bytes())
+        .await?
+        .ok_or_else(|| HttpError::NotFound(format!("no submission in the log has the JWS hash {sha}")))?;
     let tree = state.log.synced(&state.store).await?;
-    let path = tree
-        .inclusion_proof(index, q.tree_size)
-        .map_err(|e| ApiError::new(ProblemType::MalformedRequest, e.to_string()))?;
+    let path = tree.inclusion_proof(index, q.tree_size).map_err(|e| HttpError::BadQuery(e.to_string()))?;
     Ok(Json(InclusionProof {
         leaf_index: index,
         tree_size: q.tree_size,
@@ -65,15 +68,14 @@ pub(super) struct ConsistencyQuery {
     second: u64,
 }
 
+/// `GET /v1/log/consistency?first=…&second=…`: proof that the smaller tree is a prefix of the larger.
 pub(super) async fn consistency(
     State(state): State<AppState>,
     q: Result<Query<ConsistencyQuery>, QueryRejection>,
-) -> Result<Json<ConsistencyProof>, ApiError> {
+) -> Result<Json<ConsistencyProof>, HttpError> {
     let q = query(q)?;
     let tree = state.log.synced(&state.store).await?;
-    let proof = tree
-        .consistency_proof(q.first, q.second)
-        .map_err(|e| ApiError::new(ProblemType::MalformedRequest, e.to_string()))?;
+    let proof = tree.consistency_proof(q.first, q.second).map_err(|e| HttpError::BadQuery(e.to_string()))?;
     Ok(Json(ConsistencyProof {
         first: q.first,
         second: q.second,

@@ -1,49 +1,20 @@
-//! The one place errors become HTTP responses: RFC 9457 problem documents with a stable type.
+//! The problem types explained: `/problems/<slug>` pages (each problem document's `type` links to
+//! one), and the answer for an address where nothing is.
 
-use axum::{
-    http::{HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
-};
-use msp_schemas::{Problem, ProblemType};
+use axum::{extract::Path, http::StatusCode, response::IntoResponse};
+use msp_schemas::ProblemType;
 
-use crate::ingest::Refused;
+use super::error::HttpError;
 
-/// An error answered as `application/problem+json`.
-#[derive(Debug)]
-pub struct ApiError(pub Refused);
-
-impl ApiError {
-    /// An error of kind `kind`.
-    pub fn new(kind: ProblemType, detail: impl Into<String>) -> Self {
-        Self(Refused::new(kind, detail))
-    }
+/// `GET /problems/{slug}`: what a problem type means and what to do.
+pub(super) async fn explain(Path(slug): Path<String>) -> Result<impl IntoResponse, HttpError> {
+    let kind: ProblemType = slug.parse().map_err(|_| HttpError::NotFound("no such problem type".into()))?;
+    Ok((StatusCode::OK, format!("{} ({})\n\n{}\n", kind.title(), kind.status(), explanation(kind))))
 }
 
-impl From<Refused> for ApiError {
-    fn from(r: Refused) -> Self {
-        Self(r)
-    }
-}
-
-impl From<crate::store::CoordinatorStoreError> for ApiError {
-    fn from(e: crate::store::CoordinatorStoreError) -> Self {
-        Self(Refused::from(e))
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        problem_response(&Problem::new(self.0.kind, self.0.detail))
-    }
-}
-
-/// A problem document as a response.
-pub fn problem_response(p: &Problem) -> Response {
-    let status = StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let body = serde_json::to_vec(p).expect("a problem serialises");
-    let mut r = (status, body).into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-    r
+/// Any address no route answers.
+pub(super) async fn not_found() -> HttpError {
+    HttpError::NotFound("nothing is at this address: the API is described at /openapi.json".into())
 }
 
 /// What each problem type means and what to do, served at `/problems/<slug>`.
@@ -77,7 +48,7 @@ pub fn explanation(kind: ProblemType) -> &'static str {
             "The payload must be exactly an msp-release/1 document: no unknown fields, every table of its spec in order, noise parameters consistent with the budget."
         }
         ProblemType::Internal => {
-            "Something went wrong inside the coordinator. Nothing was stored; try again, and tell the operator if it persists."
+            "Something went wrong inside the coordinator: nothing was stored, and nothing it holds was changed. Try again, and tell the operator if it persists."
         }
         ProblemType::Unavailable => {
             "The coordinator cannot take requests right now (starting, stopping, or its database is unreachable). Try again shortly."

@@ -5,15 +5,15 @@
 //! kept so the operator can always show which key signed an old receipt) and makes a new current
 //! one. Only the current key signs; receipts already issued stay valid under the key that signed
 //! them, which nodes keep trusting for old receipts once they trust the new key.
+//!
+//! The key itself is the network's one key-pair type, [`msp_protocol::keypair::KeyPair`]; this
+//! module adds where the coordinator keeps it, rotation, and what its operator should do when a
+//! key file is missing or damaged.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use msp_protocol::keys::{encode_public_key, thumbprint};
-use msp_schemas::api::CoordinatorKey;
-use ring::{
-    rand::SystemRandom,
-    signature::{Ed25519KeyPair, KeyPair},
-};
+use msp_protocol::keypair::{KeyFileError, KeyPair};
+use msp_schemas::{api::CoordinatorKey, enrolment::ALGORITHM};
 
 const FILE: &str = "coordinator.p8";
 /// Where retired keys are kept, under the keys directory.
@@ -23,18 +23,47 @@ const RETIRED: &str = "retired";
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     /// The file could not be read or written.
-    #[error("could not {0} the coordinator's signing key at {1}: {2}")]
-    Io(&'static str, String, std::io::Error),
+    #[error("could not {action} the coordinator's signing key at {}: {source}", path.display())]
+    Io {
+        /// `read` or `write`.
+        action: &'static str,
+        /// The file (or directory of retired keys).
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The file is not a key.
-    #[error("{0} is not an Ed25519 key: restore keys/ from backup")]
-    Corrupt(String),
+    #[error("{} is not an Ed25519 key: restore keys/ from backup", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+    },
     /// There is no key where one was expected.
     #[error(
-        "there is no receipt-signing key in {0} (no {FILE} there): pass the coordinator's own data directory with \
+        "there is no receipt-signing key in {} (no {FILE} there): pass the coordinator's own data directory with \
          --data-dir (or MSP_COORDINATOR_DIR), or, for a new coordinator, make its key on purpose first with \
-         `msp-coordinator --data-dir DIR signing-key`"
+         `msp-coordinator --data-dir DIR signing-key`",
+        dir.display()
     )]
-    Missing(String),
+    Missing {
+        /// The keys directory looked in.
+        dir: PathBuf,
+    },
+    /// The system's random source failed while making a key.
+    #[error("the system's secure random number generator failed while making the coordinator's signing key")]
+    Random,
+}
+
+impl KeyError {
+    /// The coordinator's account of a key file's error, for a key in the keys directory `dir`.
+    fn of_file(e: KeyFileError, dir: &Path) -> Self {
+        match e {
+            KeyFileError::Missing { .. } => KeyError::Missing { dir: dir.to_owned() },
+            KeyFileError::Io { action, path, source } => KeyError::Io { action, path, source },
+            KeyFileError::Corrupt { path } => KeyError::Corrupt { path },
+            KeyFileError::Random => KeyError::Random,
+        }
+    }
 }
 
 /// What [`SigningKey::rotate`] did: the public halves of the key retired and of the new one.
@@ -46,40 +75,34 @@ pub struct Rotation {
     pub current: CoordinatorKey,
 }
 
-/// The coordinator's signing key.
+/// The coordinator's signing key. `Debug` shows the fingerprint, never the key.
 pub struct SigningKey {
-    pair: Ed25519KeyPair,
-    fingerprint: String,
+    pair: KeyPair,
 }
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SigningKey({})", self.fingerprint)
+        write!(f, "SigningKey({})", self.pair.fingerprint())
     }
 }
 
 impl SigningKey {
-    /// Loads the key from `dir`; [`KeyError::Missing`] if there is none. Commands other than `serve`,
-    /// `signing-key` and `demo` use this: a key made under a mistyped data directory would sign
-    /// receipts with a key no node has pinned.
+    /// Loads the key from `dir`; [`KeyError::Missing`] if there is none. Commands other than `serve`
+    /// and `signing-key` use this: a key made under a mistyped data directory would sign receipts
+    /// with a key no node has pinned.
     pub fn load(dir: &Path) -> Result<Self, KeyError> {
-        let path = dir.join(FILE);
-        let shown = path.display().to_string();
-        match std::fs::read(&path) {
-            Ok(bytes) => Self::from_pkcs8(&bytes, shown),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(KeyError::Missing(dir.display().to_string())),
-            Err(e) => Err(KeyError::Io("read", shown, e)),
-        }
+        let pair = KeyPair::load(&dir.join(FILE)).map_err(|e| KeyError::of_file(e, dir))?;
+        Ok(Self { pair })
     }
 
     /// Loads the key from `dir`, creating it if there is none.
     pub fn load_or_create(dir: &Path) -> Result<Self, KeyError> {
         match Self::load(dir) {
-            Err(KeyError::Missing(_)) => {
+            Err(KeyError::Missing { .. }) => {
                 let path = dir.join(FILE);
-                let made = Self::generate(&path)?;
+                let pair = KeyPair::generate(&path).map_err(|e| KeyError::of_file(e, dir))?;
                 tracing::info!(path = %path.display(), "created the coordinator's signing key");
-                Ok(made)
+                Ok(Self { pair })
             }
             loaded => loaded,
         }
@@ -91,72 +114,57 @@ impl SigningKey {
     /// [`KeyError::Missing`] if there is no key to rotate.
     pub fn rotate(dir: &Path) -> Result<Rotation, KeyError> {
         let path = dir.join(FILE);
-        let old_bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(KeyError::Missing(dir.display().to_string()));
-            }
-            Err(e) => return Err(KeyError::Io("read", path.display().to_string(), e)),
-        };
-        let old = Self::from_pkcs8(&old_bytes, path.display().to_string())?;
-        let retired_path = dir.join(RETIRED).join(format!("{}.p8", old.fingerprint));
-        msp_protocol::files::write_atomic(&retired_path, &old_bytes, true)
-            .map_err(|e| KeyError::Io("write", retired_path.display().to_string(), e))?;
-        let new = Self::generate(&path)?;
-        tracing::info!(retired = %old.fingerprint, current = %new.fingerprint, "rotated the coordinator's signing key");
-        Ok(Rotation { retired: old.public(), current: new.public() })
+        let old_bytes = KeyPair::read(&path).map_err(|e| KeyError::of_file(e, dir))?;
+        let old = KeyPair::from_pkcs8(&old_bytes, &path).map_err(|e| KeyError::of_file(e, dir))?;
+        let retired_path = dir.join(RETIRED).join(format!("{}.p8", old.fingerprint()));
+        msp_protocol::files::write_atomic(&retired_path, &old_bytes, true).map_err(|source| KeyError::Io {
+            action: "write",
+            path: retired_path.clone(),
+            source,
+        })?;
+        let new = KeyPair::generate(&path).map_err(|e| KeyError::of_file(e, dir))?;
+        tracing::info!(retired = %old.fingerprint(), current = %new.fingerprint(), "rotated the coordinator's signing key");
+        Ok(Rotation { retired: public(&old), current: public(&new) })
     }
 
     /// The public halves of the retired keys in `dir` (none if nothing was ever rotated), in
     /// fingerprint order.
     pub fn retired(dir: &Path) -> Result<Vec<CoordinatorKey>, KeyError> {
         let retired = dir.join(RETIRED);
+        let unreadable = |source| KeyError::Io { action: "read", path: retired.clone(), source };
         let entries = match std::fs::read_dir(&retired) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(KeyError::Io("read", retired.display().to_string(), e)),
+            Err(e) => return Err(unreadable(e)),
         };
         let mut keys = Vec::new();
         for entry in entries {
-            let path = entry.map_err(|e| KeyError::Io("read", retired.display().to_string(), e))?.path();
+            let path = entry.map_err(unreadable)?.path();
             if path.extension().is_some_and(|x| x == "p8") {
-                let shown = path.display().to_string();
-                let bytes = std::fs::read(&path).map_err(|e| KeyError::Io("read", shown.clone(), e))?;
-                keys.push(Self::from_pkcs8(&bytes, shown)?.public());
+                keys.push(public(&KeyPair::load(&path).map_err(|e| KeyError::of_file(e, dir))?));
             }
         }
         keys.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
         Ok(keys)
     }
 
-    /// Makes a new key and writes it to `path` (mode 0600), replacing any key there.
-    fn generate(path: &Path) -> Result<Self, KeyError> {
-        let shown = path.display().to_string();
-        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
-            .map_err(|_| KeyError::Corrupt("the random number generator failed".into()))?;
-        msp_protocol::files::write_atomic(path, pkcs8.as_ref(), true)
-            .map_err(|e| KeyError::Io("write", shown.clone(), e))?;
-        Self::from_pkcs8(pkcs8.as_ref(), shown)
-    }
-
-    fn from_pkcs8(bytes: &[u8], shown: String) -> Result<Self, KeyError> {
-        let pair = Ed25519KeyPair::from_pkcs8(bytes).map_err(|_| KeyError::Corrupt(shown))?;
-        let fingerprint = thumbprint(pair.public_key().as_ref());
-        Ok(Self { pair, fingerprint })
-    }
-
     /// Signs `payload` as a compact JWS of type `typ`.
     pub fn sign_jws(&self, typ: &str, payload: &[u8]) -> String {
-        msp_protocol::jws::sign(&self.pair, &self.fingerprint, typ, payload)
+        self.pair.sign_jws(typ, payload)
     }
 
     /// The public half, as served.
     pub fn public(&self) -> CoordinatorKey {
-        CoordinatorKey {
-            algorithm: "Ed25519".into(),
-            public_key: encode_public_key(self.pair.public_key().as_ref()),
-            fingerprint: self.fingerprint.clone(),
-        }
+        public(&self.pair)
+    }
+}
+
+/// A key pair's public half as `GET /v1/keys` serves it.
+fn public(pair: &KeyPair) -> CoordinatorKey {
+    CoordinatorKey {
+        algorithm: ALGORITHM.into(),
+        public_key: pair.public_key_b64(),
+        fingerprint: pair.fingerprint().to_owned(),
     }
 }
 
@@ -181,7 +189,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let keys = dir.path().join("keys");
         let err = SigningKey::rotate(&keys).unwrap_err();
-        assert!(matches!(err, KeyError::Missing(_)), "{err}");
+        assert!(matches!(err, KeyError::Missing { .. }), "{err}");
         assert!(!keys.exists(), "nothing is made when there is nothing to rotate");
         let first = SigningKey::load_or_create(&keys).unwrap().public();
         let rotation = SigningKey::rotate(&keys).unwrap();
@@ -199,5 +207,17 @@ mod tests {
         let mut expected = vec![first, rotation.current];
         expected.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
         assert_eq!(SigningKey::retired(&keys).unwrap(), expected, "every retired key is kept");
+    }
+
+    #[test]
+    fn a_damaged_key_file_is_named_with_what_to_do_and_debug_shows_only_the_fingerprint() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = dir.path().join("keys");
+        let key = SigningKey::load_or_create(&keys).unwrap();
+        assert_eq!(format!("{key:?}"), format!("SigningKey({})", key.public().fingerprint));
+        std::fs::write(keys.join(FILE), b"not a key").unwrap();
+        let err = SigningKey::load(&keys).unwrap_err().to_string();
+        assert!(err.contains("coordinator.p8") && err.contains("restore keys/ from backup"), "{err}");
+        assert!(SigningKey::rotate(&keys).is_err(), "a damaged key is not rotated away");
     }
 }

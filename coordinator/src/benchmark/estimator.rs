@@ -1,0 +1,186 @@
+//! One group's benchmark over one window, from the latest releases (pure, no I/O): each table's
+//! cells summed over the councils that submitted, with their noise variances added; the headline
+//! measures and the median with their intervals; and coverage.
+
+use std::collections::BTreeSet;
+
+use msp_estimate::{Cells, Measure, Noisy};
+use msp_schemas::{
+    Council, CouncilCode,
+    api::{Benchmark, CellEstimate, Coverage, MeasureEstimate, TableEstimate},
+    spec::SpecId,
+};
+
+use super::{
+    groups::{Group, Window},
+    median::bootstrap_median,
+    release::CouncilRelease,
+};
+
+/// The summed cells of every table of the spec, as the measures read them.
+struct Summed<'a> {
+    spec: &'static msp_schemas::ReportSpec,
+    sums: &'a [Vec<Noisy>],
+}
+
+impl Cells for Summed<'_> {
+    fn cell(&self, table: &str, cell: usize) -> Option<Noisy> {
+        let i = self.spec.tables.iter().position(|t| t.id == table)?;
+        self.sums.get(i)?.get(cell).copied()
+    }
+}
+
+/// The releases of `group` within `window`.
+fn taken(group: Group, window: Window, releases: &[CouncilRelease]) -> Vec<&CouncilRelease> {
+    let quarters = window.quarters();
+    releases.iter().filter(|r| quarters.contains(&r.period) && group.takes(r)).collect()
+}
+
+/// The councils a benchmark of `group` over `window` includes, in code order: what the
+/// visibility rules (see [`crate::auth`]) judge, and what the API does not show.
+pub fn included(group: Group, window: Window, releases: &[CouncilRelease]) -> Vec<CouncilCode> {
+    let councils: BTreeSet<CouncilCode> = taken(group, window, releases).iter().map(|r| r.council).collect();
+    councils.into_iter().collect()
+}
+
+/// The benchmark of `group` over `window`, from the latest releases.
+pub fn benchmark(group: Group, window: Window, releases: &[CouncilRelease]) -> Benchmark {
+    let spec = SpecId::MspQuarterlyV1.spec();
+    let quarters = window.quarters();
+    let included = taken(group, window, releases);
+    let mut sums: Vec<Vec<Noisy>> = spec.tables.iter().map(|t| vec![Noisy::default(); t.cells.len()]).collect();
+    for r in &included {
+        for (sum, (values, sigma)) in sums.iter_mut().zip(&r.tables) {
+            for (cell, v) in sum.iter_mut().zip(values) {
+                *cell = *cell + Noisy::new(*v as f64, *sigma);
+            }
+        }
+    }
+    let councils: BTreeSet<CouncilCode> = included.iter().map(|r| r.council).collect();
+    let in_group = if group.by_register() {
+        Council::all().iter().filter(|c| group.holds(c.council_code())).count()
+    } else {
+        councils.len()
+    };
+    let coverage = Coverage {
+        councils_included: councils.len() as u64,
+        councils_in_group: in_group as u64,
+        quarters_included: included.len() as u64,
+        quarters_expected: (in_group * quarters.len()) as u64,
+    };
+    let cells = Summed { spec, sums: &sums };
+    let measures = Measure::ALL
+        .iter()
+        .map(|m| MeasureEstimate {
+            measure: m.id().to_owned(),
+            label: m.label().to_owned(),
+            proportion: m.is_proportion(),
+            estimate: if included.is_empty() { None } else { m.estimate(&cells) },
+        })
+        .collect();
+    let days = spec.tables.iter().position(|t| t.id == "days_to_conclude").expect("a spec table");
+    let median_days = if included.is_empty() { None } else { bootstrap_median(&sums[days]) };
+    let tables = spec
+        .tables
+        .iter()
+        .zip(&sums)
+        .map(|(t, s)| TableEstimate {
+            table: t.id.to_owned(),
+            cells: t
+                .cells
+                .iter()
+                .zip(s)
+                .map(|(c, n)| CellEstimate {
+                    cell: c.code.clone(),
+                    label: c.label.clone(),
+                    value: n.value,
+                    se: n.variance.sqrt(),
+                })
+                .collect(),
+        })
+        .collect();
+    Benchmark {
+        group: group.id(),
+        name: group.name(),
+        window: window.to_string(),
+        coverage,
+        measures,
+        median_days,
+        tables,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use msp_schemas::{
+        Region,
+        codes::{MspLevel, TeamModel},
+    };
+
+    use super::*;
+    use crate::benchmark::latest;
+
+    fn release(council: &str, period: &str, revision: u32, scale: i64, sigma: f64) -> CouncilRelease {
+        let spec = SpecId::MspQuarterlyV1.spec();
+        CouncilRelease {
+            council: council.parse().unwrap(),
+            period: period.parse().unwrap(),
+            revision,
+            team_model: TeamModel::Specialist,
+            msp_level: MspLevel::Gold,
+            tables: spec.tables.iter().map(|t| (vec![scale; t.cells.len()], sigma)).collect(),
+        }
+    }
+
+    #[test]
+    fn benchmarks_equal_the_sums_of_the_releases_they_cover_with_variances_added() {
+        let rs = latest(vec![
+            release("E06000001", "2026-27-Q1", 1, 10, 2.0),
+            release("E06000002", "2026-27-Q1", 1, 20, 3.0),
+            release("E09000007", "2026-27-Q1", 1, 40, 1.0),
+        ]);
+        let b = benchmark(Group::Region(Region::NorthEast), Window::Quarter("2026-27-Q1".parse().unwrap()), &rs);
+        assert_eq!(b.coverage.councils_included, 2);
+        assert_eq!(b.coverage.councils_in_group, 12);
+        let cell = &b.tables[0].cells[0];
+        assert_eq!(cell.value, 30.0);
+        assert!((cell.se - (4.0f64 + 9.0).sqrt()).abs() < 1e-12);
+        let e = benchmark(Group::England, Window::Quarter("2026-27-Q1".parse().unwrap()), &rs);
+        assert_eq!(e.tables[0].cells[0].value, 70.0);
+        assert_eq!(e.coverage.councils_in_group, 153);
+    }
+
+    #[test]
+    fn a_higher_revision_supersedes_and_years_add_their_quarters() {
+        let rs = latest(vec![
+            release("E06000001", "2026-27-Q1", 1, 10, 2.0),
+            release("E06000001", "2026-27-Q1", 2, 11, 2.0),
+            release("E06000001", "2026-27-Q2", 1, 5, 2.0),
+        ]);
+        assert_eq!(rs.len(), 2);
+        let year =
+            benchmark(Group::Council("E06000001".parse().unwrap()), Window::Year("2026-27".parse().unwrap()), &rs);
+        assert_eq!(year.tables[3].cells[0].value, 16.0);
+        assert!((year.tables[3].cells[0].se - 8f64.sqrt()).abs() < 1e-12);
+        assert_eq!((year.coverage.quarters_included, year.coverage.quarters_expected), (2, 4));
+    }
+
+    #[test]
+    fn model_groups_follow_what_councils_declare_and_peers_leave_out_the_council() {
+        let mut a = release("E06000001", "2026-27-Q1", 1, 10, 2.0);
+        a.team_model = TeamModel::Locality;
+        let rs = latest(vec![a, release("E06000002", "2026-27-Q1", 1, 10, 2.0)]);
+        let q = Window::Quarter("2026-27-Q1".parse().unwrap());
+        assert_eq!(included(Group::TeamModel(TeamModel::Locality), q, &rs).len(), 1);
+        let peers = benchmark(Group::Peers("E06000001".parse().unwrap()), q, &rs);
+        assert_eq!(included(Group::Peers("E06000001".parse().unwrap()), q, &rs), vec!["E06000002".parse().unwrap()]);
+        assert_eq!((peers.coverage.councils_included, peers.coverage.councils_in_group), (1, 11));
+    }
+
+    #[test]
+    fn an_empty_group_has_no_estimates() {
+        let b = benchmark(Group::England, Window::Quarter("2026-27-Q1".parse().unwrap()), &[]);
+        assert!(b.measures.iter().all(|m| m.estimate.is_none()) && b.median_days.is_none());
+        assert_eq!(b.coverage.councils_included, 0);
+    }
+}

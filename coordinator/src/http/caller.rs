@@ -1,0 +1,85 @@
+//! Who is asking: the API's caller (a bearer token, or the dashboard's session cookie) and the
+//! dashboard's signed-in reader (the session cookie), each as an extractor, so handlers receive a
+//! role and never a token.
+
+use std::convert::Infallible;
+
+use axum::{
+    extract::{FromRequestParts, OptionalFromRequestParts},
+    http::{HeaderMap, header, request::Parts},
+    response::{IntoResponse, Redirect, Response},
+};
+
+use super::{error::HttpError, state::AppState};
+use crate::{auth::Role, tokens};
+
+/// The name of the dashboard's session cookie.
+pub const SESSION_COOKIE: &str = "msp_session";
+
+/// The dashboard's session token, from the request's cookies.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// The bearer token of `Authorization: Bearer …`, or else the session cookie's.
+fn bearer(parts: &Parts) -> Option<String> {
+    if let Some(v) = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
+        && let Some(t) = v.strip_prefix("Bearer ")
+    {
+        return Some(t.trim().to_owned());
+    }
+    session_cookie(&parts.headers)
+}
+
+/// The API's caller: the role of its bearer token (or of the dashboard's session cookie).
+/// Without a valid one, the request is refused as `unauthenticated`.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller(pub Role);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts).ok_or(HttpError::NotSignedIn(
+            "send a bearer token (Authorization: Bearer …) or sign in to the dashboard",
+        ))?;
+        tokens::role_of(&state.store, &token)
+            .await?
+            .map(Caller)
+            .ok_or(HttpError::NotSignedIn("the token is not valid or has been revoked"))
+    }
+}
+
+/// The dashboard's reader: the role of the session cookie. Without a session the browser is sent
+/// to sign in (with a note when the session has ended or its token was revoked).
+#[derive(Debug, Clone, Copy)]
+pub struct SignedIn(pub Role);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(token) = session_cookie(&parts.headers) else { return Err(Redirect::to("/sign-in").into_response()) };
+        match tokens::role_of(&state.store, &token).await {
+            Ok(Some(role)) => Ok(SignedIn(role)),
+            Ok(None) => Err(Redirect::to("/sign-in?expired=1").into_response()),
+            Err(e) => Err(HttpError::from(e).into_response()),
+        }
+    }
+}
+
+/// Pages anyone may read show the reader's role when there is one.
+impl OptionalFromRequestParts<AppState> for SignedIn {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+        Ok(<SignedIn as FromRequestParts<AppState>>::from_request_parts(parts, state).await.ok())
+    }
+}

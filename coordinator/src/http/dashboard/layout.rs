@@ -1,0 +1,318 @@
+//! What every page shares: the layout and security headers, data tables with their download
+//! links, chart points, the period and measure pickers, and the pages shown instead of figures
+//! (no releases yet, not available to this role).
+
+use std::sync::Arc;
+
+use axum::{
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+use maud::{DOCTYPE, Markup, html};
+use msp_estimate::Measure;
+use msp_schemas::FinancialYear;
+
+use crate::{
+    auth::Role,
+    benchmark::{Snapshot, Window},
+    http::{
+        error::HttpError,
+        query::{ViewQuery, measure, window},
+        state::AppState,
+    },
+    render::charts::{self, Point},
+    views::{self, DataTable, Value},
+};
+
+/// A page, or what is shown instead of it: a redirect (to sign in, or an administrator to
+/// submission status), a page saying why not, or a problem document.
+pub(super) type Page = Result<Response, Response>;
+
+/// What every figures page starts with once the reader is signed in: an administrator is sent to
+/// submission status (all it reads); then the current snapshot and the period asked for, or the
+/// page that says no releases have arrived yet.
+pub(super) async fn figures(
+    state: &AppState,
+    role: &Role,
+    period: Option<&str>,
+    here: &str,
+) -> Result<(Arc<Snapshot>, Window), Response> {
+    if matches!(role, Role::Admin) {
+        return Err(Redirect::to("/dashboard/status").into_response());
+    }
+    let snap = state.snapshot().await.map_err(HttpError::from)?;
+    match window(&snap, period) {
+        Ok(w) => Ok((snap, w)),
+        Err(_) => Err(no_data(role, here)),
+    }
+}
+
+/// Security headers every page carries: nothing may be loaded from elsewhere, and no script runs.
+pub(super) fn secure(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// A page of the dashboard: the layout (header, navigation for the role, footer) around `body`.
+pub(super) fn page(title: &str, role: Option<&Role>, current: &str, body: Markup) -> Response {
+    let nav: Vec<(&str, &str)> = match role {
+        Some(Role::Admin) => {
+            vec![("/dashboard/status", "Submission status"), ("/dashboard/methodology", "How to read this")]
+        }
+        Some(r) => {
+            let mut v = vec![
+                ("/dashboard", "England"),
+                ("/dashboard/groups", "Regions and council types"),
+                ("/dashboard/models", "Models of practice"),
+                ("/dashboard/breakdowns", "Breakdowns"),
+            ];
+            if !matches!(r, Role::Admin) {
+                v.push(("/dashboard/council", "Council"));
+            }
+            v.extend([("/dashboard/status", "Submission status"), ("/dashboard/methodology", "How to read this")]);
+            v
+        }
+        None => vec![("/dashboard/methodology", "How to read this")],
+    };
+    let markup = html! {
+        (DOCTYPE)
+        html lang="en-GB" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " – MSP Outcomes Network" }
+                link rel="stylesheet" href="/static/app.css";
+                link rel="icon" href="/static/icon.svg" type="image/svg+xml";
+            }
+            body {
+                a.skip-link href="#main" { "Skip to main content" }
+                header.header {
+                    div.header__inner {
+                        a.header__title href="/dashboard" { "MSP Outcomes Network" }
+                        @if let Some(r) = role {
+                            div.header__role {
+                                "Signed in as " strong { (r) } " "
+                                form.inline method="post" action="/sign-out" {
+                                    button.button.button--secondary type="submit" { "Sign out" }
+                                }
+                            }
+                        }
+                    }
+                }
+                nav.nav aria-label="Main" {
+                    div.nav__inner {
+                        ul.nav__list {
+                            @for (href, label) in &nav {
+                                li { a href=(href) aria-current=[(*href == current).then_some("page")] { (label) } }
+                            }
+                        }
+                    }
+                }
+                main.main id="main" tabindex="-1" { (body) }
+                footer.footer {
+                    div.footer__inner {
+                        p { "Figures come from councils' differentially private releases. Every interval is 95% and allows for the noise. "
+                            a href="/dashboard/methodology" { "How to read them" } "." }
+                    }
+                }
+            }
+        }
+    };
+    secure((StatusCode::OK, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], markup.into_string()).into_response())
+}
+
+/// A value as shown on a page.
+pub(super) fn fmt(v: &Value) -> String {
+    // "-0.0" reads as a signed difference that is not there.
+    let tidy = |s: String| {
+        if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.' || c == '%') {
+            s.trim_start_matches('-').to_owned()
+        } else {
+            s
+        }
+    };
+    match v {
+        Value::Text(s) => s.clone(),
+        Value::Count(n) => format!("{n:.0}"),
+        Value::Percent(p) => tidy(format!("{:.1}%", p * 100.0)),
+        Value::Decimal(d) => tidy(format!("{d:.1}")),
+        Value::Missing(m) => m.missing.to_owned(),
+    }
+}
+
+/// Whether a value is a number (right-aligned).
+fn is_num(v: &Value) -> bool {
+    v.number().is_some()
+}
+
+/// A data table, with its notes and download links.
+pub(super) fn table(t: &DataTable, download: &str, index: usize) -> Markup {
+    let sep = if download.contains('?') { '&' } else { '?' };
+    html! {
+        div.table-wrap {
+            table {
+                caption { (t.caption) }
+                thead { tr { @for c in &t.columns { th scope="col" { (c.heading) } } } }
+                tbody {
+                    @for row in &t.rows {
+                        tr {
+                            @for (i, v) in row.iter().enumerate() {
+                                @if i == 0 { th scope="row" { (fmt(v)) } }
+                                @else if is_num(v) { td.num { (fmt(v)) } }
+                                @else if matches!(v, Value::Text(s) if s == "higher") { td { strong.tag."tag--higher" { "higher" } } }
+                                @else if matches!(v, Value::Text(s) if s == "lower") { td { strong.tag."tag--lower" { "lower" } } }
+                                @else if matches!(v, Value::Text(s) if s == "can't tell") { td { strong.tag."tag--unclear" { "can't tell" } } }
+                                @else if matches!(v, Value::Text(s) if s == "too wide to compare") { td { strong.tag."tag--wide" { "too wide to compare" } } }
+                                @else { td { (fmt(v)) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @for n in &t.notes { p.notes { (n) } }
+        p.downloads {
+            "Download this table: "
+            a href=(format!("{download}{sep}format=csv&table={index}")) { "CSV" } ", "
+            a href=(format!("{download}{sep}format=xlsx")) { "XLSX (every table on this page)" } ", "
+            a href=(format!("{download}{sep}format=json")) { "JSON" }
+        }
+    }
+}
+
+/// The points of a table with Estimate / Lower 95% / Upper 95% columns, labelled by its first column.
+pub(super) fn points(t: &DataTable) -> Vec<(String, Option<Point>)> {
+    let at = |h: &str| t.columns.iter().position(|c| c.heading == h);
+    let (Some(e), Some(l), Some(u)) = (at("Estimate"), at("Lower 95%"), at("Upper 95%")) else { return Vec::new() };
+    t.rows
+        .iter()
+        .map(|r| {
+            let p = match (r[e].number(), r[l].number(), r[u].number()) {
+                (Some(value), Some(low), Some(high)) => Some(Point { value, low, high }),
+                _ => None,
+            };
+            (fmt(&r[0]), p)
+        })
+        .collect()
+}
+
+/// The period picker (every quarter and financial year with releases), with `extra` fields.
+pub(super) fn period_form(snap: &Snapshot, selected: Window, extra: Markup) -> Markup {
+    let mut years: Vec<FinancialYear> = snap.quarters.iter().map(|q| q.year()).collect();
+    years.dedup();
+    html! {
+        form.form-row method="get" {
+            div {
+                label for="period" { "Period" }
+                select id="period" name="period" {
+                    @for q in snap.quarters.iter().rev() {
+                        option value=(q) selected[Window::Quarter(*q) == selected] { (q) }
+                    }
+                    @for y in years.iter().rev() {
+                        option value=(y) selected[Window::Year(*y) == selected] { "Financial year " (y) }
+                    }
+                }
+            }
+            (extra)
+            button.button type="submit" { "Show" }
+        }
+    }
+}
+
+/// The measure picker.
+pub(super) fn measure_select(selected: Measure) -> Markup {
+    html! {
+        div {
+            label for="measure" { "Measure" }
+            select id="measure" name="measure" {
+                @for m in Measure::ALL {
+                    option value=(m.id()) selected[*m == selected] { (m.label()) }
+                }
+            }
+        }
+    }
+}
+
+/// The page shown before any release has arrived.
+pub(super) fn no_data(role: &Role, current: &str) -> Response {
+    page(
+        "No releases yet",
+        Some(role),
+        current,
+        html! {
+            h1 { "No releases yet" }
+            p { "No council has submitted a release yet. Benchmarks appear here as soon as the first arrives." }
+        },
+    )
+}
+
+/// The page shown when the role may not see a page's figures (403).
+pub(super) fn refused(role: &Role, current: &str, why: &str) -> Response {
+    let mut r = page(
+        "Not available",
+        Some(role),
+        current,
+        html! {
+            h1 { "Not available to your role" }
+            p { (why) }
+            p { "Each council's own figures are shown to the council itself, its region's group and national analysts." }
+        },
+    );
+    *r.status_mut() = StatusCode::FORBIDDEN;
+    r
+}
+
+/// Which one-measure page: regions and council types, or models of practice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum MeasurePage {
+    /// `/dashboard/groups`.
+    Groups,
+    /// `/dashboard/models`.
+    Models,
+}
+
+/// A page of one measure's tables across groups, each with its chart: what the groups and
+/// models pages share.
+pub(super) async fn measure_page(state: &AppState, role: Role, q: &ViewQuery, which: MeasurePage) -> Page {
+    let current = match which {
+        MeasurePage::Groups => "/dashboard/groups",
+        MeasurePage::Models => "/dashboard/models",
+    };
+    if !role.reads_benchmarks() {
+        return Err(refused(&role, current, "This role manages the network and does not read benchmarks."));
+    }
+    let snap = state.snapshot().await.map_err(HttpError::from)?;
+    let Ok(w) = window(&snap, q.period.as_deref()) else { return Err(no_data(&role, current)) };
+    let m = measure(q.measure.as_deref()).map_err(|_| HttpError::BadQuery("unknown measure".into()))?;
+    let (view, title, api) = match which {
+        MeasurePage::Groups => (views::groups(&snap, &role, m, w), "Regions and council types", "groups"),
+        MeasurePage::Models => (views::models(&snap, &role, m, w), "Models of practice", "models"),
+    };
+    let download = format!("/v1/views/{api}?period={w}&measure={}", m.id());
+    Ok(page(
+        title,
+        Some(&role),
+        current,
+        html! {
+            h1 { (title) ", " (w) }
+            (period_form(&snap, w, measure_select(m)))
+            @for (i, t) in view.tables.iter().enumerate() {
+                h2 { (t.caption) }
+                @let pts = points(t);
+                @if !pts.is_empty() {
+                    (charts::intervals(&format!("chart-{i}"), &t.caption, &pts, m.is_proportion()))
+                }
+                (table(t, &download, i))
+            }
+        },
+    ))
+}

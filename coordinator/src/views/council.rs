@@ -1,0 +1,71 @@
+//! One council beside its region, its authority type and England, with the differences from the
+//! rest of its region and from England.
+
+use msp_estimate::Measure;
+use msp_schemas::{
+    CouncilCode,
+    api::{Benchmark, Verdict},
+};
+
+use super::{
+    differences::differences_table,
+    table::{DataTable, Value, View, col, coverage_note},
+};
+use crate::{
+    auth::Role,
+    benchmark::{Group, Snapshot, Window, compare},
+};
+
+/// One council beside its region, its type and England, with differences and verdicts.
+pub fn council(snap: &Snapshot, role: &Role, code: CouncilCode, window: Window) -> Result<View, String> {
+    if !role.sees_council(code) {
+        return Err(format!("this role may not see {}'s own figures", code.council().name));
+    }
+    let c = code.council();
+    let groups = [Group::Council(code), Group::Region(c.region), Group::Type(c.authority_type), Group::England];
+    let benches: Vec<Benchmark> = groups.iter().map(|g| snap.benchmark(*g, window)).collect();
+    let visible: Vec<bool> = groups.iter().map(|g| role.may_see(g, &snap.included(*g, window))).collect();
+    let mut columns = vec![col("Measure")];
+    for b in &benches {
+        columns.push(col(&b.name));
+    }
+    columns.push(col("Against the rest of the region"));
+    let vs_region = compare(snap, Group::Council(code), Group::Region(c.region), window);
+    let rows = Measure::ALL
+        .iter()
+        .zip(&vs_region.differences)
+        .map(|(m, d)| {
+            let mut row = vec![Value::text(m.label())];
+            for (b, shown) in benches.iter().zip(&visible) {
+                row.push(if *shown {
+                    b.measure(*m).map_or(Value::missing("no data"), |e| Value::of(m.is_proportion(), e.value))
+                } else {
+                    Value::missing("fewer than 3 councils: not shown")
+                });
+            }
+            row.push(Value::text(d.verdict.map_or("no data", Verdict::words)));
+            row
+        })
+        .collect();
+    let detail = differences_table(
+        snap,
+        role,
+        &[(Group::Council(code), Group::Region(c.region)), (Group::Council(code), Group::England)],
+        window,
+        &format!("council-{code}-differences-{window}"),
+        &format!("{} against its region and England, {window}", c.name),
+    );
+    let side = DataTable {
+        id: format!("council-{code}-{window}"),
+        caption: format!("{} beside {}, {}s and England, {window}", c.name, c.region.name(), c.authority_type.name()),
+        columns,
+        rows,
+        notes: vec![coverage_note(&benches[0]), "The verdict compares the council with the rest of its region.".into()],
+    };
+    Ok(View {
+        title: c.name.to_owned(),
+        window: Some(window.to_string()),
+        tree_size: snap.tree_size,
+        tables: vec![side, detail],
+    })
+}

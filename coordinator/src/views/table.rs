@@ -1,0 +1,125 @@
+//! The table model every view shares: values that know how they are shown, columns, tables with
+//! their notes, and the view that holds them with the log size it comes from.
+
+use msp_estimate::Estimate;
+use msp_schemas::api::Benchmark;
+use serde::Serialize;
+
+/// One value in a table. Numbers serialise as plain numbers (proportions as fractions of 1);
+/// the variant says how to show them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// Text.
+    Text(String),
+    /// A count.
+    Count(f64),
+    /// A proportion (0 to 1), shown as a percentage.
+    Percent(f64),
+    /// Any other number, shown to one decimal place.
+    Decimal(f64),
+    /// Nothing to show, and why.
+    Missing(Missing),
+}
+
+/// Why a value is missing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Missing {
+    /// The reason.
+    pub missing: &'static str,
+}
+
+impl Value {
+    /// Text.
+    pub(super) fn text(s: impl Into<String>) -> Self {
+        Value::Text(s.into())
+    }
+
+    /// A number shown as a proportion or not.
+    pub(super) fn of(proportion: bool, v: f64) -> Self {
+        if proportion { Value::Percent(v) } else { Value::Decimal(v) }
+    }
+
+    /// The number, if it is one.
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            Value::Count(v) | Value::Percent(v) | Value::Decimal(v) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// Nothing to show, and why.
+    pub(super) fn missing(why: &'static str) -> Self {
+        Value::Missing(Missing { missing: why })
+    }
+}
+
+/// A column.
+#[derive(Debug, Clone, Serialize)]
+pub struct Column {
+    /// Its heading.
+    pub heading: String,
+}
+
+/// A table of a view.
+#[derive(Debug, Clone, Serialize)]
+pub struct DataTable {
+    /// Machine name (for file names).
+    pub id: String,
+    /// What the table shows.
+    pub caption: String,
+    /// Its columns.
+    pub columns: Vec<Column>,
+    /// Its rows.
+    pub rows: Vec<Vec<Value>>,
+    /// Notes that go with it (coverage, method, suppressions).
+    pub notes: Vec<String>,
+}
+
+/// A view: a title, the log size it comes from, and its tables.
+#[derive(Debug, Clone, Serialize)]
+pub struct View {
+    /// The view's title.
+    pub title: String,
+    /// The period it covers.
+    pub window: Option<String>,
+    /// Entries in the log the figures were computed from.
+    pub tree_size: u64,
+    /// Its tables.
+    pub tables: Vec<DataTable>,
+}
+
+/// A column headed `heading`.
+pub(super) fn col(heading: &str) -> Column {
+    Column { heading: heading.to_owned() }
+}
+
+/// An estimate as four cells: the value, its interval, and a note when the interval is too wide.
+pub(super) fn est_cells(proportion: bool, e: Option<Estimate>) -> [Value; 4] {
+    match e {
+        Some(e) => [
+            Value::of(proportion, e.value),
+            Value::of(proportion, e.low),
+            Value::of(proportion, e.high),
+            Value::text(if e.too_wide { "too wide to compare" } else { "" }),
+        ],
+        None => [Value::missing("no data"), Value::missing("no data"), Value::missing("no data"), Value::text("")],
+    }
+}
+
+/// The four cells of an estimate a role may not see.
+pub(super) fn suppressed() -> [Value; 4] {
+    let s = || Value::missing("fewer than 3 councils: not shown to protect them");
+    [s(), s(), s(), Value::text("")]
+}
+
+/// The note on a benchmark's coverage.
+pub(super) fn coverage_note(b: &Benchmark) -> String {
+    format!(
+        "Coverage: {} of {} councils ({} of {} council-quarters).",
+        b.coverage.councils_included,
+        b.coverage.councils_in_group,
+        b.coverage.quarters_included,
+        b.coverage.quarters_expected
+    )
+}

@@ -1,0 +1,90 @@
+//! One group's measure by quarter and by financial year.
+
+use msp_estimate::Measure;
+
+use super::table::{DataTable, Value, View, col, est_cells, suppressed};
+use crate::{
+    auth::Role,
+    benchmark::{Group, Snapshot, Window, trend},
+};
+
+/// A measure's trend for a group.
+pub fn trend_view(snap: &Snapshot, role: &Role, group: Group, measure: Measure) -> Result<View, String> {
+    if let Group::Council(c) | Group::Peers(c) = group
+        && !role.sees_council(c)
+    {
+        return Err(format!("this role may not see {}'s own figures", c.council().name));
+    }
+    let points = trend(snap, group, measure);
+    let rows = points
+        .iter()
+        .map(|p| {
+            let councils = snap.included(group, Window::Quarter(p.period));
+            let mut row = vec![Value::text(p.period.to_string()), Value::Count(p.councils as f64)];
+            row.extend(if role.may_see(&group, &councils) {
+                est_cells(measure.is_proportion(), p.estimate)
+            } else {
+                suppressed()
+            });
+            row
+        })
+        .collect();
+    let mut years: Vec<_> = snap.quarters.iter().map(|q| q.year()).collect();
+    years.sort();
+    years.dedup();
+    let yearly = years
+        .into_iter()
+        .map(|y| {
+            let b = snap.benchmark(group, Window::Year(y));
+            let mut row = vec![
+                Value::text(y.to_string()),
+                Value::Count(b.coverage.councils_included as f64),
+                Value::Count(b.coverage.quarters_included as f64),
+            ];
+            row.extend(if role.may_see(&group, &snap.included(group, Window::Year(y))) {
+                est_cells(measure.is_proportion(), b.measure(measure))
+            } else {
+                suppressed()
+            });
+            row
+        })
+        .collect();
+    Ok(View {
+        title: format!("{}: {}", group.name(), measure.label()),
+        window: None,
+        tree_size: snap.tree_size,
+        tables: vec![
+            DataTable {
+                id: format!("trend-{}-{}", group.id().replace(':', "-"), measure.id()),
+                caption: format!("{} by quarter, {}", measure.label(), group.name()),
+                columns: vec![
+                    col("Quarter"),
+                    col("Councils included"),
+                    col("Estimate"),
+                    col("Lower 95%"),
+                    col("Upper 95%"),
+                    col("Note"),
+                ],
+                rows,
+                notes: vec!["Intervals are 95%.".into()],
+            },
+            DataTable {
+                id: format!("trend-years-{}-{}", group.id().replace(':', "-"), measure.id()),
+                caption: format!("{} by financial year, {}", measure.label(), group.name()),
+                columns: vec![
+                    col("Financial year"),
+                    col("Councils included"),
+                    col("Council-quarters"),
+                    col("Estimate"),
+                    col("Lower 95%"),
+                    col("Upper 95%"),
+                    col("Note"),
+                ],
+                rows: yearly,
+                notes: vec![
+                    "A year adds up the quarters received so far: see the council-quarters. Intervals are 95%.".into(),
+                ],
+            },
+        ],
+    })
+}
