@@ -12,7 +12,10 @@ pub mod models;
 pub mod sign_in;
 pub mod status;
 
-use axum::{http::header, response::IntoResponse, response::Redirect};
+use axum::{
+    http::header,
+    response::{IntoResponse, Redirect},
+};
 
 /// The stylesheet.
 const CSS: &str = include_str!("../../../static/app.css");
