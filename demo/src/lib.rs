@@ -14,25 +14,33 @@ use std::{net::SocketAddr, path::PathBuf, time::Instant};
 
 use futures_util::StreamExt;
 use msp_node::{
+    clock,
     config::{ContextConfig, NodeConfig},
     import::{ImportOptions, import_file},
     keys::{NodeSecret, SigningKey},
     release,
     store::Store as NodeStore,
     submit::{Backoff, Coordinator, Submitter},
-    synth::{self, CouncilProfile, SynthOptions},
 };
-use msp_schemas::{Council, Period, release::Timestamp};
+use msp_schemas::{
+    Council, Period,
+    api::{Benchmark, BenchmarkAnswer},
+    release::Timestamp,
+};
+use msp_synth::{self as synth, CouncilProfile, SynthOptions};
 use msp_terminal::say;
 
 use msp_coordinator::{
     auth::Role,
-    cli::{CliError, create_token, enrol, system_clock},
+    cli::CliError,
+    clock::system_clock,
+    councils::enrol,
     http::{AppState, router},
-    keys::SigningKey as CoordinatorKey,
+    signing_key::SigningKey as CoordinatorKey,
     startup::{Server, shutdown_signal},
     store::Store,
     tls,
+    tokens::create_token,
 };
 
 /// Why the demo stopped: the step and what went wrong in it.
@@ -65,17 +73,6 @@ pub struct DemoOptions {
     pub database_url: Option<String>,
 }
 
-/// One national headline figure, as the API gave it.
-#[derive(Debug, Clone)]
-pub struct Headline {
-    /// What it measures.
-    pub label: String,
-    /// Whether it is a proportion (else a mean).
-    pub proportion: bool,
-    /// Estimate, lower and upper end of its 95% interval.
-    pub estimate: (f64, f64, f64),
-}
-
 /// What the demo built, once the network is up.
 #[derive(Debug)]
 pub struct Demo {
@@ -89,20 +86,19 @@ pub struct Demo {
     pub submissions: usize,
     /// How long building the network took.
     pub seconds: f64,
-    /// The window of the national benchmark below.
-    pub window: String,
-    /// England's headline figures, fetched over HTTPS with the national token.
-    pub headlines: Vec<Headline>,
+    /// England's benchmark, fetched over HTTPS with the national token as an analyst would.
+    pub england: Benchmark,
 }
 
-/// England's benchmark as an analyst would get it: `GET /v1/benchmarks` with a bearer token.
-async fn national(base: &str, ca: &std::path::Path, token: &str) -> Result<(String, Vec<Headline>), DemoError> {
+/// England's benchmark as an analyst would get it: `GET /v1/benchmarks` with a bearer token, read
+/// as the API's own answer type.
+async fn national(base: &str, ca: &std::path::Path, token: &str) -> Result<Benchmark, DemoError> {
     let pem = std::fs::read(ca).map_err(io)?;
     let client = reqwest::Client::builder()
         .tls_certs_only(reqwest::Certificate::from_pem_bundle(&pem).map_err(io)?)
         .build()
         .map_err(io)?;
-    let body: serde_json::Value = client
+    let answer: BenchmarkAnswer = client
         .get(format!("{base}/v1/benchmarks"))
         .bearer_auth(token)
         .send()
@@ -111,21 +107,8 @@ async fn national(base: &str, ca: &std::path::Path, token: &str) -> Result<(Stri
         .map_err(|e| io(format!("the national benchmark could not be fetched: {e}")))?
         .json()
         .await
-        .map_err(io)?;
-    let headlines = body["measures"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|m| {
-            let e = &m["estimate"];
-            Some(Headline {
-                label: m["label"].as_str()?.to_owned(),
-                proportion: m["proportion"].as_bool()?,
-                estimate: (e["value"].as_f64()?, e["low"].as_f64()?, e["high"].as_f64()?),
-            })
-        })
-        .collect();
-    Ok((body["window"].as_str().unwrap_or_default().to_owned(), headlines))
+        .map_err(|e| io(format!("the national benchmark could not be read: {e}")))?;
+    Ok(answer.benchmark)
 }
 
 fn io(e: impl std::fmt::Display) -> DemoError {
@@ -191,16 +174,15 @@ pub async fn run(
         .await;
     bar.finish_and_clear();
     let submissions = results.into_iter().sum::<Result<usize, DemoError>>()?;
-    let (token, _) = create_token(&store, Role::National, "demo").await?;
-    let (window, headlines) = national(&base, &dev.ca_cert, &token).await?;
+    let (token, _) = create_token(&store, Role::National, "demo").await.map_err(CliError::from)?;
+    let england = national(&base, &dev.ca_cert, &token).await?;
     let demo = Demo {
         url: format!("{base}/dashboard"),
         token,
         ca: dev.ca_cert,
         submissions,
         seconds: started.elapsed().as_secs_f64(),
-        window,
-        headlines,
+        england,
     };
     ready(&demo);
     stop.await;
@@ -224,7 +206,7 @@ async fn node(
     let profile = CouncilProfile::of(code);
     let secret = NodeSecret::create(&dir.join("keys")).map_err(io)?;
     let key = SigningKey::create(&dir.join("keys")).map_err(io)?;
-    enrol(coordinator, code, &key.public_key_b64(), Some(&key.fingerprint())).await?;
+    enrol(coordinator, code, &key.public_key_b64(), Some(key.fingerprint())).await.map_err(CliError::from)?;
     let store = NodeStore::open(&msp_store::sqlite_url(&dir.join("node.db")), code).await.map_err(io)?;
     let last = *window.last().expect("at least one quarter");
     let options = SynthOptions {
@@ -236,7 +218,13 @@ async fn node(
     };
     let csv = dir.join("cases.csv");
     synth::write(&options, &csv).map_err(io)?;
-    let import = ImportOptions { mapping: None, rejects_path: None, rejects_dir: dir.join("rejects"), progress: false };
+    let import = ImportOptions {
+        mapping: None,
+        rejects_path: None,
+        rejects_dir: dir.join("rejects"),
+        progress: false,
+        clock: clock::system(),
+    };
     import_file(&store, &secret, &csv, import).await.map_err(io)?;
     let config = NodeConfig {
         council: code,
@@ -257,6 +245,7 @@ async fn node(
         config: &config,
         key: &key,
         coordinator: Coordinator::new(base, Some(ca), Backoff::default()).map_err(io)?,
+        clock: clock::system(),
     };
     for period in window {
         let made = release::release(&store, &config, *period, false, Timestamp::now()).await.map_err(io)?;
@@ -282,9 +271,10 @@ pub async fn command(options: DemoOptions, serve: bool) -> Result<(), DemoError>
             d.seconds
         );
         say!();
-        say!("England, {} (95% intervals, from the coordinator's API):", d.window);
-        for h in &d.headlines {
-            let (v, lo, hi) = h.estimate;
+        say!("England, {} (95% intervals, from the coordinator's API):", d.england.window);
+        for h in &d.england.measures {
+            let Some(e) = h.estimate else { continue };
+            let (v, lo, hi) = (e.value, e.low, e.high);
             if h.proportion {
                 say!("  {:<78} {:>5.1}%  ({:.1}% to {:.1}%)", h.label, v * 100.0, lo * 100.0, hi * 100.0);
             } else {

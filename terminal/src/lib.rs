@@ -3,10 +3,12 @@
 //!
 //! - [`say!`]: a line to standard output that ends the program quietly (exit 0) when the reader
 //!   has gone (`msp-node receipts | head`), where `println!` would panic;
-//! - [`progress_bar`]: long work (an import, the demo) shows progress on a terminal and stays
+//! - `progress_bar` (feature `progress`): long work (an import, the demo) shows progress on a terminal and stays
 //!   quiet when piped or logged (DESIGN §9).
 
+#[cfg(feature = "progress")]
 pub use indicatif::ProgressBar;
+#[cfg(feature = "progress")]
 use indicatif::{ProgressDrawTarget, ProgressStyle};
 
 /// Prints a line to standard output. When the reader has gone, stops the program quietly
@@ -23,6 +25,7 @@ macro_rules! say {
     }};
 }
 
+#[cfg(feature = "progress")]
 /// A progress bar of `len` steps drawn on standard error with `template` (indicatif's syntax)
 /// when `shown`, else one that draws nothing (so callers update it either way).
 ///
@@ -37,7 +40,7 @@ pub fn progress_bar(shown: bool, len: u64, template: &'static str) -> ProgressBa
     bar
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "progress"))]
 mod tests {
     #[test]
     fn a_hidden_bar_still_counts_and_a_shown_one_takes_its_template() {

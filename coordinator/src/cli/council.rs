@@ -1,6 +1,7 @@
 //! `msp-coordinator council …`: enrol, list and revoke councils' signing keys (the rules are in
 //! [`crate::councils`]).
 
+use msp_terminal::say;
 use std::path::PathBuf;
 
 use clap::Subcommand;

@@ -7,21 +7,10 @@
 //! - [`submission`]: a signed file from an offline node; [`signing_key`]: show or rotate the
 //!   receipt-signing key; [`error`]: what a command can fail with.
 
+use msp_terminal::say;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-
-/// Prints a line to standard output; stops quietly when the reader has gone.
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                std::process::exit(0);
-            }
-        }
-    }};
-}
 
 pub mod council;
 pub mod error;

@@ -1,5 +1,6 @@
 //! `msp-coordinator serve`: the API and dashboard over HTTPS until Ctrl-C or SIGTERM.
 
+use msp_terminal::say;
 use std::{net::SocketAddr, path::PathBuf};
 
 use clap::Args;

@@ -2,6 +2,7 @@
 //! rotate it and say what to tell the councils.
 
 use clap::Args;
+use msp_terminal::say;
 
 use super::error::CliError;
 use crate::{config::DataDir, signing_key::SigningKey};

@@ -1,6 +1,7 @@
 //! `msp-coordinator submission import`: a signed submission file from an offline node, taken in
 //! with the same checks and the same log writer as the HTTPS path.
 
+use msp_terminal::say;
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;

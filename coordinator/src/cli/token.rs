@@ -2,6 +2,7 @@
 //! [`crate::tokens`]).
 
 use clap::Subcommand;
+use msp_terminal::say;
 
 use super::error::CliError;
 use crate::{auth::Role, store::Store, tokens};
