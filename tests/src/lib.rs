@@ -4,8 +4,8 @@
 use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
 use msp_coordinator::{
-    http::{AppState, router},
     clock::Clock,
+    http::{AppState, router},
     signing_key::SigningKey,
     startup::Server,
     store::Store,

@@ -194,9 +194,7 @@ fn demo(councils: usize) -> Result<Vec<Figure>, String> {
     };
     let started = Instant::now();
     let mut built = None;
-    runtime
-        .block_on(msp_demo::run(options, |d| built = Some(d.submissions), async {}))
-        .map_err(|e| e.to_string())?;
+    runtime.block_on(msp_demo::run(options, |d| built = Some(d.submissions), async {})).map_err(|e| e.to_string())?;
     let seconds = started.elapsed().as_secs_f64();
     let submissions = built.ok_or("the demo did not report")?;
     Ok(vec![
