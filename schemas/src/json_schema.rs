@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use crate::{
-    api::{SignedTreeHead, SubmissionAccepted},
+    api::{BenchmarkAnswer, Comparison, SignedTreeHead, SubmissionAccepted},
     case_record::{CASE_RECORD_FORMAT, Column, MAX_ID_LEN},
     policy::{NetworkPolicy, SignedPolicy},
     release::{Receipt, ReleaseFields},
@@ -23,6 +23,8 @@ pub fn documents() -> Vec<(&'static str, String)> {
         ("submission-accepted.schema.json", pretty(&schemars::schema_for!(SubmissionAccepted))),
         ("signed-tree-head.schema.json", pretty(&schemars::schema_for!(SignedTreeHead))),
         ("msp-quarterly-1.json", pretty(SpecId::MspQuarterlyV1.spec())),
+        ("benchmark-answer.schema.json", pretty(&schemars::schema_for!(BenchmarkAnswer))),
+        ("comparison.schema.json", pretty(&schemars::schema_for!(Comparison))),
         ("msp-policy-1.schema.json", pretty(&schemars::schema_for!(NetworkPolicy))),
         ("signed-policy.schema.json", pretty(&schemars::schema_for!(SignedPolicy))),
         ("msp-policy-1.default.json", pretty(&NetworkPolicy::default())),

@@ -7,7 +7,8 @@
 //! - [`spec`]: the report spec `msp-quarterly/1` as data (DESIGN §6);
 //! - [`release`]: the `msp-release/1` document and the coordinator's receipt (DESIGN §6–7);
 //! - [`enrolment`]: the enrolment request a council sends the coordinator's operator;
-//! - [`api`]: the coordinator's answers: receipts, signed tree heads, log proofs;
+//! - [`api`]: the coordinator's answers: receipts, signed tree heads, log proofs, benchmarks and
+//!   comparisons;
 //! - [`policy`]: `msp-policy/1`, the network's privacy policy, and the ledger's arithmetic;
 //! - [`problem`]: RFC 9457 problem types shared by both sides;
 //! - [`json_schema`]: JSON Schema documents generated from these types.
