@@ -6,7 +6,7 @@ use msp_schemas::{
     CouncilCode,
     api::{self, BenchmarkAnswer, Estimate},
 };
-use serde::{Serialize, de::DeserializeOwned};
+use serde::Serialize;
 
 use crate::submit::{Coordinator, SubmitError};
 
@@ -44,12 +44,6 @@ fn interval(e: &Estimate) -> (f64, f64, f64) {
     (e.value, e.low, e.high)
 }
 
-/// Reads the coordinator's answer at `path` as the API type it is documented to be.
-async fn read<T: DeserializeOwned>(coordinator: &Coordinator, path: &str, token: &str) -> Result<T, SubmitError> {
-    let answer = coordinator.read(path, token).await?;
-    serde_json::from_value(answer).map_err(|e| SubmitError::Untrusted(format!("{path}: unreadable answer ({e})")))
-}
-
 /// Fetches the council against its region (with the difference's verdict), its authority type and England.
 pub async fn fetch(
     coordinator: &Coordinator,
@@ -60,11 +54,10 @@ pub async fn fetch(
     let c = council.council();
     let when = period.map(|p| format!("&period={p}")).unwrap_or_default();
     let against: api::Comparison =
-        read(coordinator, &format!("/v1/compare?a=council:{council}&b=region:{}{when}", c.region.slug()), token)
-            .await?;
+        coordinator.read(&format!("/v1/compare?a=council:{council}&b=region:{}{when}", c.region.slug()), token).await?;
     let kind: BenchmarkAnswer =
-        read(coordinator, &format!("/v1/benchmarks?group=type:{}{when}", c.authority_type.slug()), token).await?;
-    let england: BenchmarkAnswer = read(coordinator, &format!("/v1/benchmarks?group=england{when}"), token).await?;
+        coordinator.read(&format!("/v1/benchmarks?group=type:{}{when}", c.authority_type.slug()), token).await?;
+    let england: BenchmarkAnswer = coordinator.read(&format!("/v1/benchmarks?group=england{when}"), token).await?;
     let rows = against
         .differences
         .iter()

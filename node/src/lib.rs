@@ -11,7 +11,8 @@
 //! - [`store`]: all SQL, on SQLite or PostgreSQL, and the compact form of a stored case record;
 //! - [`import`]: case files in, through a mapping and `case-record/1` validation;
 //! - [`dp`]: person rows, exact tables, the opendp mechanisms and the budget rules (pure);
-//! - [`release`]: the quarter's release, in the order that makes it safe;
+//! - [`policy`]: the network's policy as this node holds it (fetched, or the safe default);
+//! - [`release`]: the quarter's release, in the order that makes it safe, within the policy;
 //! - [`submit`]: sending releases, checking the coordinator's receipts, and the coordinator keys
 //!   this node trusts;
 //! - [`compare`]: the council's figures beside its benchmarks;
@@ -26,6 +27,7 @@ pub mod config;
 pub mod dp;
 pub mod import;
 pub mod keys;
+pub mod policy;
 pub mod process;
 pub mod release;
 pub mod setup;

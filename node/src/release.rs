@@ -6,10 +6,16 @@
 //! and stored. If the process dies in between, the budget is spent and nothing is released:
 //! overspending is impossible; under-releasing is acceptable. Asking again for a released
 //! quarter returns the stored document: there are no free re-rolls.
+//!
+//! Every limit is checked before the charge: the node's `[budget]` against the network policy
+//! it holds ([`crate::policy`], [`crate::dp::limits`]), the revision, the ρ the document will
+//! state, the exact figures against the policy's plausibility bounds, and the ledger against the
+//! tighter caps. So budget is never spent on a release the coordinator would refuse.
 
 use msp_estimate::{Cells, Measure, Noisy};
 use msp_schemas::{
     Period, Release, ReleaseFields, SpecId,
+    policy::{NetworkPolicy, Spending},
     release::{Accounting, CouncilContext, Mechanism, Privacy, PrivacyUnit, ReleaseFormat, TableRelease, Timestamp},
 };
 
@@ -19,11 +25,13 @@ use tracing::Instrument;
 use crate::{
     config::{Budget, BudgetError, NodeConfig},
     dp::{
-        ledger::{self, Refusal, Spent},
+        ledger::{self, Refusal},
+        limits::{LimitError, Limits},
         mechanism::{self, MechanismError, TablePlan},
         persons::{Person, PersonRows},
         tables,
     },
+    policy,
     store::{CorruptRecord, ImportRecord, NodeStoreError, Store, StoredRelease},
 };
 
@@ -75,6 +83,27 @@ pub enum ReleaseError {
     /// Over budget.
     #[error(transparent)]
     Refused(#[from] Refusal),
+    /// The node's settings, or the revision, break the network's policy.
+    #[error(transparent)]
+    Limit(#[from] LimitError),
+    /// The quarter's exact figures are beyond the policy's plausibility bounds.
+    #[error(
+        "the exact figures of {period}'s table {table:?} are beyond what {policy} finds plausible for one council \
+         (at most {people} people in a quarter), so the coordinator would refuse the release. Nothing was released \
+         and no budget was spent. Check the case file imported (`msp-node status` shows the quarter's people); if the \
+         figures are right, ask the coordinator's operator to raise max_people_per_council_quarter in the network's \
+         policy"
+    )]
+    Implausible {
+        /// The quarter.
+        period: Period,
+        /// The table.
+        table: &'static str,
+        /// The policy's people bound.
+        people: u64,
+        /// Which policy.
+        policy: String,
+    },
     /// Budget settings.
     #[error(transparent)]
     Budget(#[from] BudgetError),
@@ -249,8 +278,27 @@ pub async fn default_period(store: &Store, today: Date, first: bool) -> Result<P
     Ok(period)
 }
 
-/// Makes (or returns the stored) release of `period`. `now` is the creation time to record,
-/// read from the caller's clock (so that tests can fix it).
+/// Whether every exact figure lies within the range the policy finds plausible for one council
+/// before noise: a release of them would be refused by the coordinator.
+fn check_plausible(period: Period, limits: &Limits, exact: &[Vec<i64>]) -> Result<(), ReleaseError> {
+    let policy: &NetworkPolicy = limits.policy();
+    for (table, values) in SPEC.spec().tables.iter().zip(exact) {
+        let (_, high) = policy.value_bounds(table, 0.0);
+        if values.iter().any(|&v| v as f64 > high) {
+            return Err(ReleaseError::Implausible {
+                period,
+                table: table.id,
+                people: policy.max_people_per_council_quarter,
+                policy: limits.described().to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Makes (or returns the stored) release of `period`, under the network policy the node holds
+/// ([`policy::held`]: the one last fetched, or the default). `now` is the creation time to
+/// record, read from the caller's clock (so that tests can fix it).
 #[tracing::instrument(
     name = "release",
     skip_all,
@@ -279,13 +327,17 @@ pub async fn release(
         return Err(ReleaseError::NotEnded(period));
     }
     let context = context(config)?;
+    let held = policy::held(store).await?;
+    let limits = Limits::new(&budget, SPEC, &held.policy, &held.describe())?;
     let started = std::time::Instant::now();
     let (exact, _) = exact_tables(store, period).instrument(tracing::info_span!("count")).await?;
+    check_plausible(period, &limits, &exact)?;
     let read = started.elapsed();
-    let (plans, rho) = plan(budget.rho_per_release)?;
+    let (plans, rho) = plan(limits.rho_per_release)?;
+    limits.check_planned(rho)?;
     let planned = started.elapsed();
 
-    let (ledger_id, revision) = charge(store, &budget, period, rho, revise, now).await?;
+    let (ledger_id, revision) = charge(store, &limits, period, rho, revise, now).await?;
     let charged = started.elapsed();
     tracing::Span::current().record("revision", revision);
     tracing::info!(revision, rho, "budget charged; drawing noise");
@@ -314,12 +366,13 @@ pub async fn release(
     Ok(Made { release, stored, new: true })
 }
 
-/// Charges `rho` to `period` if the budget allows, committing the charge before any noise is
-/// drawn; returns the ledger entry and the revision it pays for (1, or the next when `revise`).
+/// Charges `rho` to `period` if the limits allow (the revision, and the caps), committing the
+/// charge before any noise is drawn; returns the ledger entry and the revision it pays for (1, or
+/// the next when `revise`).
 #[tracing::instrument(name = "charge", skip_all, fields(period = %period, rho, revision))]
 async fn charge(
     store: &Store,
-    budget: &Budget,
+    limits: &Limits,
     period: Period,
     rho: f64,
     revise: bool,
@@ -331,9 +384,11 @@ async fn charge(
             if latest.is_some() != revise {
                 return Err(ReleaseError::Raced(period));
             }
-            let spent = Spent::from_charges(charges.iter().map(|c| (c.period, c.rho)));
-            ledger::check(&spent, budget, period, rho)?;
-            Ok(latest.map_or(1, |r| r + 1))
+            let revision = latest.map_or(1, |r| r + 1);
+            limits.check_revision(period, revision)?;
+            let spent = Spending::from_charges(charges.iter().map(|c| (c.period, c.rho)));
+            ledger::check(&spent, limits.caps, period, rho)?;
+            Ok(revision)
         })
         .await?;
     tracing::Span::current().record("revision", revision);

@@ -244,3 +244,41 @@ fn synth_with_a_seed_is_reproducible() {
     ok(&node(dir.path(), &b.iter().map(String::as_str).collect::<Vec<_>>()));
     assert_eq!(std::fs::read(dir.path().join("a.csv")).unwrap(), std::fs::read(dir.path().join("b.csv")).unwrap());
 }
+
+#[test]
+fn release_and_budget_go_by_the_default_network_policy_when_none_can_be_fetched_and_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on port 1: the coordinator is unreachable, as for a node that only exports.
+    let init = ["init", "--council", "E08000038", "--coordinator", "https://127.0.0.1:1"];
+    ok(&node(dir.path(), &[&init[..], &["--team-model", "locality", "--msp-level", "gold"]].concat()));
+    let synth = ["synth", "--period", "2026-27-Q2", "--people", "60", "--seed", "5", "--out", "cases.csv"];
+    ok(&node(dir.path(), &synth));
+    ok(&node(dir.path(), &["import", "cases.csv"]));
+
+    // A node.toml that allows far more than the network: refused, naming the setting and both figures.
+    let toml = dir.path().join("data/node.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    let reckless = "[budget]\nrho_per_release = 50.0\nrho_per_quarter = 100.0\nrho_per_four_quarters = 250.0\n";
+    std::fs::write(&toml, format!("{text}\n{reckless}")).unwrap();
+    let out = node(dir.path(), &["release", "--period", "2026-27-Q2"]);
+    let err = failed(&out);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("the network's default policy applies"), "{said}");
+    assert!(err.contains("rho_per_release = 50") && err.contains("from 0.05 to 1"), "{err}");
+    let budget = ok(&node(dir.path(), &["budget"]));
+    assert!(budget.contains("Network policy (default") && budget.contains("does not keep to the policy"), "{budget}");
+
+    std::fs::write(&toml, text).unwrap();
+    let out = ok(&node(dir.path(), &["release", "--period", "2026-27-Q2"]));
+    assert!(out.contains("default policy applies") && out.contains("Released 2026-27-Q2 revision 1"), "{out}");
+    let budget: serde_json::Value = serde_json::from_str(&ok(&node(dir.path(), &["budget", "--json"]))).unwrap();
+    assert_eq!(budget["network_policy"]["source"], "default");
+    assert_eq!(budget["network_policy"]["policy"]["rho_per_release"]["max"], 1.0);
+    assert_eq!(budget["network_policy"]["node_keeps_to_it"], true);
+    assert_eq!(budget["caps_in_force"]["per_quarter"], 1.0);
+    let policy: serde_json::Value =
+        serde_json::from_str(&ok(&node(dir.path(), &["policy", "--stored", "--json"]))).unwrap();
+    assert_eq!(policy["source"], "default");
+    let err = failed(&node(dir.path(), &["policy"]));
+    assert!(err.contains("could not be reached"), "fetching says why it failed: {err}");
+}

@@ -13,11 +13,12 @@ use msp_node::{
     clock,
     config::{Budget, ContextConfig, DataDir, NodeConfig},
     keys::NodeSecret,
-    store::Store,
+    store::{Store, StoredPolicy},
 };
 use msp_schemas::{
     Period, Release,
     codes::{MspLevel, TeamModel},
+    policy::NetworkPolicy,
 };
 use msp_store::testing::databases;
 use rand::Rng;
@@ -32,7 +33,8 @@ async fn killing_releases_at_random_moments_never_overspends_or_orphans_a_releas
         let data = DataDir::new(dir.path().join("node"));
         let config = NodeConfig {
             council: common::COUNCIL.parse().unwrap(),
-            coordinator_url: "https://coordinator.test".into(),
+            // Nothing listens on port 1: the release's policy refresh fails at once.
+            coordinator_url: "https://127.0.0.1:1".into(),
             ca_cert: None,
             database_url: Some(db.url.clone()),
             context: Some(ContextConfig {
@@ -47,6 +49,20 @@ async fn killing_releases_at_random_moments_never_overspends_or_orphans_a_releas
         data.save(&config).unwrap();
         NodeSecret::create(&data.keys_dir()).unwrap();
         let store = Store::open(&db.url, config.council).await.unwrap();
+        // A network policy that lets this node's budget revise a quarter many times over, so that
+        // the kills land in many releases.
+        let policy = NetworkPolicy {
+            rho_per_quarter: budget.rho_per_quarter,
+            rho_per_four_quarters: budget.rho_per_four_quarters,
+            max_revision: 1_000,
+            ..NetworkPolicy::default()
+        };
+        let stored = StoredPolicy {
+            jws: "(set by the test)".into(),
+            json: serde_json::to_string(&policy).unwrap(),
+            fetched_at: "2026-07-01T00:00:00Z".into(),
+        };
+        store.keep_network_policy(&stored).await.unwrap();
         let secret = NodeSecret::load(&data.keys_dir()).unwrap();
         let csv = dir.path().join("cases.csv");
         std::fs::write(&csv, common::synthetic(1_500, 1, 5)).unwrap();

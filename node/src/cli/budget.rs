@@ -1,12 +1,19 @@
-//! `msp-node budget`: the privacy budget spent and left, per quarter and per four quarters (the
-//! rules are in [`crate::dp::ledger`]).
+//! `msp-node budget`: the privacy budget spent and left, per quarter and per four quarters, with
+//! the network policy's limits beside the node's (the rules are in [`crate::dp::ledger`] and
+//! [`crate::dp::limits`]). It reads the policy the node holds and contacts no one: `msp-node
+//! policy` fetches it afresh.
 
 use clap::Args;
 use msp_schemas::Period;
 use msp_terminal::say;
 
-use super::{CliError, open_store};
-use crate::{clock::Clock, config::DataDir, dp::ledger, release as releases};
+use super::{CliError, open_store, policy as shown};
+use crate::{
+    clock::Clock,
+    config::DataDir,
+    dp::{ledger, limits},
+    policy, release as releases,
+};
 
 /// `msp-node budget`.
 #[derive(Debug, Args)]
@@ -19,11 +26,15 @@ pub struct BudgetArgs {
 /// Prints the budget spent and left, per quarter and per four quarters.
 pub async fn budget(data: &DataDir, a: BudgetArgs, clock: &Clock) -> Result<(), CliError> {
     let (config, store) = open_store(data).await?;
-    let charges = store.charges().await?;
+    let charges = store.charges().await;
+    let held = policy::held(&store).await;
     store.db().close().await;
+    let (charges, held) = (charges?, held?);
     let budget = config.budget();
+    // Whatever the node's settings, the ledger is held to the tighter of its caps and the network's.
+    let caps = limits::tightest(&budget, &held.policy);
     let charged: Vec<(Period, f64, bool)> = charges.iter().map(|c| (c.period, c.rho, c.revision.is_some())).collect();
-    let quarters = ledger::statement(&charged, &budget, releases::last_finished_quarter(clock().date()).ok());
+    let quarters = ledger::statement(&charged, caps, releases::last_finished_quarter(clock().date()).ok());
     let rows: Vec<serde_json::Value> = quarters
         .iter()
         .map(|q| {
@@ -40,8 +51,9 @@ pub async fn budget(data: &DataDir, a: BudgetArgs, clock: &Clock) -> Result<(), 
         })
         .collect();
     if a.json {
-        let v =
-            serde_json::json!({ "council": config.council, "budget": budget, "quarters": rows, "charges": charges });
+        let v = serde_json::json!({ "council": config.council, "budget": budget,
+            "network_policy": shown::as_json(&held, &config), "caps_in_force": caps, "quarters": rows,
+            "charges": charges });
         say!("{}", serde_json::to_string_pretty(&v).expect("serialises"));
         return Ok(());
     }
@@ -53,6 +65,21 @@ pub async fn budget(data: &DataDir, a: BudgetArgs, clock: &Clock) -> Result<(), 
         budget.rho_per_quarter
     );
     say!("any four consecutive quarters ρ = {}. ε is stated at δ = {:e}.", budget.rho_per_four_quarters, budget.delta);
+    say!();
+    match &held.fetched_at {
+        Some(at) => say!("Network policy (fetched {at}; `msp-node policy` fetches it afresh):"),
+        None => {
+            say!("Network policy (default: none has been fetched from the coordinator; `msp-node policy` fetches it):")
+        }
+    }
+    for line in shown::beside_budget(&held, &config) {
+        say!("{line}");
+    }
+    say!(
+        "What is left below is held to the tighter caps: ρ = {} per quarter, ρ = {} per four quarters.",
+        caps.per_quarter,
+        caps.per_four_quarters
+    );
     say!();
     say!(
         "{:<12} {:>8} {:>10} {:>8} {:>10}   {}",

@@ -7,6 +7,7 @@
 //! - [`status`] shows what the node holds;
 //! - [`release`] makes and shows releases (`release`, `show-release`);
 //! - [`budget`] shows the privacy budget;
+//! - [`policy`] fetches and shows the network's policy beside the node's own settings;
 //! - [`submit`] approves, sends and exports releases (`approve`, `submit`, `export-submission`);
 //! - [`receipts`] lists and checks receipts, and trusts a new coordinator key (`receipts`,
 //!   `verify-receipt`, `trust-coordinator-key`);
@@ -16,6 +17,7 @@ pub mod budget;
 pub mod compare;
 pub mod import;
 pub mod init;
+pub mod policy;
 pub mod receipts;
 pub mod release;
 pub mod status;
@@ -31,6 +33,7 @@ pub use budget::BudgetArgs;
 pub use compare::{CompareArgs, TOKEN_ENV};
 pub use import::ImportArgs;
 pub use init::InitArgs;
+pub use policy::PolicyArgs;
 pub use receipts::{PeriodRevisionArgs, ReceiptsArgs, TrustCoordinatorKeyArgs};
 pub use release::{ReleaseArgs, ShowReleaseArgs, headline_table};
 pub use status::StatusArgs;
@@ -74,15 +77,23 @@ pub enum Command {
     Import(ImportArgs),
     /// Show what the node holds, per quarter (local figures, never sent anywhere).
     Status(StatusArgs),
-    /// Make the quarter's differentially private release (or show the one already made).
+    /// Make the quarter's differentially private release (or show the one already made), within
+    /// the network's policy: it first tries, for a few seconds, to fetch the policy afresh, and
+    /// otherwise goes by the one last fetched, or the network's default when none has been.
     Release(ReleaseArgs),
-    /// Show the privacy budget: spent and remaining per quarter and per four quarters.
+    /// Show the privacy budget: spent and remaining per quarter and per four quarters, with the
+    /// network policy's limits beside the node's.
     Budget(BudgetArgs),
+    /// Fetch the network's policy from the coordinator (checked with its pinned key, then kept)
+    /// and show it beside this node's [budget].
+    Policy(PolicyArgs),
     /// Print the exact JSON of a stored release: the bytes that leave the node.
     ShowRelease(ShowReleaseArgs),
     /// Record who approved a release for submission (when node.toml asks for approval).
     Approve(ApproveArgs),
-    /// Sign and send releases to the coordinator, and keep its receipts once they check out.
+    /// Sign and send releases to the coordinator, and keep its receipts once they check out. The
+    /// network's policy is fetched first and every release checked against it: one that breaks
+    /// it (made under an older, looser policy) is not sent.
     Submit(SubmitArgs),
     /// List the receipts the coordinator has given.
     Receipts(ReceiptsArgs),
@@ -154,6 +165,7 @@ pub async fn run_with(cli: Cli, clock: Clock) -> Result<(), CliError> {
         Command::Status(args) => status::status(&data, args).await,
         Command::Release(args) => release::release(&data, args, &clock).await,
         Command::Budget(args) => budget::budget(&data, args, &clock).await,
+        Command::Policy(args) => policy::policy(&data, args, &clock).await,
         Command::ShowRelease(args) => release::show_release(&data, args).await,
         Command::Approve(args) => submit::approve(&data, args, &clock).await,
         Command::Submit(args) => submit::submit(&data, args, clock).await,

@@ -5,11 +5,11 @@ use clap::Args;
 use msp_schemas::Period;
 use msp_terminal::say;
 
-use super::{CliError, open_store, thousands};
+use super::{CliError, open_store, policy::refresh_briefly, thousands};
 use crate::{
     clock::{self, Clock},
     config::DataDir,
-    release as releases,
+    policy, release as releases,
 };
 
 /// `msp-node release`.
@@ -83,8 +83,20 @@ pub async fn release(data: &DataDir, a: ReleaseArgs, clock: &Clock) -> Result<()
     if a.dry_run {
         let budget = config.budget();
         let rho = a.rho.unwrap_or(budget.rho_per_release);
+        let held = policy::held(&store).await;
         let (concluded, rows) = releases::dry_run(&store, period, rho).await?;
         store.db().close().await;
+        let held = held?;
+        let range = held.policy.rho_per_release;
+        if !(rho >= range.min && rho <= range.max) {
+            let note = format!(
+                "Note: {} allows ρ per release from {} to {}; a release at ρ = {rho} would be refused.",
+                held.describe(),
+                range.min,
+                range.max
+            );
+            if a.json { eprintln!("{note}") } else { say!("{note}") }
+        }
         if a.json {
             let v = serde_json::json!({ "period": period, "rho": rho, "epsilon": budget.epsilon(rho), "delta": budget.delta,
                 "people_concluded": concluded, "measures": rows });
@@ -115,6 +127,13 @@ pub async fn release(data: &DataDir, a: ReleaseArgs, clock: &Clock) -> Result<()
         say!();
         say!("Try another budget with --rho; set it for real in the [budget] section of node.toml.");
         return Ok(());
+    }
+    let refresh = refresh_briefly(data, &config, &store, clock).await;
+    // Standard output carries the document when --json is given.
+    if a.json {
+        eprintln!("{}", refresh.line())
+    } else {
+        say!("{}", refresh.line())
     }
     let made = releases::release(&store, &config, period, a.revise, clock::now(clock)).await;
     store.db().close().await;

@@ -1,6 +1,8 @@
 //! `msp-node approve`, `msp-node submit` and `msp-node export-submission`: approving releases,
 //! sending them with their receipts checked ([`crate::submit`]), and writing one to a file for a
-//! coordinator the node cannot reach.
+//! coordinator the node cannot reach. Neither sends nor writes a release that breaks the network's
+//! policy: `submit` checks against the policy it fetches first, `export-submission` against the
+//! one the node holds.
 
 use std::path::PathBuf;
 
@@ -13,7 +15,8 @@ use crate::{
     clock::{self, Clock},
     config::{DataDir, write_atomic},
     keys::SigningKey,
-    submit::{Backoff, Coordinator, Submitter, approval},
+    policy,
+    submit::{Backoff, Coordinator, Submitter, approval, keeps_to_policy},
 };
 
 /// `msp-node approve`.
@@ -30,11 +33,15 @@ pub struct ApproveArgs {
     pub by: String,
 }
 
-/// `msp-node submit`.
+/// `msp-node submit`: fetches the network's policy first, then sends every release not yet
+/// receipted that keeps to it. A release that breaks it (made under an older, looser policy) is
+/// not sent and stays on the node: it is listed with what to do, the others are sent, and the
+/// command then exits with an error. With --period, such a release is refused outright.
 #[derive(Debug, Args)]
 pub struct SubmitArgs {
     /// Only this quarter (default: every release not yet receipted; when node.toml asks for
-    /// approval, those not yet approved are listed and passed over).
+    /// approval, those not yet approved are listed and passed over, as are those that break the
+    /// network's policy, after which the command fails).
     #[arg(long)]
     pub period: Option<Period>,
     /// Print the receipts as JSON.
@@ -85,6 +92,9 @@ pub async fn submit(data: &DataDir, a: SubmitArgs, clock: Clock) -> Result<(), C
         .await;
     store.db().close().await;
     let run = run?;
+    if let (Some(held), false) = (&run.policy, a.json) {
+        say!("Network policy fetched from the coordinator and verified ({}).", held.summary());
+    }
     if run.was_empty() {
         say!(
             "Nothing to submit: every release{} has a receipt.",
@@ -95,8 +105,8 @@ pub async fn submit(data: &DataDir, a: SubmitArgs, clock: Clock) -> Result<(), C
     if a.json {
         say!("{}", serde_json::to_string_pretty(&run.done).expect("serialises"));
     }
-    for (period, revision) in run.waiting {
-        let notice = awaiting_approval(period, revision);
+    let notices = run.waiting.iter().map(|(period, revision)| awaiting_approval(*period, *revision));
+    for notice in notices.chain(run.refused.iter().map(|e| e.to_string())) {
         // Standard output carries the JSON document when --json is given.
         if a.json {
             eprintln!("{notice}");
@@ -104,7 +114,14 @@ pub async fn submit(data: &DataDir, a: SubmitArgs, clock: Clock) -> Result<(), C
             say!("{notice}");
         }
     }
-    Ok(())
+    match run.refused.len() {
+        0 => Ok(()),
+        n => Err(CliError::Usage(format!(
+            "{n} release{} not sent because {} the network's policy (see above)",
+            if n == 1 { " was" } else { "s were" },
+            if n == 1 { "it breaks" } else { "they break" }
+        ))),
+    }
 }
 
 /// What `msp-node submit` says of a release it passed over for want of approval.
@@ -120,6 +137,14 @@ pub async fn export_submission(data: &DataDir, a: ExportArgs, clock: Clock) -> R
     let (config, store) = open_store(data).await?;
     let key = SigningKey::load(&data.keys_dir())?;
     let revision = approval::revision_or_latest(&store, a.period, a.revision).await?;
+    // The coordinator takes it in under its policy: write nothing that breaks the one held.
+    let held = policy::held(&store).await?;
+    if let Some(stored) = store.release(a.period, Some(revision)).await?
+        && let Err(e) = keeps_to_policy(&held, a.period, revision, stored.document.as_bytes(), clock())
+    {
+        store.db().close().await;
+        return Err(e.into());
+    }
     // No network: the client is built but not used.
     let coordinator = Coordinator::new("https://unused.invalid", None, Backoff::default())?;
     let s = Submitter { store: &store, config: &config, key: &key, coordinator, clock };

@@ -1,52 +1,34 @@
 //! The privacy budget rules (DESIGN §4), as pure functions over the ledger's charges.
 //!
-//! The settings are plain data ([`Budget`], `[budget]` in `node.toml`); these rules receive them.
-//! Every release charges its ρ against the quarter of data it covers. The releases of one
+//! The settings are plain data ([`Budget`], `[budget]` in `node.toml`); these rules receive the
+//! caps they set, held to the network's policy ([`super::limits`]). Every release charges its ρ against the quarter of data it covers. The releases of one
 //! quarter (the first and any revisions) may spend at most `per_quarter` together, and any four
 //! consecutive quarters at most `per_four_quarters`. Because one person can appear in many
 //! quarters, these caps bound the privacy loss per quarter and per rolling year, not over a
 //! lifetime.
 
-use std::collections::BTreeMap;
-
-use msp_schemas::Period;
+use msp_schemas::{
+    Period,
+    policy::{CapExceeded, Spending},
+};
 
 use crate::config::Budget;
 
-/// Spending per quarter (ρ summed in chronological order of charging).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Spent(BTreeMap<Period, f64>);
+/// The caps on ρ a charge is checked against: per quarter of data, and per four consecutive
+/// quarters. In a release they are the tighter of the node's and the network's
+/// ([`super::limits::Limits`]).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Caps {
+    /// Most ρ the releases of one quarter's data may spend together.
+    pub per_quarter: f64,
+    /// Most ρ any four consecutive quarters may spend together.
+    pub per_four_quarters: f64,
+}
 
-impl Spent {
-    /// The ledger's charges, as (quarter, ρ) in the order they were made.
-    pub fn from_charges(charges: impl IntoIterator<Item = (Period, f64)>) -> Self {
-        let mut m = BTreeMap::new();
-        for (p, rho) in charges {
-            *m.entry(p).or_insert(0.0) += rho;
-        }
-        Self(m)
-    }
-
-    /// ρ spent on one quarter's data.
-    pub fn quarter(&self, p: Period) -> f64 {
-        self.0.get(&p).copied().unwrap_or(0.0)
-    }
-
-    /// ρ spent on the four quarters starting at `first`.
-    pub fn window(&self, first: Period) -> f64 {
-        let mut total = 0.0;
-        let mut q = Some(first);
-        for _ in 0..4 {
-            let Some(p) = q else { break };
-            total += self.quarter(p);
-            q = p.next();
-        }
-        total
-    }
-
-    /// Quarters with any spending, oldest first.
-    pub fn quarters(&self) -> impl Iterator<Item = (Period, f64)> + '_ {
-        self.0.iter().map(|(p, r)| (*p, *r))
+impl Caps {
+    /// The node's own caps, from its `[budget]`.
+    pub fn of(budget: &Budget) -> Self {
+        Self { per_quarter: budget.rho_per_quarter, per_four_quarters: budget.rho_per_four_quarters }
     }
 }
 
@@ -99,64 +81,47 @@ pub enum Refusal {
     },
 }
 
-/// Whether a release of `period` spending `rho` fits the budget, given what is spent.
-pub fn check(spent: &Spent, budget: &Budget, period: Period, rho: f64) -> Result<(), Refusal> {
-    let q = spent.quarter(period);
-    if q + rho > budget.rho_per_quarter {
-        return Err(Refusal::Quarter {
+/// Whether a release of `period` spending `rho` fits the caps, given what is spent: the
+/// arithmetic is the network's own ([`Spending::check`], the same at the coordinator); the
+/// refusal says what it means for this node.
+pub fn check(spent: &Spending, caps: Caps, period: Period, rho: f64) -> Result<(), Refusal> {
+    match spent.check(period, rho, caps.per_quarter, caps.per_four_quarters) {
+        Ok(()) => Ok(()),
+        Err(CapExceeded::Quarter { spent: q, cap, .. }) => Err(Refusal::Quarter {
             period,
             rho,
             spent: q,
-            cap: budget.rho_per_quarter,
-            remaining: (budget.rho_per_quarter - q).max(0.0),
-            hint: next_hint(spent, budget, period, rho),
-        });
+            cap,
+            remaining: (cap - q).max(0.0),
+            hint: next_hint(spent, caps, period, rho),
+        }),
+        Err(CapExceeded::FourQuarters { first, spent: w, cap, .. }) => Err(Refusal::Rolling {
+            period,
+            rho,
+            first,
+            last: (0..3).fold(first, |p, _| p.next().unwrap_or(p)),
+            spent: w,
+            cap,
+            remaining: (cap - w).max(0.0),
+            hint: next_hint(spent, caps, period, rho),
+        }),
     }
-    for first in windows_containing(period) {
-        let w = spent.window(first);
-        if w + rho > budget.rho_per_four_quarters {
-            let last = (0..3).fold(first, |p, _| p.next().unwrap_or(p));
-            return Err(Refusal::Rolling {
-                period,
-                rho,
-                first,
-                last,
-                spent: w,
-                cap: budget.rho_per_four_quarters,
-                remaining: (budget.rho_per_four_quarters - w).max(0.0),
-                hint: next_hint(spent, budget, period, rho),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// The first quarters of the four windows of four quarters that contain `period`.
-fn windows_containing(period: Period) -> Vec<Period> {
-    period.window(4)
 }
 
 /// Where a refused release could go instead: the next later quarter with room.
-fn next_hint(spent: &Spent, budget: &Budget, period: Period, rho: f64) -> String {
-    let mut q = period.next();
-    for _ in 0..12 {
-        let Some(p) = q else { break };
-        if spent.quarter(p) + rho <= budget.rho_per_quarter
-            && windows_containing(p).into_iter().all(|f| spent.window(f) + rho <= budget.rho_per_four_quarters)
-        {
-            return format!(" The next quarter with room for a release is {p}.");
-        }
-        q = p.next();
-    }
-    String::new()
+fn next_hint(spent: &Spending, caps: Caps, period: Period, rho: f64) -> String {
+    std::iter::successors(period.next(), |p| p.next())
+        .take(12)
+        .find(|p| spent.check(*p, rho, caps.per_quarter, caps.per_four_quarters).is_ok())
+        .map(|p| format!(" The next quarter with room for a release is {p}."))
+        .unwrap_or_default()
 }
 
-/// What remains for one quarter: its own cap, and the tightest four-quarter window containing it.
-pub fn remaining(spent: &Spent, budget: &Budget, period: Period) -> f64 {
-    let own = budget.rho_per_quarter - spent.quarter(period);
-    let rolling = windows_containing(period)
-        .into_iter()
-        .map(|f| budget.rho_per_four_quarters - spent.window(f))
+/// What remains for one quarter: its own cap, and the tightest four-quarter window holding it.
+pub fn remaining(spent: &Spending, caps: Caps, period: Period) -> f64 {
+    let own = caps.per_quarter - spent.quarter(period);
+    let rolling = Spending::windows_holding(period)
+        .map(|f| caps.per_four_quarters - spent.window(f))
         .fold(f64::INFINITY, f64::min);
     own.min(rolling).max(0.0)
 }
@@ -184,8 +149,8 @@ pub struct QuarterBudget {
 /// The budget quarter by quarter, from the ledger's charges as (quarter, ρ, whether its release
 /// was completed) in the order they were made: every quarter with a charge, oldest first; when
 /// nothing has been charged yet, `otherwise` (the last finished quarter), with nothing spent.
-pub fn statement(charges: &[(Period, f64, bool)], budget: &Budget, otherwise: Option<Period>) -> Vec<QuarterBudget> {
-    let spent = Spent::from_charges(charges.iter().map(|(p, rho, _)| (*p, *rho)));
+pub fn statement(charges: &[(Period, f64, bool)], caps: Caps, otherwise: Option<Period>) -> Vec<QuarterBudget> {
+    let spent = Spending::from_charges(charges.iter().map(|(p, rho, _)| (*p, *rho)));
     let mut quarters: Vec<Period> = spent.quarters().map(|(p, _)| p).collect();
     if quarters.is_empty() {
         quarters.extend(otherwise);
@@ -193,14 +158,14 @@ pub fn statement(charges: &[(Period, f64, bool)], budget: &Budget, otherwise: Op
     quarters
         .into_iter()
         .map(|q| {
-            let first = q.window(4)[0];
+            let first = Spending::windows_holding(q).next().unwrap_or(q);
             let of_q = || charges.iter().filter(move |(p, _, _)| *p == q);
             QuarterBudget {
                 period: q,
                 releases: of_q().filter(|(_, _, done)| *done).count(),
                 interrupted: of_q().filter(|(_, _, done)| !*done).count(),
                 spent: spent.quarter(q),
-                remaining: remaining(&spent, budget, q),
+                remaining: remaining(&spent, caps, q),
                 four_quarters_from: first,
                 four_quarters_spent: spent.window(first),
             }
@@ -220,14 +185,14 @@ mod tests {
 
     #[test]
     fn a_quarter_takes_a_first_release_and_one_revision_by_default() {
-        let b = Budget::default();
+        let b = Caps::of(&Budget::default());
         let q = p("2026-27-Q1");
         let mut charges = vec![];
         for _ in 0..2 {
-            check(&Spent::from_charges(charges.clone()), &b, q, HALF).unwrap();
+            check(&Spending::from_charges(charges.clone()), b, q, HALF).unwrap();
             charges.push((q, HALF));
         }
-        let err = check(&Spent::from_charges(charges), &b, q, HALF).unwrap_err();
+        let err = check(&Spending::from_charges(charges), b, q, HALF).unwrap_err();
         assert!(matches!(err, Refusal::Quarter { .. }), "{err}");
         let msg = err.to_string();
         assert!(msg.contains("left of 1") && msg.contains("2026-27-Q2"), "{msg}");
@@ -235,61 +200,61 @@ mod tests {
 
     #[test]
     fn four_consecutive_quarters_take_five_releases_by_default() {
-        let b = Budget::default();
+        let b = Caps::of(&Budget::default());
         let quarters = p("2027-28-Q1").window(4);
         let mut charges = vec![];
         for q in &quarters {
             charges.push((*q, HALF));
         }
-        check(&Spent::from_charges(charges.clone()), &b, quarters[3], HALF).unwrap();
+        check(&Spending::from_charges(charges.clone()), b, quarters[3], HALF).unwrap();
         charges.push((quarters[3], HALF));
-        let err = check(&Spent::from_charges(charges.clone()), &b, quarters[1], HALF).unwrap_err();
+        let err = check(&Spending::from_charges(charges.clone()), b, quarters[1], HALF).unwrap_err();
         assert!(matches!(err, Refusal::Rolling { .. }), "{err}");
         // The next quarter's windows start later, so it has room for one release, not two.
         let next = quarters[3].next().unwrap();
-        check(&Spent::from_charges(charges.clone()), &b, next, HALF).unwrap();
+        check(&Spending::from_charges(charges.clone()), b, next, HALF).unwrap();
         charges.push((next, HALF));
-        let err = check(&Spent::from_charges(charges), &b, next, HALF).unwrap_err();
+        let err = check(&Spending::from_charges(charges), b, next, HALF).unwrap_err();
         assert!(matches!(err, Refusal::Rolling { first, .. } if first == quarters[1]), "{err}");
     }
 
     #[test]
     fn later_quarters_count_against_an_earlier_revision() {
         // Releasing later quarters first must not let a revision of an earlier one overspend.
-        let b = Budget::default();
+        let b = Caps::of(&Budget::default());
         let (q1, q2, q3, q4) = (p("2026-27-Q1"), p("2026-27-Q2"), p("2026-27-Q3"), p("2026-27-Q4"));
         let mut charges = vec![(q2, HALF), (q2, HALF), (q3, HALF), (q4, HALF)];
-        check(&Spent::from_charges(charges.clone()), &b, q1, HALF).unwrap();
+        check(&Spending::from_charges(charges.clone()), b, q1, HALF).unwrap();
         charges.push((q1, HALF));
-        let spent = Spent::from_charges(charges);
-        let err = check(&spent, &b, q1, HALF).unwrap_err();
+        let spent = Spending::from_charges(charges);
+        let err = check(&spent, b, q1, HALF).unwrap_err();
         assert!(matches!(err, Refusal::Rolling { first, .. } if first == q1), "{err}");
-        assert!(remaining(&spent, &b, q1) < HALF);
+        assert!(remaining(&spent, b, q1) < HALF);
     }
 
     #[test]
     fn the_statement_shows_each_charged_quarter_or_else_the_last_finished_one() {
-        let b = Budget::default();
+        let b = Caps::of(&Budget::default());
         let (q1, q2) = (p("2026-27-Q1"), p("2026-27-Q2"));
         let charges = [(q2, HALF, true), (q1, HALF, true), (q1, HALF, false)];
-        let rows = statement(&charges, &b, Some(p("2030-31-Q1")));
+        let rows = statement(&charges, b, Some(p("2030-31-Q1")));
         assert_eq!(rows.iter().map(|r| r.period).collect::<Vec<_>>(), [q1, q2], "charged quarters, oldest first");
         assert_eq!((rows[0].releases, rows[0].interrupted), (1, 1));
         assert!((rows[0].spent - 2.0 * HALF).abs() < 1e-12 && rows[0].remaining < HALF);
         assert_eq!(rows[1].four_quarters_from, p("2025-26-Q3"));
         assert!((rows[1].four_quarters_spent - 3.0 * HALF).abs() < 1e-12);
-        let empty = statement(&[], &b, Some(q1));
+        let empty = statement(&[], b, Some(q1));
         assert_eq!(empty.len(), 1);
         assert_eq!((empty[0].period, empty[0].spent, empty[0].remaining), (q1, 0.0, 1.0));
-        assert!(statement(&[], &b, None).is_empty());
+        assert!(statement(&[], b, None).is_empty());
     }
 
     #[test]
     fn remaining_is_the_tighter_of_the_quarter_and_its_windows() {
-        let b = Budget::default();
+        let b = Caps::of(&Budget::default());
         let q = p("2026-27-Q2");
-        let spent = Spent::from_charges([(q, HALF)]);
-        assert!((remaining(&spent, &b, q) - (1.0 - HALF)).abs() < 1e-12);
-        assert!((remaining(&spent, &b, p("2026-27-Q3")) - 1.0).abs() < 1e-12);
+        let spent = Spending::from_charges([(q, HALF)]);
+        assert!((remaining(&spent, b, q) - (1.0 - HALF)).abs() < 1e-12);
+        assert!((remaining(&spent, b, p("2026-27-Q3")) - 1.0).abs() < 1e-12);
     }
 }

@@ -11,9 +11,11 @@
 //! 3. [`mechanism`] adds opendp's discrete Gaussian to each exact vector, at the noise scale for
 //!    which opendp's own privacy map, evaluated at that bound (Δ₂ = 1, √3 or U per person), gives
 //!    at most the table's share of ρ.
-//! 4. [`ledger`] holds the budget rules: per release, per quarter of data, per four quarters.
+//! 4. [`ledger`] holds the budget rules: per release, per quarter of data, per four quarters,
+//!    within the [`limits`] the network's policy sets every node.
 
 pub mod ledger;
+pub mod limits;
 pub mod mechanism;
 pub mod persons;
 pub mod tables;

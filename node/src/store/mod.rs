@@ -6,7 +6,8 @@
 //! - [`scan`]: the one read a release makes, handing plain stored rows to the release engine;
 //! - [`ledger`]: the privacy budget ledger and the releases it paid for;
 //! - [`outbox`]: signed releases waiting to be sent, their receipts, and approvals;
-//! - [`settings`]: the node's own values (its council, the coordinator keys it trusts);
+//! - [`settings`]: the node's own values (its council, the coordinator keys it trusts, the network
+//!   policy it last fetched);
 //! - [`record`]: the compact binary form of a stored case record.
 
 pub mod cases;
@@ -27,6 +28,7 @@ pub use ledger::{Charge, StoredRelease};
 pub use outbox::Outgoing;
 pub use record::CorruptRecord;
 pub use scan::{CaseSink, ScannedCase};
+pub use settings::StoredPolicy;
 
 /// The node's schema, in order. Never edit a migration that has landed: add one.
 pub const MIGRATIONS: &[Migration] = &[

@@ -1,12 +1,19 @@
 //! The coordinator's API as the node calls it: an HTTPS-only client (the coordinator's CA, or the
 //! platform's roots; a client certificate for mutual TLS), with bounded exponential back-off and
 //! jitter for transient failures. A refusal (a problem document) is never retried.
+//!
+//! Two limits hold whatever answers (DESIGN §7). No redirect is followed: a 3xx answer is refused
+//! with its `Location` named, since following one would send the signed release, or the council's
+//! token, to wherever it points. And no answer is read beyond [`MAX_ANSWER_BYTES`]: the body is
+//! read in chunks and the connection dropped once the limit is passed, so a server that streams
+//! without end cannot take the node's memory.
 
 use std::{path::Path, time::Duration};
 
 use msp_schemas::{
     Problem, ProblemType,
     api::{ConsistencyProof, CoordinatorKey, InclusionProof, SignedTreeHead, SubmissionAccepted},
+    policy::SignedPolicy,
     release::Sha256,
 };
 use rand::Rng;
@@ -44,12 +51,24 @@ impl Backoff {
     }
 }
 
+/// The most this node reads of any answer from the coordinator: 4 MiB. The largest answers it
+/// asks for are the benchmarks `msp-node compare` reads (a comparison of two groups, every cell of
+/// every table with its interval), which stay below 100 KiB however many councils submit, since
+/// they are aggregates; proofs grow with the logarithm of the log's size. 4 MiB leaves forty times
+/// that for later spec versions, and is still nothing to the node's memory.
+pub const MAX_ANSWER_BYTES: usize = 4 << 20;
+
+/// How long one request may take, connection and answer included, unless the client is made
+/// with [`Coordinator::once_within`].
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// A client for the coordinator's API.
 #[derive(Debug, Clone)]
 pub struct Coordinator {
     http: reqwest::Client,
     base: String,
     backoff: Backoff,
+    timeout: Duration,
 }
 
 impl Coordinator {
@@ -72,8 +91,8 @@ impl Coordinator {
         }
         let mut builder = reqwest::Client::builder()
             .https_only(true)
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
             .user_agent(concat!("msp-node/", env!("CARGO_PKG_VERSION")));
         if let Some(path) = ca_cert {
             let pem = std::fs::read(path).map_err(|e| SubmitError::Setup(format!("{}: {e}", path.display())))?;
@@ -85,7 +104,16 @@ impl Coordinator {
             builder = builder.identity(read_identity(identity)?);
         }
         let http = builder.build().map_err(|e| SubmitError::Setup(e.to_string()))?;
-        Ok(Self { http, base: base.trim_end_matches('/').to_owned(), backoff })
+        Ok(Self { http, base: base.trim_end_matches('/').to_owned(), backoff, timeout: REQUEST_TIMEOUT })
+    }
+
+    /// The same client making one try per request, each given at most `timeout` from connecting
+    /// to the answer's last byte: for a look at the coordinator that must not hold up work that
+    /// can go on without it (`msp-node release` refreshing the network policy).
+    pub fn once_within(mut self, timeout: Duration) -> Self {
+        self.backoff = Backoff { first: Duration::ZERO, max: Duration::ZERO, tries: 1 };
+        self.timeout = timeout;
+        self
     }
 
     /// The client for a node's configuration, with its client certificate when it has one.
@@ -95,7 +123,8 @@ impl Coordinator {
     }
 
     /// Sends a request (made afresh for each try), retrying transient failures. Returns the
-    /// status and body of the first non-transient answer.
+    /// status and body of the first non-transient answer. A redirect or an answer over
+    /// [`MAX_ANSWER_BYTES`] is refused at once, never retried: neither is a passing fault.
     async fn send(
         &self,
         what: &str,
@@ -104,22 +133,41 @@ impl Coordinator {
         let mut last = String::new();
         for n in 1..=self.backoff.tries {
             tokio::time::sleep(self.backoff.wait(n)).await;
-            match make().send().await {
+            match make().timeout(self.timeout).send().await {
                 Ok(r) => {
                     let status = r.status().as_u16();
-                    match r.bytes().await {
-                        Ok(body) if !matches!(status, 429 | 500 | 502 | 503 | 504) => {
-                            return Ok((status, body.to_vec()));
-                        }
+                    if r.status().is_redirection() {
+                        return Err(self.redirected(what, &r));
+                    }
+                    match read_limited(r, MAX_ANSWER_BYTES).await {
+                        Ok(body) if !matches!(status, 429 | 500 | 502 | 503 | 504) => return Ok((status, body)),
                         Ok(_) => last = format!("HTTP {status}"),
-                        Err(e) => last = e.to_string(),
+                        Err(Body::TooLarge) => {
+                            return Err(SubmitError::TooLarge {
+                                url: self.base.clone(),
+                                what: what.to_owned(),
+                                limit: MAX_ANSWER_BYTES,
+                            });
+                        }
+                        Err(Body::Failed(e)) => last = error_chain(&e),
                     }
                 }
                 Err(e) => last = error_chain(&e),
             }
-            tracing::warn!(what, try_ = n, error = %last, "request to the coordinator failed; will retry");
+            if n < self.backoff.tries {
+                tracing::warn!(what, try_ = n, error = %last, "request to the coordinator failed; will retry");
+            }
         }
         Err(SubmitError::Unreachable { url: self.base.clone(), tries: self.backoff.tries, last })
+    }
+
+    /// The refusal of a redirect, naming where it pointed.
+    fn redirected(&self, what: &str, r: &reqwest::Response) -> SubmitError {
+        let location = r.headers().get(reqwest::header::LOCATION).map_or_else(
+            || "nowhere (no Location header)".to_owned(),
+            |l| String::from_utf8_lossy(l.as_bytes()).chars().take(300).collect(),
+        );
+        SubmitError::Redirected { url: self.base.clone(), what: what.to_owned(), status: r.status().as_u16(), location }
     }
 
     /// The coordinator's base URL.
@@ -133,8 +181,8 @@ impl Coordinator {
         decode(path, status, &body)
     }
 
-    /// A read of the benchmark API with a bearer token, as JSON.
-    pub async fn read(&self, path: &str, token: &str) -> Result<serde_json::Value, SubmitError> {
+    /// A read of the benchmark API with a bearer token, as the answer type `T`.
+    pub async fn read<T: DeserializeOwned>(&self, path: &str, token: &str) -> Result<T, SubmitError> {
         let url = format!("{}{path}", self.base);
         let (status, body) = self.send(path, || self.http.get(&url).bearer_auth(token)).await?;
         decode(path, status, &body)
@@ -143,6 +191,12 @@ impl Coordinator {
     /// The coordinator's receipt-signing key.
     pub async fn key(&self) -> Result<CoordinatorKey, SubmitError> {
         self.get("/v1/keys").await
+    }
+
+    /// The network's policy as the coordinator serves it, signature not yet checked
+    /// ([`super::policy`] checks it).
+    pub async fn policy(&self) -> Result<SignedPolicy, SubmitError> {
+        self.get("/v1/policy").await
     }
 
     /// The signed tree head now.
@@ -185,6 +239,30 @@ fn read_identity(identity: &ClientIdentity) -> Result<reqwest::Identity, SubmitE
             error_chain(&e)
         ))
     })
+}
+
+/// Why an answer's body was not read.
+enum Body {
+    /// It ran past the limit.
+    TooLarge,
+    /// The connection failed.
+    Failed(reqwest::Error),
+}
+
+/// Reads an answer's body in chunks, stopping as soon as it passes `limit` bytes (or says it will,
+/// in its Content-Length): dropping the answer then closes the connection unread.
+async fn read_limited(mut r: reqwest::Response, limit: usize) -> Result<Vec<u8>, Body> {
+    if r.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(Body::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = r.chunk().await.map_err(Body::Failed)? {
+        if body.len() + chunk.len() > limit {
+            return Err(Body::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

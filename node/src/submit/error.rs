@@ -1,6 +1,6 @@
 //! Why a submission, a receipt check or a change of trusted key did not complete.
 
-use msp_schemas::{Period, Problem};
+use msp_schemas::{Period, Problem, policy::PolicyViolation};
 
 use crate::{keys::KeyError, store::NodeStoreError};
 
@@ -32,6 +32,70 @@ pub enum SubmitError {
         "the coordinator's answer does not check out: {0}. Nothing was accepted as proof; tell the coordinator's operator"
     )]
     Untrusted(String),
+    /// The coordinator answered with a redirect, which the node never follows.
+    #[error(
+        "the coordinator at {url} answered {what} with a redirect (HTTP {status}) to {location}. This node follows no \
+         redirect: it would send the signed release, or the council's token, wherever it points. Nothing was sent \
+         there. Check coordinator_url in node.toml: it must be the coordinator's own address (https://host:port, as \
+         its operator gave it); if it is, tell the coordinator's operator their server redirects"
+    )]
+    Redirected {
+        /// The coordinator.
+        url: String,
+        /// What was asked.
+        what: String,
+        /// The 3xx status.
+        status: u16,
+        /// Where it pointed.
+        location: String,
+    },
+    /// The coordinator's answer ran past the most the node reads.
+    #[error(
+        "the answer from {url} to {what} was larger than {limit} bytes, the most this node reads of any answer, so \
+         the node stopped reading it: it is not the coordinator, or it is misbehaving. Nothing in it was used; tell \
+         the coordinator's operator"
+    )]
+    TooLarge {
+        /// The coordinator.
+        url: String,
+        /// What was asked.
+        what: String,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The network policy the coordinator serves does not check out.
+    #[error(
+        "the network policy served by the coordinator at {url} was refused: {reason}. The policy this node held \
+         before is kept, unchanged. Tell the coordinator's operator: they must serve a valid policy signed with their \
+         current receipt-signing key, whose fingerprint this node pins as {pinned}. If they say they have rotated \
+         that key, check the new fingerprint with them by phone and run `msp-node trust-coordinator-key \
+         --fingerprint <the one they read out>`"
+    )]
+    PolicyRefused {
+        /// The coordinator.
+        url: String,
+        /// Why.
+        reason: String,
+        /// The fingerprint of the key this node pins now.
+        pinned: String,
+    },
+    /// A stored release breaks the network's policy, so it is not sent.
+    #[error(
+        "{period} revision {revision} breaks {policy}: {violation}. The coordinator would refuse it, \
+         so it is not sent: it stays on the node. {advice}"
+    )]
+    BreaksPolicy {
+        /// The quarter.
+        period: Period,
+        /// The revision.
+        revision: u32,
+        /// Which policy (fetched when, or the default).
+        policy: String,
+        /// What it breaks (boxed: the largest violation carries every figure).
+        violation: Box<PolicyViolation>,
+        /// What to do about it.
+        advice: String,
+    },
     /// The coordinator serves a key other than the one this node pinned.
     #[error(
         "the coordinator at {url} now signs with key {served}, but this node trusts key {pinned}, so nothing it \

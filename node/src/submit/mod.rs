@@ -7,25 +7,30 @@
 //! - [`client`]: the coordinator's API over HTTPS, with retries;
 //! - [`receipt`]: the checks a receipt must pass before it is kept;
 //! - [`trust`]: the coordinator keys this node trusts, pinned on first contact, and their rotation;
+//! - [`policy`]: the network's policy, fetched and kept once its signature checks out;
 //! - [`approval`]: who approved a release for submission;
 //! - [`error`]: why any of it did not complete.
 //!
-//! [`Submitter`] puts them together: queue, send, verify, trust a new coordinator key.
+//! [`Submitter`] puts them together: queue, send, verify, trust a new coordinator key. Before
+//! anything is sent, the network's policy is fetched afresh and every release is checked against
+//! it ([`NetworkPolicy::check_release`]): one made under an older, looser policy is not sent.
 
 pub mod approval;
 pub mod client;
 pub mod error;
+pub mod policy;
 pub mod receipt;
 pub mod trust;
 
 use msp_protocol::{jws, sha256};
 use msp_schemas::{
-    Period,
+    Period, Release,
     api::TreeHead,
+    policy::{NetworkPolicy, PolicyViolation},
     release::{Receipt, Sha256},
 };
 
-pub use client::{Backoff, Coordinator};
+pub use client::{Backoff, Coordinator, MAX_ANSWER_BYTES};
 pub use error::SubmitError;
 pub use trust::{Trusted, TrustedKeys};
 
@@ -33,7 +38,8 @@ use crate::{
     clock::{self, Clock},
     config::NodeConfig,
     keys::SigningKey,
-    store::{Outgoing, Store},
+    policy::HeldPolicy,
+    store::{CorruptRecord, NodeStoreError, Outgoing, Store},
 };
 
 /// The node's side of the protocol: its store, its key, the coordinator, and the clock that
@@ -72,18 +78,64 @@ pub struct Verified {
 }
 
 /// What one run of [`Submitter::submit_pending`] did.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Run {
     /// The releases sent, with their receipts, in order.
     pub done: Vec<Submitted>,
     /// The releases passed over because they await approval (quarter, revision).
     pub waiting: Vec<(Period, u32)>,
+    /// The releases passed over because they break the network's policy: each a
+    /// [`SubmitError::BreaksPolicy`], which says what to do.
+    pub refused: Vec<SubmitError>,
+    /// The policy they were checked against, fetched for this run (none when nothing was to be sent).
+    pub policy: Option<HeldPolicy>,
 }
 
 impl Run {
     /// Whether there was nothing to send: every release had a receipt.
     pub fn was_empty(&self) -> bool {
-        self.done.is_empty() && self.waiting.is_empty()
+        self.done.is_empty() && self.waiting.is_empty() && self.refused.is_empty()
+    }
+}
+
+/// Whether the release `document` (of `period`, `revision`) keeps to `held`'s policy at `now`:
+/// refused with [`SubmitError::BreaksPolicy`], saying what to do, if not.
+pub fn keeps_to_policy(
+    held: &HeldPolicy,
+    period: Period,
+    revision: u32,
+    document: &[u8],
+    now: time::OffsetDateTime,
+) -> Result<(), SubmitError> {
+    let release = Release::from_json(document)
+        .map_err(|e| NodeStoreError::Corrupt(CorruptRecord::new(format!("stored release: {e}"))))?;
+    held.policy.check_release(&release, now).map_err(|violation| SubmitError::BreaksPolicy {
+        period,
+        revision,
+        policy: held.describe(),
+        advice: advice(&held.policy, period, &violation),
+        violation: Box::new(violation),
+    })
+}
+
+/// What to do with a release the policy refuses.
+fn advice(policy: &NetworkPolicy, period: Period, violation: &PolicyViolation) -> String {
+    match violation {
+        PolicyViolation::RhoPerRelease { .. } => format!(
+            "Once node.toml's [budget] is within the network's limits (`msp-node policy` shows them), make a new \
+             revision with `msp-node release --period {period} --revise` (it spends budget again) and submit that"
+        ),
+        PolicyViolation::Revision { .. } => format!(
+            "The network takes at most {} releases of a quarter; the revisions of {period} it holds already stand",
+            policy.max_revision
+        ),
+        PolicyViolation::Future { .. } => format!(
+            "Once the clock is right, make a new revision with `msp-node release --period {period} --revise` and \
+             submit that"
+        ),
+        PolicyViolation::Spec { .. } | PolicyViolation::TableShare { .. } | PolicyViolation::Implausible { .. } => {
+            "Tell the coordinator's operator, quoting this message".into()
+        }
     }
 }
 
@@ -129,6 +181,25 @@ impl Submitter<'_> {
     )]
     pub async fn send(&self, o: &Outgoing) -> Result<Submitted, SubmitError> {
         let keys = self.coordinator_key().await?;
+        let held = self.fetch_policy(&keys).await?;
+        keeps_to_policy(&held, o.period, o.revision, &receipt::payload_of(&o.jws)?, (self.clock)())?;
+        self.post(o, &keys).await
+    }
+
+    /// The network's policy, fetched now, checked with `keys` and kept.
+    async fn fetch_policy(&self, keys: &TrustedKeys) -> Result<HeldPolicy, SubmitError> {
+        policy::fetch(self.store, &self.coordinator, keys, &clock::now(&self.clock).to_string()).await
+    }
+
+    /// Fetches the network's policy afresh, checks it and keeps it (`msp-node policy`).
+    pub async fn refresh_policy(&self) -> Result<HeldPolicy, SubmitError> {
+        let keys = self.coordinator_key().await?;
+        self.fetch_policy(&keys).await
+    }
+
+    /// Posts one queued release, already checked against the policy, and keeps the receipt once
+    /// it checks out.
+    async fn post(&self, o: &Outgoing, keys: &TrustedKeys) -> Result<Submitted, SubmitError> {
         let what = format!("{} revision {}", o.period, o.revision);
         let (answer, repeated) = match self.coordinator.post(&what, &o.jws).await {
             Ok(a) => a,
@@ -138,21 +209,26 @@ impl Submitter<'_> {
             }
         };
         self.store.attempted(o.period, o.revision, None).await?;
-        let receipt = receipt::check_receipt(o, &answer.receipt_jws, &keys)?;
+        let receipt = receipt::check_receipt(o, &answer.receipt_jws, keys)?;
         if receipt != answer.receipt {
             return Err(SubmitError::Untrusted("the receipt beside the signature differs from the one signed".into()));
         }
-        let head = receipt::check_in_log(&self.coordinator, &receipt, &keys).await?;
+        let head = receipt::check_in_log(&self.coordinator, &receipt, keys).await?;
         let at = clock::now(&self.clock).to_string();
         self.store.receipted(o.period, o.revision, &answer.receipt_jws, &at).await?;
         Ok(Submitted { receipt, repeated, checked_against: head })
     }
 
     /// Queues and sends every stored release that has no receipt yet (only those of `period`, if
-    /// given), oldest first, calling `sent` after each one that is accepted. Without a `period`
-    /// this is the scheduled run, which comes before anyone could approve: a release that awaits
-    /// approval is passed over (and listed in [`Run::waiting`]) and the others are sent. With one,
-    /// it is refused with [`SubmitError::NotApproved`]. The first other failure stops the run.
+    /// given), oldest first, calling `sent` after each one that is accepted. First, when there is
+    /// anything to send, the network's policy is fetched afresh and kept ([`Run::policy`]), and
+    /// each release is checked against it before it is signed or sent.
+    ///
+    /// Without a `period` this is the scheduled run, which comes before anyone could approve: a
+    /// release that awaits approval is passed over (and listed in [`Run::waiting`]), one that
+    /// breaks the policy too (listed in [`Run::refused`]), and the others are sent. With one, they
+    /// are refused with [`SubmitError::NotApproved`] or [`SubmitError::BreaksPolicy`]. The first
+    /// other failure stops the run.
     pub async fn submit_pending(
         &self,
         period: Option<Period>,
@@ -166,16 +242,26 @@ impl Submitter<'_> {
             if self.store.outgoing(r.period, r.revision).await?.is_some_and(|o| o.receipt_jws.is_some()) {
                 continue;
             }
-            todo.push((r.period, r.revision));
+            todo.push((r.document, r.period, r.revision));
         }
         let mut run = Run::default();
-        for (p, revision) in todo {
-            let result = match self.queue(p, revision).await {
-                Ok(o) => self.send(&o).await,
+        if todo.is_empty() {
+            return Ok(run);
+        }
+        let keys = self.coordinator_key().await?;
+        let held = self.fetch_policy(&keys).await?;
+        run.policy = Some(held.clone());
+        for (document, p, revision) in todo {
+            let result = match keeps_to_policy(&held, p, revision, document.as_bytes(), (self.clock)()) {
+                Ok(()) => match self.queue(p, revision).await {
+                    Ok(o) => self.post(&o, &keys).await,
+                    Err(e) => Err(e),
+                },
                 Err(e) => Err(e),
             };
             match result {
                 Err(SubmitError::NotApproved(p, revision)) if period.is_none() => run.waiting.push((p, revision)),
+                Err(e @ SubmitError::BreaksPolicy { .. }) if period.is_none() => run.refused.push(e),
                 Ok(sub) => {
                     sent(p, revision, &sub);
                     run.done.push(sub);

@@ -86,7 +86,7 @@ pub async fn check_in_log(
 }
 
 /// The payload bytes of a compact JWS this node made.
-fn payload_of(jws: &str) -> Result<Vec<u8>, SubmitError> {
+pub fn payload_of(jws: &str) -> Result<Vec<u8>, SubmitError> {
     let part =
         jws.split('.').nth(1).ok_or_else(|| SubmitError::Untrusted("a stored submission is not a JWS".into()))?;
     URL_SAFE_NO_PAD.decode(part).map_err(|e| SubmitError::Untrusted(e.to_string()))

@@ -55,9 +55,20 @@ pub struct TrustedKeys {
 }
 
 impl TrustedKeys {
-    /// The key a signed tree head must be signed with: only the one pinned now.
+    /// The key a signed tree head, or the network policy, must be signed with: only the one
+    /// pinned now.
     pub fn for_tree_head(&self) -> &[u8; 32] {
         &self.current.raw
+    }
+
+    /// The fingerprint of the key pinned now.
+    pub fn current_fingerprint(&self) -> &str {
+        &self.current.fingerprint
+    }
+
+    /// Whether `kid` names a key pinned before the current one: trusted for old receipts only.
+    pub fn is_retired(&self, kid: &str) -> bool {
+        self.previous.iter().any(|k| k.fingerprint == kid)
     }
 
     /// The trusted key whose fingerprint is `kid` (a receipt's JWS header names its key), if any.
