@@ -320,3 +320,35 @@ async fn submit_refuses_to_send_a_stored_release_that_breaks_the_fresh_policy() 
         server.requests()
     );
 }
+
+#[tokio::test]
+async fn a_coordinator_that_serves_no_policy_is_named_as_too_old_and_nothing_is_sent() {
+    let ca = TestCa::new();
+    let signer = CoordinatorSigner::new();
+    let key = signer.served();
+    let router = Router::new()
+        .route("/v1/keys", get(move || async move { Json(key.clone()) }))
+        .fallback(|| async { StatusCode::NOT_FOUND });
+    let server = StandIn::start(&ca, router).await;
+    for db in databases().await {
+        let node = node_with_cases(&db).await;
+        let cfg = NodeConfig { coordinator_url: server.base.clone(), ..config(None) };
+        release::release(&node.store, &cfg, q1(), false, after_q1()).await.unwrap();
+        let key = SigningKey::create(&node.path("keys")).unwrap();
+        let s = Submitter {
+            store: &node.store,
+            config: &cfg,
+            key: &key,
+            coordinator: client(&server, &ca),
+            clock: clock::system(),
+        };
+        let err = s.submit_pending(None, |_, _, _| panic!("nothing may be sent")).await.unwrap_err();
+        assert!(matches!(err, SubmitError::NoPolicy { .. }), "{err}");
+        assert!(
+            err.to_string().contains("older than this node") && err.to_string().contains("export-submission"),
+            "{err}"
+        );
+        assert_eq!(node.store.network_policy().await.unwrap(), None, "nothing kept");
+    }
+    assert!(server.requests().iter().all(|r| !r.starts_with("POST")), "{:?}", server.requests());
+}

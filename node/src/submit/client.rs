@@ -196,7 +196,12 @@ impl Coordinator {
     /// The network's policy as the coordinator serves it, signature not yet checked
     /// ([`super::policy`] checks it).
     pub async fn policy(&self) -> Result<SignedPolicy, SubmitError> {
-        self.get("/v1/policy").await
+        let url = format!("{}/v1/policy", self.base);
+        let (status, body) = self.send("/v1/policy", || self.http.get(&url)).await?;
+        if status == 404 {
+            return Err(SubmitError::NoPolicy { url: self.base.clone() });
+        }
+        decode("/v1/policy", status, &body)
     }
 
     /// The signed tree head now.

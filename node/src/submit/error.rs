@@ -79,6 +79,17 @@ pub enum SubmitError {
         /// The fingerprint of the key this node pins now.
         pinned: String,
     },
+    /// The coordinator serves no policy: it is older than this node.
+    #[error(
+        "the coordinator at {url} serves no network policy (GET /v1/policy answered 404 Not Found): it runs software \
+         older than this node, which holds every release to the network's policy before sending it. Nothing was \
+         sent. Ask the coordinator's operator to upgrade msp-coordinator; until then a release can be sent by hand \
+         with `msp-node export-submission`"
+    )]
+    NoPolicy {
+        /// The coordinator.
+        url: String,
+    },
     /// A stored release breaks the network's policy, so it is not sent.
     #[error(
         "{period} revision {revision} breaks {policy}: {violation}. The coordinator would refuse it, \
