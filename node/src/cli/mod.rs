@@ -93,7 +93,8 @@ pub enum Command {
     Approve(ApproveArgs),
     /// Sign and send releases to the coordinator, and keep its receipts once they check out. The
     /// network's policy is fetched first and every release checked against it: one that breaks
-    /// it (made under an older, looser policy) is not sent.
+    /// it (made under an older, looser policy) is not sent but stays on the node, listed with what
+    /// to do; the others are sent, then the command exits with an error.
     Submit(SubmitArgs),
     /// List the receipts the coordinator has given.
     Receipts(ReceiptsArgs),
