@@ -248,6 +248,14 @@ impl Cells for ReleaseCells<'_> {
         let t = self.0.tables.iter().find(|t| t.table == table)?;
         Some(Noisy::new(*t.values.get(cell)? as f64, t.sigma))
     }
+
+    /// Cells of one table summed exactly (in i128, so no i64 values can overflow or lose their
+    /// sign) before the sum is made a float; their noises are independent, so variances add.
+    fn cells(&self, table: &str, cells: &[usize]) -> Option<Noisy> {
+        let t = self.0.tables.iter().find(|t| t.table == table)?;
+        let sum = cells.iter().try_fold(0i128, |acc, c| Some(acc + i128::from(*t.values.get(*c)?)))?;
+        Some(Noisy { value: sum as f64, variance: cells.len() as f64 * t.sigma * t.sigma })
+    }
 }
 
 #[cfg(test)]
@@ -295,6 +303,19 @@ mod tests {
         assert_eq!(Verdict::of(&difference(&a, &b)), Verdict::Higher);
         assert_eq!(Verdict::of(&difference(&b, &a)), Verdict::Lower);
         assert_eq!(Verdict::of(&difference(&a, &a)), Verdict::CannotTell);
+    }
+
+    #[test]
+    fn a_release_s_cells_are_summed_exactly_whatever_their_size() {
+        let bytes = include_bytes!("../../schemas/tests/fixtures/release-v1.json");
+        let mut f = msp_schemas::Release::from_json(bytes).unwrap().fields().clone();
+        let t = f.tables.iter_mut().find(|t| t.table == "msp_outcomes").unwrap();
+        t.values[..3].copy_from_slice(&[i64::MAX, i64::MAX, i64::MIN]);
+        let sigma = t.sigma;
+        let sum = ReleaseCells(&f).cells("msp_outcomes", &[0, 1, 2]).unwrap();
+        assert_eq!(sum.value, (i128::from(i64::MAX) - 1) as f64, "MAX + MAX + MIN = MAX − 1, no overflow");
+        assert!((sum.variance - 3.0 * sigma * sigma).abs() < 1e-9);
+        assert!(ReleaseCells(&f).cells("msp_outcomes", &[0, 99]).is_none(), "a cell not there");
     }
 
     #[test]

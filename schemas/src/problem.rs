@@ -57,6 +57,9 @@ problem_types! {
     UnsupportedSpec => "unsupported-spec", 422, "The release uses a report spec this coordinator does not support";
     InvalidPeriod => "invalid-period", 422, "The period is malformed or has not ended";
     InvalidRelease => "invalid-release", 422, "The payload is not a valid msp-release/1 document";
+    PolicyViolation => "policy-violation", 422, "The release breaks the network policy (its spec, its ρ or its revision)";
+    ImplausibleRelease => "implausible-release", 422, "The release holds what no correct node makes (a value, a table's ρ or its creation time)";
+    BudgetExceeded => "budget-exceeded", 422, "The council's published ρ would exceed the network policy's cap";
     Internal => "internal", 500, "Something went wrong on the coordinator";
     Unavailable => "unavailable", 503, "The coordinator cannot take requests right now";
 }

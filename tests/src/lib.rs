@@ -78,7 +78,10 @@ impl TestCoordinator {
         let dev = tls::dev_tls(&dir.join("tls")).expect("development TLS");
         let config = tls::server_config(&dev.cert, &dev.key).expect("TLS configuration");
         let key = SigningKey::load_or_create(&dir.join("keys")).expect("signing key");
-        let app = (options.wrap)(router(AppState::new(store.clone(), key, options.clock)));
+        // The network policy as `serve` reads it: `policy.toml` in the data directory, else the defaults.
+        let policy = msp_coordinator::config::DataDir::new(&dir).policy_from(None).expect("the network policy");
+        let state = AppState::new(store.clone(), key, options.clock).with_policy(policy.policy);
+        let app = (options.wrap)(router(state));
         let server = Server::build(options.addr, config, app).await.expect("the coordinator binds");
         let addr = server.local_addr().expect("an address");
         let (stop, stopped) = oneshot::channel::<()>();

@@ -182,9 +182,11 @@ async fn proofs_and_heads_are_served_and_bad_proof_requests_get_problems() {
     let k = key();
     c.enrol(HARTLEPOOL, k.public_key().as_ref()).await;
     let mut shas = Vec::new();
-    for revision in 1..=5 {
+    // Five quarters of one council: five revisions of one quarter would pass the network policy's
+    // revision limit and quarter cap, and be refused.
+    for period in ["2025-26-Q2", "2025-26-Q3", "2025-26-Q4", "2026-27-Q1", "2026-27-Q2"] {
         let mut v = release();
-        v["revision"] = json!(revision);
+        v["period"] = json!(period);
         let (status, body) = post(&c, sign(&k, &v)).await;
         assert_eq!(status, 201, "{body}");
         shas.push(body["receipt"]["jws_sha256"].as_str().unwrap().to_owned());

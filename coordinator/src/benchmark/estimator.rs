@@ -1,6 +1,11 @@
 //! One group's benchmark over one window, from the latest releases (pure, no I/O): each table's
 //! cells summed over the councils that submitted, with their noise variances added; the headline
 //! measures and the median with their intervals; and coverage.
+//!
+//! Values are summed exactly, in i128, across councils, quarters and cells, and only the sum is
+//! made a float: no combination of i64 values can overflow it or lose its sign, and small cells
+//! are not rounded away beside large ones. (The network policy bounds what is accepted far below
+//! that; the arithmetic does not rely on it.)
 
 use std::collections::BTreeSet;
 
@@ -17,16 +22,52 @@ use super::{
     release::CouncilRelease,
 };
 
+/// One cell summed over releases: the noisy values exactly, their noise variances added.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Sum {
+    value: i128,
+    variance: f64,
+}
+
+impl Sum {
+    /// Adds one release's value with noise of scale `sigma`. An i128 holds 2⁶⁴ values of i64 before
+    /// it could overflow: more than any group, window and table can sum.
+    fn add(self, value: i64, sigma: f64) -> Sum {
+        Sum { value: self.value + i128::from(value), variance: self.variance + sigma * sigma }
+    }
+
+    /// The exact sum of two sums.
+    fn plus(self, other: Sum) -> Sum {
+        Sum { value: self.value + other.value, variance: self.variance + other.variance }
+    }
+
+    /// As the estimator reads it: the sum made a float once, at the end.
+    fn noisy(self) -> Noisy {
+        Noisy { value: self.value as f64, variance: self.variance }
+    }
+}
+
 /// The summed cells of every table of the spec, as the measures read them.
 struct Summed<'a> {
     spec: &'static msp_schemas::ReportSpec,
-    sums: &'a [Vec<Noisy>],
+    sums: &'a [Vec<Sum>],
+}
+
+impl Summed<'_> {
+    fn sum(&self, table: &str, cell: usize) -> Option<Sum> {
+        let i = self.spec.tables.iter().position(|t| t.id == table)?;
+        self.sums.get(i)?.get(cell).copied()
+    }
 }
 
 impl Cells for Summed<'_> {
     fn cell(&self, table: &str, cell: usize) -> Option<Noisy> {
-        let i = self.spec.tables.iter().position(|t| t.id == table)?;
-        self.sums.get(i)?.get(cell).copied()
+        self.sum(table, cell).map(Sum::noisy)
+    }
+
+    /// Cells of one table summed exactly before the sum is made a float.
+    fn cells(&self, table: &str, cells: &[usize]) -> Option<Noisy> {
+        cells.iter().try_fold(Sum::default(), |acc, c| Some(acc.plus(self.sum(table, *c)?))).map(Sum::noisy)
     }
 }
 
@@ -48,11 +89,11 @@ pub fn benchmark(group: Group, window: Window, releases: &[CouncilRelease]) -> B
     let spec = SpecId::MspQuarterlyV1.spec();
     let quarters = window.quarters();
     let included = taken(group, window, releases);
-    let mut sums: Vec<Vec<Noisy>> = spec.tables.iter().map(|t| vec![Noisy::default(); t.cells.len()]).collect();
+    let mut sums: Vec<Vec<Sum>> = spec.tables.iter().map(|t| vec![Sum::default(); t.cells.len()]).collect();
     for r in &included {
         for (sum, (values, sigma)) in sums.iter_mut().zip(&r.tables) {
             for (cell, v) in sum.iter_mut().zip(values) {
-                *cell = *cell + Noisy::new(*v as f64, *sigma);
+                *cell = cell.add(*v, *sigma);
             }
         }
     }
@@ -79,7 +120,11 @@ pub fn benchmark(group: Group, window: Window, releases: &[CouncilRelease]) -> B
         })
         .collect();
     let days = spec.tables.iter().position(|t| t.id == "days_to_conclude").expect("a spec table");
-    let median_days = if included.is_empty() { None } else { bootstrap_median(&sums[days]) };
+    let median_days = if included.is_empty() {
+        None
+    } else {
+        bootstrap_median(&sums[days].iter().map(|s| s.noisy()).collect::<Vec<_>>())
+    };
     let tables = spec
         .tables
         .iter()
@@ -93,7 +138,7 @@ pub fn benchmark(group: Group, window: Window, releases: &[CouncilRelease]) -> B
                 .map(|(c, n)| CellEstimate {
                     cell: c.code.clone(),
                     label: c.label.clone(),
-                    value: n.value,
+                    value: n.noisy().value,
                     se: n.variance.sqrt(),
                 })
                 .collect(),
@@ -175,6 +220,75 @@ mod tests {
         let peers = benchmark(Group::Peers("E06000001".parse().unwrap()), q, &rs);
         assert_eq!(included(Group::Peers("E06000001".parse().unwrap()), q, &rs), vec!["E06000002".parse().unwrap()]);
         assert_eq!((peers.coverage.councils_included, peers.coverage.councils_in_group), (1, 11));
+    }
+
+    #[test]
+    fn every_council_at_the_highest_value_the_policy_allows_gives_finite_sensible_figures() {
+        use msp_schemas::policy::NetworkPolicy;
+        let policy = NetworkPolicy::default();
+        let spec = SpecId::MspQuarterlyV1.spec();
+        // σ of each table at the highest ρ per release is the least noise; the lowest ρ gives the
+        // most noise and so the widest plausible range: take that, the hardest case.
+        let rho = policy.rho_per_release.min;
+        let tables: Vec<(Vec<i64>, f64)> = spec
+            .tables
+            .iter()
+            .map(|t| {
+                let sigma = msp_schemas::release::gaussian_sigma(t.l2_sensitivity(), t.weight() * rho);
+                let (_, high) = policy.value_bounds(t, sigma);
+                (vec![high.floor() as i64; t.cells.len()], sigma)
+            })
+            .collect();
+        let quarters = ["2026-27-Q1", "2026-27-Q2", "2026-27-Q3", "2026-27-Q4"];
+        let rs: Vec<CouncilRelease> = Council::all()
+            .iter()
+            .flat_map(|c| {
+                let tables = tables.clone();
+                quarters.iter().map(move |q| CouncilRelease {
+                    council: c.council_code(),
+                    period: q.parse().unwrap(),
+                    revision: 1,
+                    team_model: TeamModel::Specialist,
+                    msp_level: MspLevel::Gold,
+                    tables: tables.clone(),
+                })
+            })
+            .collect();
+        assert_eq!(rs.len(), 153 * 4);
+        let b = benchmark(Group::England, Window::Year("2026-27".parse().unwrap()), &rs);
+        assert_eq!(b.coverage.councils_included, 153);
+        for (t, (values, _)) in b.tables.iter().zip(&tables) {
+            for cell in &t.cells {
+                assert_eq!(cell.value, (values[0] as i128 * 153 * 4) as f64, "{}: summed exactly", t.table);
+                assert!(cell.value > 0.0 && cell.se.is_finite() && cell.se > 0.0, "{}: {cell:?}", t.table);
+            }
+        }
+        for m in &b.measures {
+            let e = m.estimate.unwrap_or_else(|| panic!("{} has an estimate", m.measure));
+            assert!([e.value, e.se, e.low, e.high].iter().all(|v| v.is_finite()), "{}: {e:?}", m.measure);
+            assert!(e.low <= e.value && e.value <= e.high && e.value >= 0.0, "{}: {e:?}", m.measure);
+        }
+        // Every cell equal: fully achieved is one of three cells, exactly a third, with a real interval.
+        let fully = b.measure(msp_estimate::Measure::Fully).unwrap();
+        assert!((fully.value - 1.0 / 3.0).abs() < 1e-12 && fully.high > fully.low, "{fully:?}");
+        // A mean of values at their cap is the cap.
+        let days = b.measure(msp_estimate::Measure::MeanDays).unwrap();
+        assert!(days.value > 0.0 && days.value <= 365.0, "{days:?}");
+        assert!(b.median_days.is_some_and(|m| m.value.is_finite()));
+    }
+
+    #[test]
+    fn sums_of_the_largest_and_smallest_i64_keep_their_sign_and_do_not_overflow() {
+        let q = Window::Quarter("2026-27-Q1".parse().unwrap());
+        let rs = latest(vec![
+            release("E06000001", "2026-27-Q1", 1, i64::MAX, 1.0),
+            release("E06000002", "2026-27-Q1", 1, i64::MAX, 1.0),
+            release("E06000003", "2026-27-Q1", 1, i64::MIN, 1.0),
+            release("E06000004", "2026-27-Q1", 1, i64::MIN, 1.0),
+            release("E06000005", "2026-27-Q1", 1, 7, 1.0),
+        ]);
+        let b = benchmark(Group::England, q, &rs);
+        assert_eq!(b.tables[0].cells[0].value, 5.0, "2·MAX + 2·MIN + 7 = 5, exactly");
     }
 
     #[test]

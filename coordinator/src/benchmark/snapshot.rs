@@ -1,10 +1,15 @@
 //! The releases the benchmarks are made from, kept in memory at one log size and brought up to
 //! date when the log grows (another replica may have appended), and the submission status they
-//! show. Every view states the log size it was computed from.
+//! show: which quarters each council has released, and the ρ it has published against the
+//! network policy's caps. Every view states the log size it was computed from.
 
 use std::sync::Arc;
 
-use msp_schemas::{Council, CouncilCode, Period, Release, api::Benchmark};
+use msp_schemas::{
+    Council, CouncilCode, Period, Release,
+    api::Benchmark,
+    policy::{NetworkPolicy, SignedPolicy, Spending},
+};
 use tokio::sync::RwLock;
 
 use super::{
@@ -25,16 +30,27 @@ pub struct Snapshot {
     pub latest: Vec<CouncilRelease>,
     /// Quarters with any release, oldest first.
     pub quarters: Vec<Period>,
+    /// Every release's council, quarter and published ρ (all revisions, in log order).
+    charges: Vec<(CouncilCode, Period, f64)>,
+    /// The network policy the releases were held to.
+    pub policy: NetworkPolicy,
 }
 
 impl Snapshot {
-    /// A snapshot at `tree_size` of every release received (all revisions, in log order).
-    pub fn new(tree_size: u64, all: Vec<CouncilRelease>) -> Self {
+    /// A snapshot at `tree_size` of every release received (all revisions, in log order), with
+    /// the ρ each published, under `policy`.
+    pub fn new(tree_size: u64, all: Vec<CouncilRelease>, rho: Vec<f64>, policy: NetworkPolicy) -> Self {
         let latest = latest(all.iter().cloned());
         let mut quarters: Vec<Period> = latest.iter().map(|r| r.period).collect();
         quarters.sort();
         quarters.dedup();
-        Self { tree_size, all, latest, quarters }
+        let charges = all.iter().zip(rho).map(|(r, rho)| (r.council, r.period, rho)).collect();
+        Self { tree_size, all, latest, quarters, charges, policy }
+    }
+
+    /// The ρ `council` has published, by quarter of data (every revision counts).
+    pub fn published(&self, council: CouncilCode) -> Spending {
+        Spending::from_charges(self.charges.iter().filter(|(c, ..)| *c == council).map(|(_, p, rho)| (*p, *rho)))
     }
 
     /// The most recent quarter with any release.
@@ -59,26 +75,40 @@ impl Snapshot {
         let rows = Council::all()
             .iter()
             .filter(|c| visible(c.council_code()))
-            .map(|c| StatusRow {
-                council: c.code.to_owned(),
-                name: c.name.to_owned(),
-                region: c.region.name().to_owned(),
-                revisions: self
-                    .quarters
-                    .iter()
-                    .map(|q| {
-                        self.all
-                            .iter()
-                            .filter(|r| r.council.as_str() == c.code && r.period == *q)
-                            .map(|r| r.revision)
-                            .max()
-                            .unwrap_or(0)
-                    })
-                    .collect(),
+            .map(|c| {
+                let spent = self.published(c.council_code());
+                StatusRow {
+                    council: c.code.to_owned(),
+                    name: c.name.to_owned(),
+                    region: c.region.name().to_owned(),
+                    rho: self.quarters.iter().map(|q| spent.quarter(*q)).collect(),
+                    most_in_four_quarters: most_in_four_quarters(&spent),
+                    revisions: self
+                        .quarters
+                        .iter()
+                        .map(|q| {
+                            self.all
+                                .iter()
+                                .filter(|r| r.council.as_str() == c.code && r.period == *q)
+                                .map(|r| r.revision)
+                                .max()
+                                .unwrap_or(0)
+                        })
+                        .collect(),
+                }
             })
             .collect();
         (quarters, rows)
     }
+}
+
+/// The most ρ published in any four consecutive quarters (0 when nothing is).
+pub fn most_in_four_quarters(spent: &Spending) -> f64 {
+    spent
+        .quarters()
+        .flat_map(|(q, _)| Spending::windows_holding(q))
+        .map(|first| spent.window(first))
+        .fold(0.0, f64::max)
 }
 
 /// Submission status: for one council, the latest revision received for each quarter.
@@ -92,12 +122,25 @@ pub struct StatusRow {
     pub region: String,
     /// Per quarter (as in the quarters listed with it), the latest revision received (0: none).
     pub revisions: Vec<u32>,
+    /// Per quarter, the ρ published for it (all revisions together).
+    pub rho: Vec<f64>,
+    /// The most ρ published in any four consecutive quarters.
+    pub most_in_four_quarters: f64,
 }
 
 /// The releases, cached.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Releases {
     snapshot: RwLock<Arc<Snapshot>>,
+    policy: Arc<SignedPolicy>,
+}
+
+impl Releases {
+    /// None yet, held to `policy`.
+    pub fn new(policy: Arc<SignedPolicy>) -> Self {
+        let empty = Snapshot { policy: policy.policy.clone(), ..Snapshot::default() };
+        Self { snapshot: RwLock::new(Arc::new(empty)), policy }
+    }
 }
 
 impl Releases {
@@ -115,14 +158,16 @@ impl Releases {
             return Ok(guard.clone());
         }
         let mut all = guard.all.clone();
+        let mut rho: Vec<f64> = guard.charges.iter().map(|(.., rho)| *rho).collect();
         let mut tree_size = guard.tree_size;
         for s in store.submissions_from(guard.tree_size).await? {
             let release = Release::from_json(s.payload.as_bytes())
                 .map_err(|e| CoordinatorStoreError::Corrupt(format!("stored release {}: {e}", s.log_index)))?;
             all.push(CouncilRelease::from_release(&release));
+            rho.push(release.fields().privacy.rho);
             tree_size = tree_size.max(s.log_index + 1);
         }
-        let snap = Arc::new(Snapshot::new(tree_size, all));
+        let snap = Arc::new(Snapshot::new(tree_size, all, rho, self.policy.policy.clone()));
         *guard = snap.clone();
         Ok(snap)
     }

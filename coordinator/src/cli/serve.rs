@@ -47,7 +47,9 @@ pub(super) async fn serve(data: &DataDir, store: Store, a: ServeArgs) -> Result<
         (a.tls_cert.expect("clap requires it"), a.tls_key.expect("clap requires it"), None)
     };
     let tls = tls::server_config_with_client_ca(&cert, &key_file, a.client_ca.as_deref())?;
-    let state = AppState::new(store.clone(), key, system_clock());
+    let policy = data.policy().map_err(|e| CliError::Usage(e.to_string()))?;
+    tracing::info!("{policy}");
+    let state = AppState::new(store.clone(), key, system_clock()).with_policy(policy.policy);
     let fingerprint = state.key.public().fingerprint;
     let server = Server::build(a.listen, tls, router(state))
         .await

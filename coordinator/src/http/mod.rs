@@ -3,7 +3,7 @@
 //! - [`state`]: what every handler shares; [`caller`]: who is asking (bearer token or session);
 //! - [`error`]: the one enum of what can go wrong and its one mapping to problem documents;
 //! - `trace`: a span, a log line and metrics for every request;
-//! - `submissions`, `log`: the protocol (DESIGN §7); `benchmarks`, `views`: the read API;
+//! - `submissions`, `log`, `policy`: the protocol (DESIGN §7); `benchmarks`, `views`: the read API;
 //! - `dashboard`: the server-rendered pages, one file per page; `problem`, `health`, `openapi`.
 
 mod benchmarks;
@@ -13,6 +13,7 @@ pub mod error;
 mod health;
 mod log;
 mod openapi;
+mod policy;
 pub mod problem;
 pub mod query;
 pub mod state;
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/log/inclusion", get(log::inclusion))
         .route("/v1/log/consistency", get(log::consistency))
         .route("/v1/keys", get(log::key))
+        .route("/v1/policy", get(policy::policy))
         .route("/v1/benchmarks", get(benchmarks::benchmark))
         .route("/v1/compare", get(benchmarks::comparison))
         .route("/v1/views/overview", get(views::overview))

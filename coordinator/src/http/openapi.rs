@@ -48,6 +48,9 @@ pub(super) async fn document() -> Json<Value> {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "A token from `msp-coordinator token create`; the dashboard's session cookie works too."}},
             "responses": {"Problem": {"description": "An RFC 9457 problem document.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}},
             "schemas": {
+                "SignedPolicy": {"type": "object", "required": ["policy", "policy_jws"], "additionalProperties": false, "properties": {
+                    "policy": {"type": "object", "description": "msp-policy/1 (schemas/json/msp-policy-1.schema.json)."},
+                    "policy_jws": {"type": "string", "description": "The policy's exact JSON as a compact JWS signed by the coordinator."}}},
                 "Problem": {"type": "object", "required": ["type", "title", "status", "detail"], "properties": {
                     "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"}}},
                 "View": {"type": "object", "properties": {
@@ -69,7 +72,8 @@ pub(super) async fn document() -> Json<Value> {
                     "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"},
                     "403": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"},
                     "413": {"$ref": "#/components/responses/Problem"}, "415": {"$ref": "#/components/responses/Problem"},
-                    "422": {"$ref": "#/components/responses/Problem"}}}},
+                    "422": {"description": "Refused: invalid-release, unsupported-spec, invalid-period, policy-violation (the network policy's spec, ρ range or revision limit), implausible-release (a value, a table's ρ or a creation time no correct node makes) or budget-exceeded (the council's published ρ, across all its keys, would pass a cap of the policy).",
+                        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}}},
             "/v1/log/head": {"get": {"summary": "The signed tree head.", "responses": {"200": {"description": "schemas/json/signed-tree-head.schema.json"}}}},
             "/v1/log/inclusion": {"get": {"summary": "An inclusion proof (RFC 9162).", "parameters": [
                 {"name": "hash", "in": "query", "required": true, "schema": {"type": "string"}, "description": "SHA-256 (hex) of the submitted JWS."},
@@ -80,6 +84,9 @@ pub(super) async fn document() -> Json<Value> {
                 {"name": "second", "in": "query", "required": true, "schema": {"type": "integer"}}],
                 "responses": {"200": {"description": "first, second, proof"}, "400": {"$ref": "#/components/responses/Problem"}}}},
             "/v1/keys": {"get": {"summary": "The coordinator's receipt-signing key.", "responses": {"200": {"description": "algorithm, public_key, fingerprint"}}}},
+            "/v1/policy": {"get": {"summary": "The network policy (msp-policy/1) every submission is held to, signed with the receipt-signing key. No sign-in: nodes fetch it and hold their releases to it.",
+                "responses": {"200": {"description": "The policy and the same policy as a compact JWS (typ msp-policy+jws) whose payload is exactly the policy's JSON (schemas/json/signed-policy.schema.json).",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SignedPolicy"}}}}}}},
             "/v1/benchmarks": {"get": {"summary": "One group's benchmark for a period, with every table's summed cells and standard errors.", "security": [{"bearer": []}],
                 "parameters": [{"name": "group", "in": "query", "schema": {"type": "string"}, "description": group.1},
                                {"name": "period", "in": "query", "schema": {"type": "string"}}],

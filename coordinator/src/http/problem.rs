@@ -47,6 +47,15 @@ pub fn explanation(kind: ProblemType) -> &'static str {
         ProblemType::InvalidRelease => {
             "The payload must be exactly an msp-release/1 document: no unknown fields, every table of its spec in order, noise parameters consistent with the budget."
         }
+        ProblemType::PolicyViolation => {
+            "The release breaks the network policy served at /v1/policy: a report spec the network does not accept, a ρ per release outside the policy's range (too little noise to hide a person, or so much that every benchmark it joins is too wide to compare), or a revision beyond the policy's limit. The detail names the limit and the figures. Nothing was stored. Set the node's budget within the policy (rho_per_release in node.toml's [budget]) and release again; a quarter at its revision limit cannot be revised again."
+        }
+        ProblemType::ImplausibleRelease => {
+            "The release holds something no correct node makes: a value outside the plausible range for a council (the most people a council can have in a quarter, plus a generous allowance of noise), a table given more or less than its weight's share of the release's ρ, or a creation time in the future. The detail names the table, cell and figures. Nothing was stored. Correct the node's clock if it is the creation time; otherwise the release is corrupt or was not made by msp-node: make it again with msp-node."
+        }
+        ProblemType::BudgetExceeded => {
+            "The coordinator keeps its own ledger of the ρ each council has published, by quarter of data, across all the council's keys (current and revoked). This release would take the council past the network policy's cap for its quarter, or for a window of four consecutive quarters that holds it. The detail names the quarter or window, ρ already published, this release's ρ and the cap. Nothing was stored, and nothing published before changes. A second key, a new node or a node restored from backup shares the same ledger: the quarter's budget is spent, and the releases already accepted stand."
+        }
         ProblemType::Internal => {
             "Something went wrong inside the coordinator: nothing was stored, and nothing it holds was changed. Try again, and tell the operator if it persists."
         }

@@ -1,7 +1,10 @@
 //! What every handler shares: the database, the log writer and its tree, the caches, the
-//! coordinator's signing key, metrics and the clock.
+//! coordinator's signing key, the network policy it enforces, metrics and the clock.
 
 use std::sync::Arc;
+
+use msp_protocol::jws;
+use msp_schemas::policy::{NetworkPolicy, SignedPolicy};
 
 use crate::{
     benchmark::{Releases, Snapshot},
@@ -27,6 +30,8 @@ pub struct AppState {
     pub releases: Arc<Releases>,
     /// The coordinator's signing key.
     pub key: Arc<SigningKey>,
+    /// The network policy every submission is held to, and as `GET /v1/policy` serves it (signed).
+    pub policy: Arc<SignedPolicy>,
     /// Metrics.
     pub metrics: Arc<Metrics>,
     /// The clock.
@@ -34,25 +39,46 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State over `store`, starting the log writer.
+    /// State over `store` under the default network policy, starting the log writer.
     pub fn new(store: Store, key: SigningKey, clock: Clock) -> Self {
         let log = Arc::new(LogCache::default());
         let key = Arc::new(key);
-        let writer = Writer::spawn(store.clone(), log.clone(), key.clone(), clock.clone());
+        let policy = Arc::new(sign(&key, NetworkPolicy::default()));
+        let writer = Writer::spawn(store.clone(), log.clone(), key.clone(), clock.clone(), policy.clone());
         Self {
             store,
             writer,
             log,
             key,
             keys: Arc::new(KeyCache::default()),
-            releases: Arc::new(Releases::default()),
+            releases: Arc::new(Releases::new(policy.clone())),
+            policy,
             metrics: Arc::new(Metrics::default()),
             clock,
         }
+    }
+
+    /// The same state under `policy` (the operator's, from `policy.toml`): the log writer is
+    /// started again with it, so no submission is held to any other. Call it before serving.
+    pub fn with_policy(mut self, policy: NetworkPolicy) -> Self {
+        let policy = Arc::new(sign(&self.key, policy));
+        self.writer =
+            Writer::spawn(self.store.clone(), self.log.clone(), self.key.clone(), self.clock.clone(), policy.clone());
+        self.releases = Arc::new(Releases::new(policy.clone()));
+        self.policy = policy;
+        self
     }
 
     /// The releases as the log holds them now.
     pub async fn snapshot(&self) -> Result<Arc<Snapshot>, CoordinatorStoreError> {
         self.releases.current(&self.store).await
     }
+}
+
+/// The policy with its JWS: the payload is exactly the policy's JSON, signed with the key that
+/// signs receipts (`typ: msp-policy+jws`).
+fn sign(key: &SigningKey, policy: NetworkPolicy) -> SignedPolicy {
+    let json = serde_json::to_vec(&policy).expect("a policy serialises: finite numbers, no maps");
+    let policy_jws = key.sign_jws(jws::TYP_POLICY, &json);
+    SignedPolicy { policy, policy_jws }
 }

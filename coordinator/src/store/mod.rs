@@ -22,6 +22,7 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0002_tokens.sql"),
         postgres: include_str!("../../migrations/postgres/0002_tokens.sql"),
     },
+    ledger::MIGRATION,
 ];
 
 /// A bearer token as listed (never the token itself).
@@ -57,6 +58,8 @@ impl From<sqlx::Error> for CoordinatorStoreError {
 }
 
 type Result<T> = std::result::Result<T, CoordinatorStoreError>;
+
+mod ledger;
 
 /// An enrolled key.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -96,6 +99,8 @@ pub struct NewSubmission<'a> {
     pub jws: &'a str,
     /// The release JSON.
     pub payload: &'a str,
+    /// The ρ the release publishes (its `privacy.rho`): the ledger's charge.
+    pub rho: f64,
     /// When it arrived (RFC 3339).
     pub received_at: &'a str,
     /// The signed receipt.
@@ -135,9 +140,12 @@ fn key_of(r: &sqlx::any::AnyRow) -> Result<CouncilKey> {
 }
 
 impl Store {
-    /// Opens and migrates the database at `url`.
+    /// Opens and migrates the database at `url`, and records the published ρ of submissions
+    /// stored before the ledger had a column for it.
     pub async fn open(url: &str) -> Result<Self> {
-        Ok(Self { db: Db::open(url, MIGRATIONS).await? })
+        let store = Self { db: Db::open(url, MIGRATIONS).await? };
+        store.backfill_published_rho().await?;
+        Ok(store)
     }
 
     /// The underlying database.
@@ -298,8 +306,8 @@ impl Store {
         }
         let sql = format!(
             "INSERT INTO submissions (log_index, submission_id, council, quarter, revision, spec, key_fingerprint,
-                jws_sha256, jws, payload, received_at, receipt_jws) VALUES {}",
-            msp_store::placeholders(self.db.backend(), rows.len(), 12, 1)
+                jws_sha256, jws, payload, rho, received_at, receipt_jws) VALUES {}",
+            msp_store::placeholders(self.db.backend(), rows.len(), 13, 1)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for s in rows {
@@ -314,6 +322,7 @@ impl Store {
                 .bind(s.jws_sha256.to_vec())
                 .bind(s.jws)
                 .bind(s.payload)
+                .bind(s.rho)
                 .bind(s.received_at)
                 .bind(s.receipt_jws.as_str());
         }
