@@ -116,6 +116,19 @@ fn a_file_imported_by_hand_gets_the_same_checks_as_https() {
 }
 
 #[test]
+fn importing_by_hand_is_held_to_the_same_network_policy_as_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&coordinator(dir.path(), &["signing-key"]));
+    // A policy that cannot be enforced stops the import before the file is even read as a JWS: the
+    // import reads the operator's policy.toml, not the defaults.
+    std::fs::write(dir.path().join("policy.toml"), "max_revision = 0\n").unwrap();
+    std::fs::write(dir.path().join("release.jws"), "not a jws").unwrap();
+    let err =
+        failed(&coordinator(dir.path(), &["submission", "import", dir.path().join("release.jws").to_str().unwrap()]));
+    assert!(err.contains("policy.toml") && err.contains("max_revision"), "{err}");
+}
+
+#[test]
 fn importing_by_hand_in_a_directory_without_the_coordinators_key_makes_no_key_and_says_where_it_looked() {
     let dir = tempfile::tempdir().unwrap();
     let wrong = dir.path().join("not-the-coordinator");

@@ -468,6 +468,27 @@ fn the_example_node_configuration_is_read_as_the_node_reads_it_and_documents_eve
 }
 
 #[test]
+fn the_example_policy_is_read_as_the_coordinator_reads_it_and_shows_every_setting_at_its_default() {
+    let path = root().join("deploy/config/policy.example.toml");
+    let policy = msp_coordinator::config::read_policy(&path).expect("policy.example.toml is a valid policy");
+    assert_eq!(policy, msp_schemas::policy::NetworkPolicy::default(), "every setting shown is the default");
+    let text = read("deploy/config/policy.example.toml");
+    let defaults = serde_json::to_value(msp_schemas::policy::NetworkPolicy::default()).unwrap();
+    for (k, v) in defaults.as_object().unwrap() {
+        if k == "format" {
+            continue;
+        }
+        let shown = match v.as_object() {
+            Some(table) => {
+                text.contains(&format!("[{k}]")) && table.keys().all(|sub| text.contains(&format!("\n{sub} = ")))
+            }
+            None => text.contains(&format!("\n{k} = ")),
+        };
+        assert!(shown, "policy.example.toml does not show the setting {k}");
+    }
+}
+
+#[test]
 fn the_example_environment_files_set_only_variables_the_binaries_read() {
     let known = [
         ("deploy/config/coordinator.env.example", msp_coordinator::config::DATABASE_URL_ENV),

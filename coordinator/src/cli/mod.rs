@@ -92,7 +92,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Migrate => migrate(store).await,
         Command::Council(c) => council::council(&store, c).await,
         Command::Submission(SubmissionCommand::Import { file, json }) => {
-            submission::import(store, key.expect("loaded above for this command"), &file, json).await
+            submission::import(&data, store, key.expect("loaded above for this command"), &file, json).await
         }
         Command::Token(t) => token::token(&store, t).await,
         Command::SigningKey(_) => unreachable!("handled above"),

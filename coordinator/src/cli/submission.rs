@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use clap::Subcommand;
 
 use super::error::CliError;
-use crate::{clock::system_clock, http::AppState, ingest::check, signing_key::SigningKey, store::Store};
+use crate::{
+    clock::system_clock, config::DataDir, http::AppState, ingest::check, signing_key::SigningKey, store::Store,
+};
 
 /// `msp-coordinator submission …`.
 #[derive(Debug, Subcommand)]
@@ -23,10 +25,18 @@ pub enum SubmissionCommand {
     },
 }
 
-/// Checks and logs the submission in `file`, signing its receipt with `key`.
-pub(super) async fn import(store: Store, key: SigningKey, file: &Path, json: bool) -> Result<(), CliError> {
+/// Checks and logs the submission in `file`, signing its receipt with `key` and holding it to the
+/// network policy `serve` enforces (`policy.toml` or `MSP_COORDINATOR_POLICY`).
+pub(super) async fn import(
+    data: &DataDir,
+    store: Store,
+    key: SigningKey,
+    file: &Path,
+    json: bool,
+) -> Result<(), CliError> {
     let body = std::fs::read(file).map_err(|e| CliError::Usage(format!("could not read {}: {e}", file.display())))?;
-    let state = AppState::new(store.clone(), key, system_clock());
+    let policy = data.policy().map_err(|e| CliError::Usage(e.to_string()))?;
+    let state = AppState::new(store.clone(), key, system_clock()).with_policy(policy.policy);
     let checked =
         check(&store, &state.keys, &body, time::OffsetDateTime::now_utc().date()).await.map_err(CliError::Refused)?;
     let logged = state.writer.submit(checked).await.map_err(CliError::Refused)?;
