@@ -59,6 +59,14 @@ pub struct RhoRange {
     pub max: f64,
 }
 
+impl RhoRange {
+    /// Whether a release stating `rho` is within the range, with [`CAP_TOLERANCE`] for the last
+    /// bits of opendp's privacy maps: the one test both ends apply.
+    pub fn admits(&self, rho: f64) -> bool {
+        rho >= self.min * (1.0 - CAP_TOLERANCE) && rho <= self.max * (1.0 + CAP_TOLERANCE)
+    }
+}
+
 /// The network's privacy policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -326,7 +334,7 @@ impl NetworkPolicy {
         }
         let RhoRange { min, max } = self.rho_per_release;
         let rho = f.privacy.rho;
-        if !(rho >= min * (1.0 - CAP_TOLERANCE) && rho <= max * (1.0 + CAP_TOLERANCE)) {
+        if !self.rho_per_release.admits(rho) {
             return Err(PolicyViolation::RhoPerRelease { rho, min, max });
         }
         if f.revision > self.max_revision {

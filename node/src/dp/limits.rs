@@ -7,10 +7,7 @@
 //! change in `node.toml`, rather than quietly clamped, so that what the council configured is
 //! what it gets. The ledger is checked against the tighter of each pair all the same.
 
-use msp_schemas::{
-    Period, SpecId,
-    policy::{CAP_TOLERANCE, NetworkPolicy},
-};
+use msp_schemas::{Period, SpecId, policy::NetworkPolicy};
 
 use super::ledger::Caps;
 use crate::config::Budget;
@@ -162,11 +159,11 @@ impl Limits {
     }
 
     /// Whether a release stating `planned` (opendp's composed ρ for the node's setting) is within
-    /// the network's range, with the same tolerance as [`NetworkPolicy::check_release`]: so that
+    /// the network's range, by the same test as [`NetworkPolicy::check_release`] (`RhoRange::admits`): so that
     /// the coordinator, and `msp-node submit`, will not refuse what the node spends budget on.
     pub fn check_planned(&self, planned: f64) -> Result<(), LimitError> {
         let range = self.policy.rho_per_release;
-        if planned >= range.min * (1.0 - CAP_TOLERANCE) && planned <= range.max * (1.0 + CAP_TOLERANCE) {
+        if range.admits(planned) {
             return Ok(());
         }
         Err(LimitError::PlannedRho {
