@@ -154,7 +154,7 @@ async fn a_node_with_its_client_certificate_in_keys_submits_over_mutual_tls() {
             &c.store,
             "E06000001".parse().unwrap(),
             &signing.public_key_b64(),
-            Some(&fingerprint),
+            Some(fingerprint),
         )
         .await
         .unwrap();
