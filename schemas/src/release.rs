@@ -305,6 +305,24 @@ pub struct ReleaseFields {
     pub tables: Vec<TableRelease>,
 }
 
+impl ReleaseFields {
+    /// Gives the release the noise parameters its spec sets for a total of `rho`: each table's ρ its
+    /// weight's share, each σ the closed form Δ₂/√(2ρᵢ), and the release's ρ and ε to match. For
+    /// documents made by hand (tests, examples): a node states what opendp's privacy maps give,
+    /// which differ from these in the last bits.
+    pub fn set_rho_by_weight(&mut self, rho: f64) {
+        let spec = self.spec.spec();
+        let mut total = 0.0;
+        for (t, s) in self.tables.iter_mut().zip(&spec.tables) {
+            t.rho = s.weight() * rho;
+            t.sigma = gaussian_sigma(s.l2_sensitivity(), t.rho);
+            total += t.rho;
+        }
+        self.privacy.rho = total;
+        self.privacy.epsilon = zcdp_epsilon(total, self.privacy.delta);
+    }
+}
+
 /// Why a release document is not a valid `msp-release/1`.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ReleaseError {

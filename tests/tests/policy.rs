@@ -11,7 +11,7 @@ use msp_schemas::{
     Release,
     api::CoordinatorKey,
     policy::{NetworkPolicy, SignedPolicy},
-    release::{ReleaseFields, Timestamp, gaussian_sigma, zcdp_epsilon},
+    release::{ReleaseFields, Timestamp},
 };
 use msp_store::testing::databases;
 use msp_tests::{Options, TestCoordinator};
@@ -58,15 +58,7 @@ fn of(period: &str, revision: u32) -> ReleaseFields {
 /// The release re-noised at `rho`, its tables sharing it by weight: self-consistent, so
 /// msp-release/1 accepts it.
 fn at_rho(mut f: ReleaseFields, rho: f64) -> ReleaseFields {
-    let spec = f.spec.spec();
-    let mut total = 0.0;
-    for (t, s) in f.tables.iter_mut().zip(&spec.tables) {
-        t.rho = s.weight() * rho;
-        t.sigma = gaussian_sigma(s.l2_sensitivity(), t.rho);
-        total += t.rho;
-    }
-    f.privacy.rho = total;
-    f.privacy.epsilon = zcdp_epsilon(total, f.privacy.delta);
+    f.set_rho_by_weight(rho);
     f
 }
 

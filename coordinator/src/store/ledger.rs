@@ -137,18 +137,9 @@ mod tests {
     }
 
     fn release(rho: f64, revision: u32) -> String {
-        use msp_schemas::release::{gaussian_sigma, zcdp_epsilon};
         let mut f = Release::from_json(FIXTURE.as_bytes()).unwrap().fields().clone();
-        let spec = f.spec.spec();
         f.revision = revision;
-        let mut total = 0.0;
-        for (t, s) in f.tables.iter_mut().zip(&spec.tables) {
-            t.rho = s.weight() * rho;
-            t.sigma = gaussian_sigma(s.l2_sensitivity(), t.rho);
-            total += t.rho;
-        }
-        f.privacy.rho = total;
-        f.privacy.epsilon = zcdp_epsilon(total, f.privacy.delta);
+        f.set_rho_by_weight(rho);
         String::from_utf8(Release::new(f).unwrap().to_json()).unwrap()
     }
 

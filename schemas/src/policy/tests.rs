@@ -4,7 +4,7 @@
 use time::macros::datetime;
 
 use super::*;
-use crate::release::{ReleaseFields, Timestamp, gaussian_sigma, zcdp_epsilon};
+use crate::release::{ReleaseFields, Timestamp, gaussian_sigma};
 
 fn fixture() -> ReleaseFields {
     let bytes = include_bytes!("../../tests/fixtures/release-v1.json");
@@ -14,15 +14,7 @@ fn fixture() -> ReleaseFields {
 /// The fixture's release re-noised at `rho`, its tables sharing it by weight: self-consistent, so
 /// `Release::new` accepts it.
 fn at_rho(mut f: ReleaseFields, rho: f64) -> ReleaseFields {
-    let spec = f.spec.spec();
-    let mut total = 0.0;
-    for (t, s) in f.tables.iter_mut().zip(&spec.tables) {
-        t.rho = s.weight() * rho;
-        t.sigma = gaussian_sigma(s.l2_sensitivity(), t.rho);
-        total += t.rho;
-    }
-    f.privacy.rho = total;
-    f.privacy.epsilon = zcdp_epsilon(total, f.privacy.delta);
+    f.set_rho_by_weight(rho);
     f
 }
 
