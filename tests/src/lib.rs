@@ -7,7 +7,7 @@ use msp_coordinator::{
     clock::Clock,
     http::{AppState, router},
     signing_key::SigningKey,
-    startup::Server,
+    startup::{Limits, Server},
     store::Store,
     tls,
 };
@@ -58,6 +58,8 @@ pub struct Options {
     pub clock: Clock,
     /// Wraps the router (to inject faults at the transport boundary).
     pub wrap: Box<dyn FnOnce(axum::Router) -> axum::Router + Send>,
+    /// The transport's deadlines and connection caps.
+    pub limits: Limits,
 }
 
 impl Default for Options {
@@ -66,6 +68,7 @@ impl Default for Options {
             addr: "127.0.0.1:0".parse().expect("an address"),
             clock: Arc::new(time::OffsetDateTime::now_utc),
             wrap: Box::new(|r| r),
+            limits: Limits::default(),
         }
     }
 }
@@ -82,7 +85,8 @@ impl TestCoordinator {
         let policy = msp_coordinator::config::DataDir::new(&dir).policy_from(None).expect("the network policy");
         let state = AppState::new(store.clone(), key, options.clock).with_policy(policy.policy);
         let app = (options.wrap)(router(state));
-        let server = Server::build(options.addr, config, app).await.expect("the coordinator binds");
+        let server =
+            Server::build_with(options.addr, config, app, options.limits).await.expect("the coordinator binds");
         let addr = server.local_addr().expect("an address");
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(server.run_until(async {

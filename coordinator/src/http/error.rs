@@ -40,6 +40,12 @@ pub enum HttpError {
     /// A submission's body is larger than [`MAX_BODY`].
     #[error("the body is larger than {MAX_BODY} bytes")]
     TooLarge,
+    /// A request body broke off before its end (the client closed, or it came too slowly).
+    #[error("the body broke off before its end")]
+    UnreadableBody,
+    /// The operating system gave no random bytes for a session id.
+    #[error("no random bytes for a session: {0}")]
+    NoRandomness(String),
     /// Making a download (an XLSX workbook) failed.
     #[error("making the download failed: {0}")]
     Export(String),
@@ -72,6 +78,12 @@ impl HttpError {
                 format!("the body was sent as {media:?}; send the compact JWS as application/jose"),
             ),
             HttpError::TooLarge => (ProblemType::PayloadTooLarge, format!("the body is larger than {MAX_BODY} bytes")),
+            HttpError::UnreadableBody => {
+                (ProblemType::MalformedRequest, "the body broke off before its end: send the whole body again".into())
+            }
+            HttpError::NoRandomness(_) => {
+                (ProblemType::Internal, "the coordinator could not open a session: tell its operator".into())
+            }
             HttpError::Export(_) => (
                 ProblemType::Internal,
                 "the coordinator could not make the file; try again, or ask for format=csv or format=json".into(),
@@ -146,6 +158,8 @@ mod tests {
             HttpError::BadQuery("bad".into()),
             HttpError::MediaType("text/plain".into()),
             HttpError::TooLarge,
+            HttpError::UnreadableBody,
+            HttpError::NoRandomness("getrandom: no entropy".into()),
             HttpError::Export("xlsx writer: disk full".into()),
             HttpError::Log("tree of 3 has no root 4".into()),
             HttpError::NotReady,
@@ -158,7 +172,12 @@ mod tests {
             let body = axum::body::to_bytes(r.into_body(), 1 << 16).await.unwrap();
             let problem: Problem = serde_json::from_slice(&body).unwrap();
             assert_eq!(problem.kind(), Some(kind));
-            assert!(!problem.detail.contains("disk full") && !problem.detail.contains("root 4"), "{problem:?}");
+            assert!(
+                !problem.detail.contains("disk full")
+                    && !problem.detail.contains("root 4")
+                    && !problem.detail.contains("getrandom"),
+                "{problem:?}"
+            );
         }
     }
 }

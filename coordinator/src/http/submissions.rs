@@ -44,10 +44,27 @@ async fn accept(
     {
         return Err(HttpError::TooLarge);
     }
-    let bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| HttpError::TooLarge)?;
+    let bytes = read_body(body).await?;
     let today = (state.clock)().date();
     let checked = check(&state.store, &state.keys, &bytes, today).await?;
     let logged = state.writer.submit(checked).await?;
     let status = if logged.new { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(logged.body)))
+}
+
+/// The whole body, refused as too large as soon as it passes [`MAX_BODY`] (whether or not it
+/// declared its length) and as unreadable when it breaks off.
+async fn read_body(mut body: Body) -> Result<Vec<u8>, HttpError> {
+    use hyper::body::Body as _;
+    let mut bytes = Vec::new();
+    while let Some(frame) = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await {
+        let frame = frame.map_err(|_| HttpError::UnreadableBody)?;
+        if let Some(data) = frame.data_ref() {
+            if bytes.len() + data.len() > MAX_BODY {
+                return Err(HttpError::TooLarge);
+            }
+            bytes.extend_from_slice(data);
+        }
+    }
+    Ok(bytes)
 }
