@@ -48,6 +48,10 @@ async fn run(label: &str, db: &TestDb, councils: usize, quarters: u32, samples: 
     let c = TestCoordinator::start(dir.path().to_owned(), &db.url, Options::default()).await;
     let stored = c.stored().await;
     let (token, _) = create_token(&c.store, Role::National, "benchmark").await.unwrap();
+    let (session, _) = msp_coordinator::tokens::open_session(&c.store, &token, time::OffsetDateTime::now_utc())
+        .await
+        .unwrap()
+        .expect("a session for the token");
     let client = c.client();
     let groups: Vec<String> = std::iter::once("england".to_owned())
         .chain(Region::ALL.iter().map(|r| format!("region:{}", r.slug())))
@@ -61,7 +65,10 @@ async fn run(label: &str, db: &TestDb, councils: usize, quarters: u32, samples: 
     };
     let overview = || async {
         let t = Instant::now();
-        fetch(client.get(format!("{}/dashboard", c.base)).header("cookie", format!("msp_session={token}"))).await;
+        fetch(
+            client.get(format!("{}/dashboard", c.base)).header("cookie", format!("msp_session={}", session.expose())),
+        )
+        .await;
         t.elapsed()
     };
     let cold = national_and_regions().await;

@@ -118,6 +118,10 @@ try {
   if (!session || !session.httpOnly || !session.secure || session.sameSite !== 'Strict') {
     fail('/sign-in', `session cookie not Secure, HttpOnly and SameSite=Strict: ${JSON.stringify(session)}`);
   }
+  // The cookie holds a session id, never the token.
+  if (session && (session.value.includes(token) || session.value.includes(token.slice(4)))) {
+    fail('/sign-in', 'the session cookie holds the token');
+  }
 
   await audit('/dashboard', 'overview', (p) => chartsAndTables(p, 2));
   await audit('/dashboard/groups', 'groups', (p) => chartsAndTables(p, 2));
@@ -140,11 +144,31 @@ try {
     fail(href, `CSV download: ${download.status()} ${download.headers()['content-type']}`);
   }
 
-  // Signing out ends the session.
+  // Signing out ends the session, on the server: the old cookie, put back, is worth nothing.
   await page.goto(base + '/dashboard');
   await page.click('form[action="/sign-out"] button');
   await page.goto(base + '/dashboard');
   if (!page.url().includes('/sign-in')) fail('/sign-out', 'still signed in after signing out');
+  if (session) {
+    await context.addCookies([session]);
+    await page.goto(base + '/dashboard');
+    if (!page.url().includes('/sign-in')) fail('/sign-out', 'the old session cookie still signs in');
+  }
+
+  // A form on another page (here one with no origin at all) cannot sign anyone in.
+  const forged = await context.newPage();
+  await forged.setContent(
+    `<form method="post" action="${base}/sign-in"><input name="token" value="${token}"><button>Go</button></form>`,
+  );
+  const [refusal] = await Promise.all([
+    forged.waitForResponse((r) => r.url() === `${base}/sign-in` && r.request().method() === 'POST', { timeout: 15000 }),
+    forged.click('button'),
+  ]);
+  if (refusal.status() !== 403) fail('/sign-in', `a form from elsewhere got ${refusal.status()}, not 403`);
+  if ((await refusal.headerValue('set-cookie')) !== null) fail('/sign-in', 'a form from elsewhere got a session');
+  await forged.waitForLoadState();
+  if (!(await forged.locator('h1').innerText()).includes('another site')) fail('/sign-in', 'the refusal does not say why');
+  await forged.close();
 
   if (outside.length) fail('*', `requests outside the server: ${outside.join(', ')}`);
 } catch (e) {

@@ -4,7 +4,10 @@
 //! that matters most — no figure from fewer than three councils reaches anyone who may not see
 //! each of those councils (DESIGN §8).
 
-use msp_coordinator::{auth::Role, tokens::create_token};
+use msp_coordinator::{
+    auth::Role,
+    tokens::{create_token, open_session},
+};
 use msp_tests::DemoNetwork;
 use serde_json::Value;
 
@@ -17,11 +20,17 @@ struct Network {
     net: DemoNetwork,
     client: reqwest::Client,
     tokens: Vec<(&'static str, String)>,
+    /// A dashboard session for every role, opened as signing in does (the revoked one before its token was revoked).
+    sessions: Vec<(&'static str, String)>,
 }
 
 impl Network {
     fn token(&self, who: &str) -> &str {
         &self.tokens.iter().find(|(w, _)| *w == who).expect("a token for every role").1
+    }
+
+    fn session(&self, who: &str) -> &str {
+        &self.sessions.iter().find(|(w, _)| *w == who).expect("a session for every role").1
     }
 
     async fn get(&self, path: &str, token: Option<&str>) -> (u16, String, String) {
@@ -35,10 +44,10 @@ impl Network {
         (status, ct, r.text().await.expect("a body"))
     }
 
-    async fn page(&self, path: &str, token: Option<&str>) -> (u16, Option<String>, String) {
+    async fn page(&self, path: &str, session: Option<&str>) -> (u16, Option<String>, String) {
         let mut req = self.client.get(format!("{}{path}", self.net.base));
-        if let Some(t) = token {
-            req = req.header("cookie", format!("msp_session={t}"));
+        if let Some(s) = session {
+            req = req.header("cookie", format!("msp_session={s}"));
         }
         let r = req.send().await.expect("the coordinator answers");
         let status = r.status().as_u16();
@@ -52,6 +61,7 @@ async fn network() -> Network {
     // A second connection to the coordinator's SQLite database, as `msp-coordinator token create` would use.
     let store = net.store().await;
     let mut tokens = Vec::new();
+    let mut sessions = Vec::new();
     for (who, role) in [
         ("national", "national"),
         ("north-east", "region:north_east"),
@@ -62,13 +72,15 @@ async fn network() -> Network {
         ("revoked", "national"),
     ] {
         let (token, record) = create_token(&store, role.parse::<Role>().unwrap(), who).await.unwrap();
+        let (session, _) = open_session(&store, &token, time::OffsetDateTime::now_utc()).await.unwrap().unwrap();
+        sessions.push((who, session.expose().to_owned()));
         if who == "revoked" {
             assert!(store.revoke_token(&record.id, &msp_schemas::release::Timestamp::now().to_string()).await.unwrap());
         }
         tokens.push((who, token));
     }
     store.db().close().await;
-    Network { client: net.client(), net, tokens }
+    Network { client: net.client(), net, tokens, sessions }
 }
 
 /// Every figure in a view's tables whose row says it comes from fewer than three councils.
@@ -206,11 +218,17 @@ async fn every_role_sees_what_it_may_and_nothing_from_fewer_than_three_councils_
     ] {
         let (status, location, _) = net.page(path, None).await;
         assert_eq!((status, location.as_deref()), (303, Some("/sign-in")), "{path}");
-        let (status, location, _) = net.page(path, Some(net.token("revoked"))).await;
-        assert_eq!(status, 303, "{path} with a revoked token");
+        let (status, location, _) = net.page(path, Some(net.session("revoked"))).await;
+        assert_eq!(status, 303, "{path} in a session whose token was revoked");
         assert!(location.unwrap().starts_with("/sign-in"));
+        let (status, location, _) = net.page(path, Some(net.token("national"))).await;
+        assert_eq!(
+            (status, location.as_deref()),
+            (303, Some("/sign-in?expired=1")),
+            "{path}: a token is not a session"
+        );
         for who in ["national", "north-east", "hartlepool", "camden"] {
-            let (status, location, html) = net.page(path, Some(net.token(who))).await;
+            let (status, location, html) = net.page(path, Some(net.session(who))).await;
             // A council's picker has one choice: it goes straight to the council's own page.
             let own = match who {
                 "hartlepool" => Some(format!("/dashboard/council/{HARTLEPOOL}")),
@@ -226,7 +244,7 @@ async fn every_role_sees_what_it_may_and_nothing_from_fewer_than_three_councils_
         }
     }
     for (who, want) in [("national", 200), ("north-east", 200), ("hartlepool", 200), ("camden", 403)] {
-        let (status, _, html) = net.page(&format!("/dashboard/council/{HARTLEPOOL}"), Some(net.token(who))).await;
+        let (status, _, html) = net.page(&format!("/dashboard/council/{HARTLEPOOL}"), Some(net.session(who))).await;
         assert_eq!(status, want, "Hartlepool's page as {who}");
         if want == 403 {
             assert!(!html.contains("Hartlepool against"), "as {who}");

@@ -1,6 +1,6 @@
 //! Who is asking: the API's caller (a bearer token, or the dashboard's session cookie) and the
 //! dashboard's signed-in reader (the session cookie), each as an extractor, so handlers receive a
-//! role and never a token.
+//! role and never a token. The cookie holds a session id, never a token (see [`tokens`]).
 
 use std::convert::Infallible;
 
@@ -16,7 +16,7 @@ use crate::{auth::Role, tokens};
 /// The name of the dashboard's session cookie.
 pub const SESSION_COOKIE: &str = "msp_session";
 
-/// The dashboard's session token, from the request's cookies.
+/// The dashboard's session id, from the request's cookies.
 pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
@@ -28,14 +28,18 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-/// The bearer token of `Authorization: Bearer …`, or else the session cookie's.
+/// The bearer token of `Authorization: Bearer …`.
 fn bearer(parts: &Parts) -> Option<String> {
-    if let Some(v) = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
-        && let Some(t) = v.strip_prefix("Bearer ")
-    {
-        return Some(t.trim().to_owned());
+    let v = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    v.strip_prefix("Bearer ").map(|t| t.trim().to_owned())
+}
+
+/// The role of the request's open session, if it has one.
+async fn session(parts: &Parts, state: &AppState) -> Result<Option<Role>, HttpError> {
+    match session_cookie(&parts.headers) {
+        Some(id) => Ok(tokens::session_role(&state.store, &id, (state.clock)()).await?),
+        None => Ok(None),
     }
-    session_cookie(&parts.headers)
 }
 
 /// The API's caller: the role of its bearer token (or of the dashboard's session cookie).
@@ -47,13 +51,20 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = HttpError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts).ok_or(HttpError::NotSignedIn(
-            "send a bearer token (Authorization: Bearer …) or sign in to the dashboard",
-        ))?;
-        tokens::role_of(&state.store, &token)
-            .await?
-            .map(Caller)
-            .ok_or(HttpError::NotSignedIn("the token is not valid or has been revoked"))
+        if let Some(token) = bearer(parts) {
+            return tokens::role_of(&state.store, &token)
+                .await?
+                .map(Caller)
+                .ok_or(HttpError::NotSignedIn("the token is not valid or has been revoked"));
+        }
+        if session_cookie(&parts.headers).is_none() {
+            return Err(HttpError::NotSignedIn(
+                "send a bearer token (Authorization: Bearer …) or sign in to the dashboard",
+            ));
+        }
+        session(parts, state).await?.map(Caller).ok_or(HttpError::NotSignedIn(
+            "the dashboard session has ended or its token was revoked: sign in again, or send a bearer token",
+        ))
     }
 }
 
@@ -66,11 +77,13 @@ impl FromRequestParts<AppState> for SignedIn {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let Some(token) = session_cookie(&parts.headers) else { return Err(Redirect::to("/sign-in").into_response()) };
-        match tokens::role_of(&state.store, &token).await {
+        if session_cookie(&parts.headers).is_none() {
+            return Err(Redirect::to("/sign-in").into_response());
+        }
+        match session(parts, state).await {
             Ok(Some(role)) => Ok(SignedIn(role)),
             Ok(None) => Err(Redirect::to("/sign-in?expired=1").into_response()),
-            Err(e) => Err(HttpError::from(e).into_response()),
+            Err(e) => Err(e.into_response()),
         }
     }
 }

@@ -4,12 +4,14 @@
 //! - [`error`]: the one enum of what can go wrong and its one mapping to problem documents;
 //! - `trace`: a span, a log line and metrics for every request;
 //! - `submissions`, `log`, `policy`: the protocol (DESIGN §7); `benchmarks`, `views`: the read API;
-//! - `dashboard`: the server-rendered pages, one file per page; `problem`, `health`, `openapi`.
+//! - `dashboard`: the server-rendered pages, one file per page; `problem`, `health`, `openapi`;
+//! - `headers`: HSTS, `nosniff` and `no-store` on every answer not public; `dashboard::origin`: CSRF.
 
 mod benchmarks;
 pub mod caller;
 mod dashboard;
 pub mod error;
+mod headers;
 mod health;
 mod log;
 mod openapi;
@@ -68,6 +70,8 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .route("/problems/{slug}", get(problem::explain))
         .fallback(problem::not_found)
+        .layer(middleware::from_fn(dashboard::origin::same_origin))
+        .layer(middleware::from_fn(headers::protect))
         .layer(middleware::from_fn_with_state(state.clone(), trace::observe))
         .with_state(state)
 }

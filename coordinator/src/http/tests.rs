@@ -19,11 +19,13 @@ async fn state(url: &str, dir: &std::path::Path) -> AppState {
     AppState::new(store, SigningKey::load_or_create(&dir.join("keys")).unwrap(), system_clock())
 }
 
-/// GETs `path` with `token` as a bearer token (`/dashboard…`: as the session cookie).
+/// GETs `path` with `token` as a bearer token (`/dashboard…`: in a session opened with it).
 async fn get(state: &AppState, path: &str, token: &str) -> (StatusCode, Vec<u8>) {
     let request = Request::get(path);
     let request = if path.starts_with("/dashboard") {
-        request.header(header::COOKIE, format!("msp_session={token}"))
+        let now = time::OffsetDateTime::now_utc();
+        let (session, _) = tokens::open_session(&state.store, token, now).await.unwrap().unwrap();
+        request.header(header::COOKIE, format!("msp_session={}", session.expose()))
     } else {
         request.header(header::AUTHORIZATION, format!("Bearer {token}"))
     };
@@ -55,9 +57,15 @@ async fn a_failed_read_is_reported_as_a_read_failure_not_as_a_failed_submission(
             read_failure(&state, path, &token, &db).await;
         }
         read_failure(&state, "/dashboard/status", &token, &db).await;
-        // With the database closed, even whose token it is cannot be read.
+        // With the database closed, even whose token or session it is cannot be read.
+        let (session, _) =
+            tokens::open_session(&state.store, &token, time::OffsetDateTime::now_utc()).await.unwrap().unwrap();
         state.store.db().close().await;
         read_failure(&state, "/v1/views/status", &token, &db).await;
-        read_failure(&state, "/dashboard", &token, &db).await;
+        let request = Request::get("/dashboard").header(header::COOKIE, format!("msp_session={}", session.expose()));
+        let response = router(state.clone()).oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+        let (status, body) = (response.status(), axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap());
+        let problem: Problem = serde_json::from_slice(&body).unwrap_or_else(|_| panic!("/dashboard: {status}"));
+        assert_eq!(problem.kind(), Some(ProblemType::Unavailable), "/dashboard on {db:?}: {problem:?}");
     }
 }

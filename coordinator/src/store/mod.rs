@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../../migrations/postgres/0002_tokens.sql"),
     },
     ledger::MIGRATION,
+    sessions::MIGRATION,
 ];
 
 /// A bearer token as listed (never the token itself).
@@ -60,6 +61,8 @@ impl From<sqlx::Error> for CoordinatorStoreError {
 type Result<T> = std::result::Result<T, CoordinatorStoreError>;
 
 mod ledger;
+mod sessions;
+pub use sessions::NewSession;
 
 /// An enrolled key.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -48,6 +48,9 @@ pub(super) async fn figures(
 }
 
 /// Security headers every page carries: nothing may be loaded from elsewhere, and no script runs.
+/// The referrer goes only to the coordinator itself (`same-origin`): never to another site, and
+/// a browser then sends its forms' real `Origin`, which sign-in and sign-out are checked against
+/// (under `no-referrer` it would send `Origin: null`).
 pub(super) fn secure(mut r: Response) -> Response {
     let h = r.headers_mut();
     h.insert(
@@ -57,7 +60,7 @@ pub(super) fn secure(mut r: Response) -> Response {
         ),
     );
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
 }

@@ -9,6 +9,7 @@ pub mod groups;
 pub mod layout;
 pub mod methodology;
 pub mod models;
+pub mod origin;
 pub mod sign_in;
 pub mod status;
 

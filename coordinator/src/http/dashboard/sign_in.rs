@@ -1,10 +1,13 @@
-//! Signing in and out: the token goes into an HTTP-only, same-site session cookie; the page never
-//! shows it again.
+//! Signing in and out. Signing in exchanges the token for a server-side session (see
+//! [`tokens::open_session`]): the cookie (`Secure; HttpOnly; SameSite=Strict`) holds only the
+//! session's random id, never the token. Signing out ends the session on the server, so the old
+//! cookie is worth nothing even if it was copied. Both forms are accepted only from the
+//! coordinator's own pages (see [`super::origin`]).
 
 use axum::{
     Form,
     extract::{Query, State},
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 use maud::html;
@@ -12,8 +15,12 @@ use serde::Deserialize;
 
 use super::layout::{Page, page, secure};
 use crate::{
-    http::{caller::SESSION_COOKIE, error::HttpError, state::AppState},
-    tokens,
+    http::{
+        caller::{SESSION_COOKIE, session_cookie},
+        error::HttpError,
+        state::AppState,
+    },
+    tokens::{self, SESSION_LIFETIME, SessionError},
 };
 
 /// `?expired=1`: the session ended or its token was revoked.
@@ -65,28 +72,44 @@ pub(in crate::http) struct SignIn {
     token: String,
 }
 
-/// `POST /sign-in`: a valid token becomes the session; another is refused on the form.
-pub(in crate::http) async fn sign_in(State(state): State<AppState>, Form(form): Form<SignIn>) -> Page {
-    let token = form.token.trim();
-    match tokens::role_of(&state.store, token).await.map_err(HttpError::from)? {
-        Some(_) => {
-            let mut r = Redirect::to("/dashboard").into_response();
-            let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=28800");
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                r.headers_mut().insert(header::SET_COOKIE, v);
-            }
-            Ok(secure(r))
-        }
-        None => Ok(sign_in_page(Some("That token is not valid, or has been revoked"), StatusCode::UNAUTHORIZED)),
+/// `POST /sign-in`: a valid token opens a session (ending the one the browser had, if any);
+/// another is refused on the form.
+pub(in crate::http) async fn sign_in(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<SignIn>,
+) -> Page {
+    let now = (state.clock)();
+    let opened = tokens::open_session(&state.store, form.token.trim(), now).await.map_err(|e| match e {
+        SessionError::Store(e) => HttpError::from(e),
+        SessionError::Random(why) => HttpError::NoRandomness(why),
+    })?;
+    let Some((session, _)) = opened else {
+        return Ok(sign_in_page(Some("That token is not valid, or has been revoked"), StatusCode::UNAUTHORIZED));
+    };
+    if let Some(old) = session_cookie(&headers) {
+        tokens::close_session(&state.store, &old, now).await.map_err(HttpError::from)?;
     }
+    let mut r = Redirect::to("/dashboard").into_response();
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={}",
+        session.expose(),
+        SESSION_LIFETIME.whole_seconds()
+    );
+    let cookie = HeaderValue::from_str(&cookie).expect("a session id is base64url: a valid header value");
+    r.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(secure(r))
 }
 
-/// `POST /sign-out`: the session cookie is cleared.
-pub(in crate::http) async fn sign_out() -> Response {
+/// `POST /sign-out`: the session is ended on the server and the cookie cleared.
+pub(in crate::http) async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Page {
+    if let Some(id) = session_cookie(&headers) {
+        tokens::close_session(&state.store, &id, (state.clock)()).await.map_err(HttpError::from)?;
+    }
     let mut r = Redirect::to("/sign-in").into_response();
     r.headers_mut().insert(
         header::SET_COOKIE,
         HeaderValue::from_static("msp_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0"),
     );
-    secure(r)
+    Ok(secure(r))
 }
