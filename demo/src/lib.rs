@@ -239,6 +239,7 @@ async fn node(
         }),
         budget: None,
         submission: None,
+        web: None,
     };
     let submitter = Submitter {
         store: &store,
@@ -246,6 +247,7 @@ async fn node(
         key: &key,
         coordinator: Coordinator::new(base, Some(ca), Backoff::default()).map_err(io)?,
         clock: clock::system(),
+        by: msp_node::audit::Actor::command_line(None),
     };
     for period in window {
         let made = release::release(&store, &config, *period, false, Timestamp::now()).await.map_err(io)?;

@@ -110,6 +110,55 @@ pub struct NodeConfig {
     /// How releases are submitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submission: Option<SubmissionConfig>,
+    /// The local web view (`msp-node serve`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web: Option<WebConfig>,
+}
+
+/// `[web]` in `node.toml`: the council's local web view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebConfig {
+    /// The address to listen on (default 127.0.0.1:8445, this machine only).
+    #[serde(default = "WebConfig::default_listen")]
+    pub listen: std::net::SocketAddr,
+    /// Whether it may listen on an address other machines can reach. Off by default: the pages
+    /// show the council's exact figures, so they are served beyond this machine only when the
+    /// council has decided so (and put the node behind its own network's controls).
+    #[serde(default)]
+    pub allow_non_loopback: bool,
+    /// How long a sign-in lasts, in hours (1 to 24; default 8, a working day).
+    #[serde(default = "WebConfig::default_session_hours")]
+    pub session_hours: u32,
+    /// A certificate (PEM, relative to the data directory) to serve instead of the node's own
+    /// self-signed one, with `tls_key`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<PathBuf>,
+    /// The key of `tls_cert`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<PathBuf>,
+}
+
+impl WebConfig {
+    fn default_listen() -> std::net::SocketAddr {
+        std::net::SocketAddr::from(([127, 0, 0, 1], 8445))
+    }
+
+    fn default_session_hours() -> u32 {
+        8
+    }
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            listen: Self::default_listen(),
+            allow_non_loopback: false,
+            session_hours: Self::default_session_hours(),
+            tls_cert: None,
+            tls_key: None,
+        }
+    }
 }
 
 /// `[submission]` in `node.toml`.
@@ -119,12 +168,26 @@ pub struct SubmissionConfig {
     /// Whether a named person must approve each release (`msp-node approve`) before it is sent.
     #[serde(default)]
     pub require_approval: bool,
+    /// Whether the approver must be another person than the one who made the release
+    /// ("four eyes"); implies approval is required.
+    #[serde(default)]
+    pub four_eyes: bool,
 }
 
 impl NodeConfig {
     /// Whether releases need approval before submission.
     pub fn requires_approval(&self) -> bool {
-        self.submission.is_some_and(|s| s.require_approval)
+        self.submission.is_some_and(|s| s.require_approval || s.four_eyes)
+    }
+
+    /// Whether the approver must be another person than the release's maker.
+    pub fn four_eyes(&self) -> bool {
+        self.submission.is_some_and(|s| s.four_eyes)
+    }
+
+    /// The web view's settings in force.
+    pub fn web(&self) -> WebConfig {
+        self.web.clone().unwrap_or_default()
     }
 
     /// The privacy budget in force.
@@ -316,7 +379,8 @@ mod tests {
                 validated: true,
             }),
             budget: Some(Budget { rho_per_release: 0.25, ..Budget::default() }),
-            submission: Some(SubmissionConfig { require_approval: true }),
+            submission: Some(SubmissionConfig { require_approval: true, four_eyes: true }),
+            web: Some(WebConfig { session_hours: 4, ..WebConfig::default() }),
         }
     }
 

@@ -4,11 +4,13 @@
 //! quarter builds a differentially private release (DESIGN §4, §6) that it signs and submits to
 //! the national coordinator. Nothing but that release ever leaves the node.
 //!
+//! - [`accounts`] and [`audit`]: the people who work the node, and the log of what they did;
 //! - [`config`]: the data directory and `node.toml` (plain settings, the budget's included);
 //! - [`clock`]: the time, injected wherever the node reads it;
 //! - [`keys`]: the node secret (keys person-id hashes) and the Ed25519 signing key;
 //! - [`setup`]: setting a node up, and the rules of setting it up again;
 //! - [`store`]: all SQL, on SQLite or PostgreSQL, and the compact form of a stored case record;
+//! - [`completeness`]: how complete the records are, per field and quarter;
 //! - [`import`]: case files in, through a mapping and `case-record/1` validation;
 //! - [`dp`]: person rows, exact tables, the opendp mechanisms and the budget rules (pure);
 //! - [`policy`]: the network's policy as this node holds it (fetched, or the safe default);
@@ -20,9 +22,12 @@
 //!
 //! Synthetic case files with known truth (`msp-node synth`) come from the `msp-synth` crate.
 
+pub mod accounts;
+pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod compare;
+pub mod completeness;
 pub mod config;
 pub mod dp;
 pub mod import;

@@ -23,6 +23,7 @@ use time::Date;
 use tracing::Instrument;
 
 use crate::{
+    audit::{Action, Actor, Event},
     config::{Budget, BudgetError, NodeConfig},
     dp::{
         ledger::{self, Refusal},
@@ -297,19 +298,33 @@ fn check_plausible(period: Period, limits: &Limits, exact: &[Vec<i64>]) -> Resul
 }
 
 /// Makes (or returns the stored) release of `period`, under the network policy the node holds
-/// ([`policy::held`]: the one last fetched, or the default). `now` is the creation time to
-/// record, read from the caller's clock (so that tests can fix it).
-#[tracing::instrument(
-    name = "release",
-    skip_all,
-    fields(council = %config.council, period = %period, revise, revision = tracing::field::Empty)
-)]
+/// ([`policy::held`]: the one last fetched, or the default), as made by the login running this
+/// process. `now` is the creation time to record, read from the caller's clock (so that tests
+/// can fix it).
 pub async fn release(
     store: &Store,
     config: &NodeConfig,
     period: Period,
     revise: bool,
     now: Timestamp,
+) -> Result<Made, ReleaseError> {
+    release_by(store, config, period, revise, now, &Actor::command_line(None)).await
+}
+
+/// [`release`], made by `by`: recorded as the release's maker (which four-eyes approval holds
+/// the approver apart from) and in the audit log, in the transaction that stores the release.
+#[tracing::instrument(
+    name = "release",
+    skip_all,
+    fields(council = %config.council, period = %period, revise, revision = tracing::field::Empty)
+)]
+pub async fn release_by(
+    store: &Store,
+    config: &NodeConfig,
+    period: Period,
+    revise: bool,
+    now: Timestamp,
+    by: &Actor,
 ) -> Result<Made, ReleaseError> {
     let budget = config.budget();
     budget.validate()?;
@@ -351,8 +366,15 @@ pub async fn release(
         revision,
         created_at: now.to_string(),
         document: String::from_utf8(release.to_json()).expect("JSON is UTF-8"),
+        made_by: Some(by.name.clone()),
     };
-    store.save_release(&stored, ledger_id).instrument(tracing::info_span!("store", revision)).await?;
+    let event = Event {
+        actor: by,
+        action: if revise { Action::Revise } else { Action::Release },
+        release: Some((period, revision)),
+        detail: format!("spent ρ = {rho:.4}; SHA-256 {}", stored.sha256()),
+    };
+    store.save_release(&stored, ledger_id, &event).instrument(tracing::info_span!("store", revision)).await?;
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
     tracing::info!(
         read_and_count_ms = ms(read),
@@ -460,6 +482,7 @@ mod tests {
             file_sha256: String::new(),
             finished_at: finished_at.into(),
             counts: Default::default(),
+            rejects_file: None,
         }
     }
 

@@ -119,7 +119,7 @@ fn init_force_keeps_every_setting_it_is_not_given_and_takes_those_it_is() {
     let mut before = data.load().unwrap();
     before.context.as_mut().unwrap().validated = true;
     before.budget = Some(Budget { rho_per_release: 0.25, ..Budget::default() });
-    before.submission = Some(SubmissionConfig { require_approval: true });
+    before.submission = Some(SubmissionConfig { require_approval: true, ..Default::default() });
     data.save(&before).unwrap();
     // The copy in the data directory is what counts, not the file init was given.
     std::fs::remove_file(dir.path().join("ca.pem")).unwrap();

@@ -45,6 +45,7 @@ fn config(budget: Option<Budget>) -> NodeConfig {
         }),
         budget,
         submission: None,
+        web: None,
     }
 }
 
@@ -285,6 +286,7 @@ async fn submit_refuses_to_send_a_stored_release_that_breaks_the_fresh_policy() 
             key: &key,
             coordinator: client(&server, &ca),
             clock: clock::fixed(time::macros::datetime!(2026-07-16 12:00 UTC)),
+            by: msp_node::audit::Actor::command_line(None),
         };
 
         let run = s.submit_pending(None, |_, _, _| panic!("nothing may be sent")).await.unwrap();
@@ -341,6 +343,7 @@ async fn a_coordinator_that_serves_no_policy_is_named_as_too_old_and_nothing_is_
             key: &key,
             coordinator: client(&server, &ca),
             clock: clock::system(),
+            by: msp_node::audit::Actor::command_line(None),
         };
         let err = s.submit_pending(None, |_, _, _| panic!("nothing may be sent")).await.unwrap_err();
         assert!(matches!(err, SubmitError::NoPolicy { .. }), "{err}");

@@ -33,6 +33,7 @@ fn config() -> NodeConfig {
         }),
         budget: None,
         submission: None,
+        web: None,
     }
 }
 

@@ -67,6 +67,7 @@ impl TestNode {
             }),
             budget: None,
             submission: None,
+            web: None,
         };
         data.save(&config).expect("node.toml");
         let store = Store::open(&data.database_url(&config), spec.council).await.expect("the node's database");
@@ -109,6 +110,7 @@ impl TestNode {
             key: &self.key,
             coordinator: Coordinator::new(base, Some(ca), backoff).expect("a coordinator client"),
             clock: clock::system(),
+            by: msp_node::audit::Actor::command_line(None),
         }
     }
 

@@ -445,7 +445,7 @@ fn the_example_node_configuration_is_read_as_the_node_reads_it_and_documents_eve
     // everything set and look for each key.
     let mut full: NodeConfig = config.clone();
     full.database_url = Some("postgres://example".into());
-    full.submission = Some(SubmissionConfig { require_approval: true });
+    full.submission = Some(SubmissionConfig { require_approval: true, ..Default::default() });
     let full: toml::Table = toml::to_string(&full).unwrap().parse().unwrap();
     let mut keys = Vec::new();
     for (k, v) in &full {
@@ -840,7 +840,7 @@ async fn the_release_unit_waits_for_an_import_passes_over_an_unapproved_release_
     .await
     .unwrap();
     let mut config = DataDir::new(&data).load().unwrap();
-    config.submission = Some(SubmissionConfig { require_approval: true });
+    config.submission = Some(SubmissionConfig { require_approval: true, ..Default::default() });
     DataDir::new(&data).save(&config).unwrap();
 
     // Before the quarter's data are imported, the run stops at the release and spends nothing.

@@ -173,12 +173,15 @@ async fn with_approval_required_an_unapproved_release_is_not_sent() {
     msp_tests::crypto();
     let OnSqlite { c, mut node, _cdir, _db, _ndir } = on_sqlite().await;
     c.enrol(COUNCIL, node.key.public_key()).await;
-    node.config.submission = Some(SubmissionConfig { require_approval: true });
+    node.config.submission = Some(SubmissionConfig { require_approval: true, ..Default::default() });
     let s = node.submitter(quick());
     let err = s.queue(period(), 1).await.unwrap_err();
     assert!(err.to_string().contains("msp-node approve --period 2026-27-Q1"), "{err}");
     assert_eq!(c.stored().await, 0);
-    node.store.approve(period(), 1, "A. Lead", "2026-07-21T09:00:00Z").await.unwrap();
+    let lead = msp_node::audit::Actor::command_line(Some("A. Lead"));
+    let ask = msp_node::submit::approval::Request { period: period(), revision: Some(1), sha256: None };
+    let at = "2026-07-21T09:00:00Z".parse().unwrap();
+    msp_node::submit::approval::approve(&node.store, &node.config, ask, &lead, at).await.unwrap();
     let o = s.queue(period(), 1).await.unwrap();
     s.send(&o).await.unwrap();
     assert_eq!(c.stored().await, 1);

@@ -11,8 +11,11 @@
 //! - [`submit`] approves, sends and exports releases (`approve`, `submit`, `export-submission`);
 //! - [`receipts`] lists and checks receipts, and trusts a new coordinator key (`receipts`,
 //!   `verify-receipt`, `trust-coordinator-key`);
-//! - [`compare`] sets the council's figures beside its benchmarks.
+//! - [`compare`] sets the council's figures beside its benchmarks;
+//! - [`users`] makes and removes the accounts of the local web view, and [`audit`] prints the
+//!   audit log of who did what.
 
+pub mod audit;
 pub mod budget;
 pub mod compare;
 pub mod import;
@@ -23,12 +26,14 @@ pub mod release;
 pub mod status;
 pub mod submit;
 pub mod synth;
+pub mod users;
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use msp_synth::SynthError;
 
+pub use audit::AuditArgs;
 pub use budget::BudgetArgs;
 pub use compare::{CompareArgs, TOKEN_ENV};
 pub use import::ImportArgs;
@@ -39,6 +44,7 @@ pub use release::{ReleaseArgs, ShowReleaseArgs, headline_table};
 pub use status::StatusArgs;
 pub use submit::{ApproveArgs, ExportArgs, SubmitArgs, awaiting_approval};
 pub use synth::SynthArgs;
+pub use users::UserArgs;
 
 use crate::{
     clock::{self, Clock},
@@ -109,6 +115,10 @@ pub enum Command {
     /// Show this council's headline figures beside its region, authority type and England, from the
     /// coordinator's benchmarks, with a plain verdict against the rest of the region.
     Compare(CompareArgs),
+    /// Make, list and remove the accounts of the node's local web view.
+    User(UserArgs),
+    /// Print the audit log: who made, approved and submitted each release, and who signed in.
+    Audit(AuditArgs),
 }
 
 /// Anything a command can fail with.
@@ -175,6 +185,8 @@ pub async fn run_with(cli: Cli, clock: Clock) -> Result<(), CliError> {
         Command::TrustCoordinatorKey(args) => receipts::trust_coordinator_key(&data, args, clock).await,
         Command::ExportSubmission(args) => submit::export_submission(&data, args, clock).await,
         Command::Compare(args) => compare::compare(&data, args).await,
+        Command::User(args) => users::user(&data, args, &clock).await,
+        Command::Audit(args) => audit::audit(&data, args).await,
     }
 }
 

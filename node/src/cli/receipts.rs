@@ -8,6 +8,7 @@ use msp_terminal::say;
 
 use super::{CliError, open_store, submitter_parts};
 use crate::{
+    audit::Actor,
     clock::Clock,
     config::DataDir,
     submit::{Submitter, receipt},
@@ -89,7 +90,7 @@ pub async fn receipts(data: &DataDir, a: ReceiptsArgs) -> Result<(), CliError> {
 /// Checks a stored receipt against the coordinator's log as it is now.
 pub async fn verify_receipt(data: &DataDir, a: PeriodRevisionArgs, clock: Clock) -> Result<(), CliError> {
     let (config, store, key, coordinator) = submitter_parts(data).await?;
-    let s = Submitter { store: &store, config: &config, key: &key, coordinator, clock };
+    let s = Submitter { store: &store, config: &config, key: &key, coordinator, clock, by: Actor::command_line(None) };
     let v = s.verify(a.period, a.revision).await;
     store.db().close().await;
     let v = v?;
@@ -113,7 +114,7 @@ pub async fn verify_receipt(data: &DataDir, a: PeriodRevisionArgs, clock: Clock)
 /// `trust-coordinator-key`: pins the coordinator's new key once its fingerprint is the one given.
 pub async fn trust_coordinator_key(data: &DataDir, a: TrustCoordinatorKeyArgs, clock: Clock) -> Result<(), CliError> {
     let (config, store, key, coordinator) = submitter_parts(data).await?;
-    let s = Submitter { store: &store, config: &config, key: &key, coordinator, clock };
+    let s = Submitter { store: &store, config: &config, key: &key, coordinator, clock, by: Actor::command_line(None) };
     let trusted = s.trust_coordinator_key(&a.fingerprint).await;
     store.db().close().await;
     let trusted = trusted?;

@@ -12,6 +12,7 @@ use msp_terminal::say;
 
 use super::{CliError, open_store, submitter_parts};
 use crate::{
+    audit::Actor,
     clock::{self, Clock},
     config::{DataDir, write_atomic},
     keys::SigningKey,
@@ -66,17 +67,25 @@ pub struct ExportArgs {
 /// Records who approved a release.
 pub async fn approve(data: &DataDir, a: ApproveArgs, clock: &Clock) -> Result<(), CliError> {
     let (config, store) = open_store(data).await?;
-    let approved = approval::approve(&store, a.period, a.revision, &a.by, clock::now(clock)).await;
+    let ask = approval::Request { period: a.period, revision: a.revision, sha256: None };
+    let approved = approval::approve(&store, &config, ask, &Actor::command_line(Some(&a.by)), clock::now(clock)).await;
     store.db().close().await;
-    let (revision, by) = approved?;
-    say!("{} revision {revision} of {} approved for submission by {by}", a.period, config.council);
+    let approved = approved?;
+    say!(
+        "{} revision {} of {} approved for submission by {} (SHA-256 {})",
+        a.period,
+        approved.revision,
+        config.council,
+        approved.by,
+        approved.sha256
+    );
     Ok(())
 }
 
 /// Sends every release without a receipt (or those of one quarter) and prints the receipts.
 pub async fn submit(data: &DataDir, a: SubmitArgs, clock: Clock) -> Result<(), CliError> {
     let (config, store, key, coordinator) = submitter_parts(data).await?;
-    let s = Submitter { store: &store, config: &config, key: &key, coordinator, clock };
+    let s = Submitter { store: &store, config: &config, key: &key, coordinator, clock, by: Actor::command_line(None) };
     let run = s
         .submit_pending(a.period, |period, revision, sub| {
             if !a.json {
@@ -147,7 +156,7 @@ pub async fn export_submission(data: &DataDir, a: ExportArgs, clock: Clock) -> R
     }
     // No network: the client is built but not used.
     let coordinator = Coordinator::new("https://unused.invalid", None, Backoff::default())?;
-    let s = Submitter { store: &store, config: &config, key: &key, coordinator, clock };
+    let s = Submitter { store: &store, config: &config, key: &key, coordinator, clock, by: Actor::command_line(None) };
     let o = s.queue(a.period, revision).await;
     store.db().close().await;
     let o = o?;

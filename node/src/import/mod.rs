@@ -164,20 +164,24 @@ pub async fn import_file(
 
     let outcome = async {
         write_result?;
-        let (counts, sha) = parsed?;
-        let finished = clock::now(&options.clock).to_string();
-        Store::finish_import(&mut tx, import_id, &sha, &finished, &counts).await?;
-        Ok::<_, ImportError>((counts, sha))
+        Ok::<_, ImportError>(parsed?)
     }
     .await;
     match outcome {
         Ok((counts, file_sha256)) => {
             let rejects_file = report.finish()?;
-            if let Err(e) = tx.commit().await {
+            let finished = clock::now(&options.clock).to_string();
+            let saved = async {
+                let rejects = rejects_file.as_ref().map(|p| p.display().to_string());
+                Store::finish_import(&mut tx, import_id, &file_sha256, &finished, &counts, rejects.as_deref()).await?;
+                tx.commit().await.map_err(NodeStoreError::from)
+            }
+            .await;
+            if let Err(e) = saved {
                 if let Some(p) = &rejects_file {
                     let _ = std::fs::remove_file(p);
                 }
-                return Err(NodeStoreError::from(e).into());
+                return Err(e.into());
             }
             tracing::info!(import_id, rows = counts.rows_read, "import committed");
             Ok(ImportSummary { file: path.to_owned(), import_id, file_sha256, counts, rejects_file })

@@ -65,6 +65,8 @@ pub struct ImportRecord {
     /// Its counts.
     #[serde(flatten)]
     pub counts: ImportCounts,
+    /// The rejects and warnings report written, if any.
+    pub rejects_file: Option<String>,
 }
 
 /// What the node holds for one quarter (local figures; never sent).
@@ -161,10 +163,11 @@ impl Store {
         file_sha256: &str,
         finished_at: &str,
         c: &ImportCounts,
+        rejects_file: Option<&str>,
     ) -> Result<(), NodeStoreError> {
         sqlx::query(
             "UPDATE imports SET file_sha256 = $1, finished_at = $2, rows_read = $3, imported = $4, updated = $5,
-                unchanged = $6, rejected = $7, warnings = $8 WHERE id = $9",
+                unchanged = $6, rejected = $7, warnings = $8, rejects_file = $10 WHERE id = $9",
         )
         .bind(file_sha256)
         .bind(finished_at)
@@ -175,6 +178,7 @@ impl Store {
         .bind(c.rejected as i64)
         .bind(c.warnings as i64)
         .bind(import_id)
+        .bind(rejects_file)
         .execute(&mut **tx)
         .await?;
         Ok(())
@@ -182,28 +186,39 @@ impl Store {
 
     /// The latest finished import.
     pub async fn last_import(&self) -> Result<Option<ImportRecord>, NodeStoreError> {
-        let row = sqlx::query(
-            "SELECT id, file_name, file_sha256, finished_at, rows_read, imported, updated, unchanged, rejected, warnings
-             FROM imports WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1",
+        Ok(self.imports(Some(1)).await?.pop())
+    }
+
+    /// The finished imports, newest first: the last `most` (all when `None`).
+    pub async fn imports(&self, most: Option<u32>) -> Result<Vec<ImportRecord>, NodeStoreError> {
+        let rows = sqlx::query(
+            "SELECT id, file_name, file_sha256, finished_at, rows_read, imported, updated, unchanged, rejected, warnings,
+                    rejects_file
+             FROM imports WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT $1",
         )
-        .fetch_optional(self.db.pool())
+        .bind(most.map_or(i64::MAX, i64::from))
+        .fetch_all(self.db.pool())
         .await?;
-        let Some(r) = row else { return Ok(None) };
-        let n = |i: usize| r.try_get::<i64, _>(i).map(|v| v as u64);
-        Ok(Some(ImportRecord {
-            id: r.try_get(0)?,
-            file_name: r.try_get(1)?,
-            file_sha256: r.try_get(2)?,
-            finished_at: r.try_get(3)?,
-            counts: ImportCounts {
-                rows_read: n(4)?,
-                imported: n(5)?,
-                updated: n(6)?,
-                unchanged: n(7)?,
-                rejected: n(8)?,
-                warnings: n(9)?,
-            },
-        }))
+        rows.iter()
+            .map(|r| {
+                let n = |i: usize| r.try_get::<i64, _>(i).map(|v| v as u64);
+                Ok(ImportRecord {
+                    id: r.try_get(0)?,
+                    file_name: r.try_get(1)?,
+                    file_sha256: r.try_get(2)?,
+                    finished_at: r.try_get(3)?,
+                    counts: ImportCounts {
+                        rows_read: n(4)?,
+                        imported: n(5)?,
+                        updated: n(6)?,
+                        unchanged: n(7)?,
+                        rejected: n(8)?,
+                        warnings: n(9)?,
+                    },
+                    rejects_file: r.try_get(10)?,
+                })
+            })
+            .collect()
     }
 
     /// Per quarter, the concerns and concluded enquiries held, with distinct people, newest first.

@@ -4,7 +4,8 @@
 use msp_schemas::Period;
 use msp_store::sqlx::{self, Any, Row};
 
-use super::{NodeStoreError, Store, period_of};
+use super::{NodeStoreError, Store, audit::append, period_of};
+use crate::audit::Event;
 
 /// One charge in the budget ledger.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -34,6 +35,15 @@ pub struct StoredRelease {
     pub created_at: String,
     /// The exact JSON bytes of the document.
     pub document: String,
+    /// Who made it (an account or a login; `None` for releases made before schema 4).
+    pub made_by: Option<String>,
+}
+
+impl StoredRelease {
+    /// The SHA-256 (hex) of the exact bytes: what an approval names.
+    pub fn sha256(&self) -> String {
+        msp_store::hex(&msp_protocol::sha256(self.document.as_bytes()))
+    }
 }
 
 impl Store {
@@ -77,18 +87,29 @@ impl Store {
         Ok((id, revision))
     }
 
-    /// Stores a release paid for by charge `ledger_id`.
-    pub async fn save_release(&self, release: &StoredRelease, ledger_id: i64) -> Result<(), NodeStoreError> {
+    /// Stores a release paid for by charge `ledger_id`, and records `event` (who made it) in the
+    /// audit log in the same transaction.
+    pub async fn save_release(
+        &self,
+        release: &StoredRelease,
+        ledger_id: i64,
+        event: &Event<'_>,
+    ) -> Result<(), NodeStoreError> {
+        let mut tx = self.db.begin().await?;
         sqlx::query(
-            "INSERT INTO releases (quarter, revision, ledger_id, created_at, document) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO releases (quarter, revision, ledger_id, created_at, document, made_by)
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(i64::from(release.period.ordinal()))
         .bind(i64::from(release.revision))
         .bind(ledger_id)
         .bind(release.created_at.as_str())
         .bind(release.document.as_str())
-        .execute(self.db.pool())
+        .bind(release.made_by.as_deref())
+        .execute(&mut *tx)
         .await?;
+        append(&mut *tx, &release.created_at, event).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -99,7 +120,7 @@ impl Store {
         revision: Option<u32>,
     ) -> Result<Option<StoredRelease>, NodeStoreError> {
         let row = sqlx::query(
-            "SELECT revision, created_at, document FROM releases WHERE quarter = $1 AND ($2 < 0 OR revision = $2)
+            "SELECT revision, created_at, document, made_by FROM releases WHERE quarter = $1 AND ($2 < 0 OR revision = $2)
              ORDER BY revision DESC LIMIT 1",
         )
         .bind(i64::from(period.ordinal()))
@@ -108,17 +129,24 @@ impl Store {
         .await?;
         row.map(|r| {
             let revision: i64 = r.try_get(0)?;
-            Ok(StoredRelease { period, revision: revision as u32, created_at: r.try_get(1)?, document: r.try_get(2)? })
+            Ok(StoredRelease {
+                period,
+                revision: revision as u32,
+                created_at: r.try_get(1)?,
+                document: r.try_get(2)?,
+                made_by: r.try_get(3)?,
+            })
         })
         .transpose()
     }
 
     /// Every stored release, oldest quarter first.
     pub async fn releases(&self) -> Result<Vec<StoredRelease>, NodeStoreError> {
-        let rows =
-            sqlx::query("SELECT quarter, revision, created_at, document FROM releases ORDER BY quarter, revision")
-                .fetch_all(self.db.pool())
-                .await?;
+        let rows = sqlx::query(
+            "SELECT quarter, revision, created_at, document, made_by FROM releases ORDER BY quarter, revision",
+        )
+        .fetch_all(self.db.pool())
+        .await?;
         rows.iter()
             .map(|r| {
                 let revision: i64 = r.try_get(1)?;
@@ -127,6 +155,7 @@ impl Store {
                     revision: revision as u32,
                     created_at: r.try_get(2)?,
                     document: r.try_get(3)?,
+                    made_by: r.try_get(4)?,
                 })
             })
             .collect()

@@ -8,11 +8,15 @@
 //! - [`outbox`]: signed releases waiting to be sent, their receipts, and approvals;
 //! - [`settings`]: the node's own values (its council, the coordinator keys it trusts, the network
 //!   policy it last fetched);
+//! - [`people`]: the accounts of the local web view and their sessions;
+//! - [`audit`]: the audit log, written with the change it records;
 //! - [`record`]: the compact binary form of a stored case record.
 
+pub mod audit;
 pub mod cases;
 pub mod ledger;
 pub mod outbox;
+pub mod people;
 pub mod record;
 pub mod scan;
 pub mod settings;
@@ -25,7 +29,8 @@ use msp_store::{
 
 pub use cases::{BATCH_ROWS, CaseRow, ImportCounts, ImportRecord, PeriodHoldings};
 pub use ledger::{Charge, StoredRelease};
-pub use outbox::Outgoing;
+pub use outbox::{Approval, Outgoing};
+pub use people::Session;
 pub use record::CorruptRecord;
 pub use scan::{CaseSink, ScannedCase};
 pub use settings::StoredPolicy;
@@ -49,6 +54,12 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "submission outbox, receipts and approvals",
         sqlite: include_str!("../../migrations/sqlite/0003_outbox.sql"),
         postgres: include_str!("../../migrations/postgres/0003_outbox.sql"),
+    },
+    Migration {
+        version: 4,
+        description: "accounts, sessions, the audit log, and who made and approved which release",
+        sqlite: include_str!("../../migrations/sqlite/0004_people.sql"),
+        postgres: include_str!("../../migrations/postgres/0004_people.sql"),
     },
 ];
 

@@ -4,7 +4,19 @@
 use msp_schemas::Period;
 use msp_store::sqlx::{self, Row};
 
-use super::{NodeStoreError, Store, period_of};
+use super::{NodeStoreError, Store, audit::append, period_of};
+use crate::audit::Event;
+
+/// An approval of a release for submission.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Approval {
+    /// Who approved it (an account of the web view, or the name given to `msp-node approve`).
+    pub by: String,
+    /// When (RFC 3339).
+    pub at: String,
+    /// The SHA-256 of the exact bytes approved (`None` for approvals made before schema 4).
+    pub release_sha256: Option<String>,
+}
 
 /// A release's place in the outbox.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -101,7 +113,9 @@ impl Store {
         revision: u32,
         receipt_jws: &str,
         at: &str,
+        event: &Event<'_>,
     ) -> Result<(), NodeStoreError> {
+        let mut tx = self.db.begin().await?;
         sqlx::query(
             "UPDATE outbox SET receipt_jws = $1, received_at = $2, last_error = NULL WHERE quarter = $3 AND revision = $4",
         )
@@ -109,33 +123,51 @@ impl Store {
         .bind(at)
         .bind(i64::from(period.ordinal()))
         .bind(i64::from(revision))
-        .execute(self.db.pool())
+        .execute(&mut *tx)
         .await?;
+        append(&mut *tx, at, event).await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    /// Records who approved a release.
-    pub async fn approve(&self, period: Period, revision: u32, by: &str, at: &str) -> Result<(), NodeStoreError> {
+    /// Records that `event.actor` approved `revision` of `period`, whose exact bytes have the
+    /// SHA-256 `release_sha256`, with the audit entry in the same transaction. An approval made
+    /// again replaces the one before.
+    pub async fn approve(
+        &self,
+        period: Period,
+        revision: u32,
+        release_sha256: &str,
+        at: &str,
+        event: &Event<'_>,
+    ) -> Result<(), NodeStoreError> {
+        let mut tx = self.db.begin().await?;
         sqlx::query(
-            "INSERT INTO approvals (quarter, revision, approved_by, approved_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (quarter, revision) DO UPDATE SET approved_by = excluded.approved_by, approved_at = excluded.approved_at",
+            "INSERT INTO approvals (quarter, revision, approved_by, approved_at, release_sha256) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (quarter, revision) DO UPDATE SET approved_by = excluded.approved_by,
+                 approved_at = excluded.approved_at, release_sha256 = excluded.release_sha256",
         )
         .bind(i64::from(period.ordinal()))
         .bind(i64::from(revision))
-        .bind(by)
+        .bind(event.actor.name.as_str())
         .bind(at)
-        .execute(self.db.pool())
+        .bind(release_sha256)
+        .execute(&mut *tx)
         .await?;
+        append(&mut *tx, at, event).await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    /// Who approved a release, and when.
-    pub async fn approval(&self, period: Period, revision: u32) -> Result<Option<(String, String)>, NodeStoreError> {
-        let row = sqlx::query("SELECT approved_by, approved_at FROM approvals WHERE quarter = $1 AND revision = $2")
-            .bind(i64::from(period.ordinal()))
-            .bind(i64::from(revision))
-            .fetch_optional(self.db.pool())
-            .await?;
-        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+    /// Who approved a release, when, and which bytes.
+    pub async fn approval(&self, period: Period, revision: u32) -> Result<Option<Approval>, NodeStoreError> {
+        let row = sqlx::query(
+            "SELECT approved_by, approved_at, release_sha256 FROM approvals WHERE quarter = $1 AND revision = $2",
+        )
+        .bind(i64::from(period.ordinal()))
+        .bind(i64::from(revision))
+        .fetch_optional(self.db.pool())
+        .await?;
+        row.map(|r| Ok(Approval { by: r.try_get(0)?, at: r.try_get(1)?, release_sha256: r.try_get(2)? })).transpose()
     }
 }

@@ -145,6 +145,34 @@ pub enum SubmitError {
     /// An approval without the approver's name.
     #[error("--by needs the approver's name")]
     NoApprover,
+    /// The release shown to the approver is no longer the one that would be sent: a newer
+    /// revision was made, or the bytes differ.
+    #[error(
+        "{period} has changed since it was shown to you: {why}. Nothing was approved; look at the release as it is          now and approve that"
+    )]
+    Changed {
+        /// The quarter.
+        period: Period,
+        /// What changed.
+        why: String,
+    },
+    /// Four-eyes approval: the approver made the release.
+    #[error(
+        "{period} revision {revision} was made by {maker}, and node.toml asks for four eyes ([submission] four_eyes =          true): another person must approve it"
+    )]
+    SameApprover {
+        /// The quarter.
+        period: Period,
+        /// The revision.
+        revision: u32,
+        /// Who made it.
+        maker: String,
+    },
+    /// The approval on record is for other bytes than the release (the database was altered).
+    #[error(
+        "the approval of {0} revision {1} is for other bytes than the release stored: it is not sent. Approve it          again once you have checked it"
+    )]
+    ApprovalMismatch(Period, u32),
     /// Nothing to do.
     #[error("{0}")]
     Nothing(String),

@@ -35,6 +35,7 @@ pub use error::SubmitError;
 pub use trust::{Trusted, TrustedKeys};
 
 use crate::{
+    audit::{Action, Actor, Event},
     clock::{self, Clock},
     config::NodeConfig,
     keys::SigningKey,
@@ -55,6 +56,8 @@ pub struct Submitter<'a> {
     pub coordinator: Coordinator,
     /// Where the times recorded in the outbox come from.
     pub clock: Clock,
+    /// Who is sending (recorded in the audit log with each submission).
+    pub by: Actor,
 }
 
 /// What `submit` did with one release.
@@ -165,8 +168,14 @@ impl Submitter<'_> {
                 "{period} revision {revision} has not been released: run `msp-node release --period {period}`"
             ))
         })?;
-        if self.config.requires_approval() && self.store.approval(period, revision).await?.is_none() {
-            return Err(SubmitError::NotApproved(period, revision));
+        if self.config.requires_approval() {
+            match self.store.approval(period, revision).await? {
+                None => return Err(SubmitError::NotApproved(period, revision)),
+                Some(a) if a.release_sha256.as_ref().is_some_and(|sha| *sha != stored.sha256()) => {
+                    return Err(SubmitError::ApprovalMismatch(period, revision));
+                }
+                Some(_) => {}
+            }
         }
         let jws = self.key.sign_jws(jws::TYP_RELEASE, stored.document.as_bytes());
         let sha = Sha256::from_bytes(sha256(jws.as_bytes())).to_string();
@@ -204,7 +213,15 @@ impl Submitter<'_> {
         let (answer, repeated) = match self.coordinator.post(&what, &o.jws).await {
             Ok(a) => a,
             Err(e) => {
-                self.store.attempted(o.period, o.revision, Some(&e.to_string())).await?;
+                let why = e.to_string();
+                self.store.attempted(o.period, o.revision, Some(&why)).await?;
+                let event = Event {
+                    actor: &self.by,
+                    action: Action::SubmitFailed,
+                    release: Some((o.period, o.revision)),
+                    detail: why,
+                };
+                self.store.record(&clock::now(&self.clock).to_string(), &event).await?;
                 return Err(e);
             }
         };
@@ -215,7 +232,17 @@ impl Submitter<'_> {
         }
         let head = receipt::check_in_log(&self.coordinator, &receipt, keys).await?;
         let at = clock::now(&self.clock).to_string();
-        self.store.receipted(o.period, o.revision, &answer.receipt_jws, &at).await?;
+        let event = Event {
+            actor: &self.by,
+            action: Action::Submit,
+            release: Some((o.period, o.revision)),
+            detail: format!(
+                "receipted at log position {}{}",
+                receipt.log_index,
+                if repeated { " (sent before)" } else { "" }
+            ),
+        };
+        self.store.receipted(o.period, o.revision, &answer.receipt_jws, &at, &event).await?;
         Ok(Submitted { receipt, repeated, checked_against: head })
     }
 
