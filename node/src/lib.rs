@@ -21,6 +21,7 @@
 //! - [`submit`]: sending releases, checking the coordinator's receipts, and the coordinator keys
 //!   this node trusts;
 //! - [`compare`]: the council's figures beside its benchmarks;
+//! - [`web`]: the council's local web view (`msp-node serve`);
 //! - [`cli`] and [`process`]: the command line.
 //!
 //! Synthetic case files with known truth (`msp-node synth`) come from the `msp-synth` crate.
@@ -44,3 +45,4 @@ pub mod setup;
 pub mod spending;
 pub mod store;
 pub mod submit;
+pub mod web;

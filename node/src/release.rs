@@ -449,9 +449,15 @@ pub struct Expected {
 /// What a release at `rho` would show of `period`, spending nothing.
 pub async fn dry_run(store: &Store, period: Period, rho: f64) -> Result<(usize, Vec<Expected>), ReleaseError> {
     let (exact, concluded) = exact_tables(store, period).await?;
+    Ok((concluded, expected(&exact, rho)?))
+}
+
+/// The headline measures of the `exact` tables, each with the half-width of the 95% interval a
+/// release at `rho` would give it (a preview at several budgets reads the store once).
+pub fn expected(exact: &[Vec<i64>], rho: f64) -> Result<Vec<Expected>, MechanismError> {
     let (plans, _) = plan(rho)?;
-    let cells = Planned { exact: &exact, plans: &plans };
-    let rows = Measure::ALL
+    let cells = Planned { exact, plans: &plans };
+    Ok(Measure::ALL
         .iter()
         .map(|m| {
             let e = m.estimate(&cells);
@@ -463,8 +469,7 @@ pub async fn dry_run(store: &Store, period: Period, rho: f64) -> Result<(usize, 
                 half_width: e.map(|e| e.half_width()),
             }
         })
-        .collect();
-    Ok((concluded, rows))
+        .collect())
 }
 
 #[cfg(test)]

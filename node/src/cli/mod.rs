@@ -13,7 +13,8 @@
 //!   `verify-receipt`, `trust-coordinator-key`);
 //! - [`compare`] sets the council's figures beside its benchmarks;
 //! - [`users`] makes and removes the accounts of the local web view, and [`audit`] prints the
-//!   audit log of who did what.
+//!   audit log of who did what;
+//! - [`serve`] runs the local web view.
 
 pub mod audit;
 pub mod budget;
@@ -23,6 +24,7 @@ pub mod init;
 pub mod policy;
 pub mod receipts;
 pub mod release;
+pub mod serve;
 pub mod status;
 pub mod submit;
 pub mod synth;
@@ -41,6 +43,7 @@ pub use init::InitArgs;
 pub use policy::PolicyArgs;
 pub use receipts::{PeriodRevisionArgs, ReceiptsArgs, TrustCoordinatorKeyArgs};
 pub use release::{ReleaseArgs, ShowReleaseArgs, headline_table};
+pub use serve::ServeArgs;
 pub use status::StatusArgs;
 pub use submit::{ApproveArgs, ExportArgs, SubmitArgs, awaiting_approval};
 pub use synth::SynthArgs;
@@ -119,6 +122,10 @@ pub enum Command {
     User(UserArgs),
     /// Print the audit log: who made, approved and submitted each release, and who signed in.
     Audit(AuditArgs),
+    /// Serve the council's local web view over HTTPS (on this machine only, by default): imports
+    /// and data quality, exact figures, the preview, the release as it will leave, approval,
+    /// submission, the budget and comparisons.
+    Serve(ServeArgs),
 }
 
 /// Anything a command can fail with.
@@ -187,6 +194,7 @@ pub async fn run_with(cli: Cli, clock: Clock) -> Result<(), CliError> {
         Command::Compare(args) => compare::compare(&data, args).await,
         Command::User(args) => users::user(&data, args, &clock).await,
         Command::Audit(args) => audit::audit(&data, args).await,
+        Command::Serve(args) => serve::serve(&data, args, clock).await,
     }
 }
 

@@ -1,0 +1,76 @@
+//! `GET /compare`: the council's headline figures beside its region, its authority type and
+//! England, from the coordinator's benchmarks, with their 95% intervals.
+
+use axum::extract::{Query, State};
+use maud::html;
+use serde::Deserialize;
+
+use crate::{
+    compare,
+    submit::{Backoff, Coordinator},
+    web::{Page, State as NodeState, auth::Viewer, failed, layout},
+};
+
+/// `?period=`.
+#[derive(Debug, Deserialize, Default)]
+pub struct CompareQuery {
+    period: Option<String>,
+}
+
+fn figure(proportion: bool, (v, l, h): (f64, f64, f64)) -> String {
+    let f = |x| layout::measure(proportion, x);
+    format!("{} ({} to {})", f(v), f(l), f(h))
+}
+
+/// The compare page.
+pub async fn compare(State(node): State<NodeState>, viewer: Viewer, Query(q): Query<CompareQuery>) -> Page {
+    let Some(token) = node.read_token.as_deref() else {
+        let body = html! {
+            h1 { "Compare" }
+            (layout::notice(html! { p { "The node has no read token for the coordinator's benchmarks. Start the web view "
+                "with the council's read token in the " code { (crate::cli::TOKEN_ENV) } " environment variable "
+                "(the coordinator's operator issues it)." } }))
+        };
+        return Ok(layout::page(&viewer, "/compare", "Compare", body));
+    };
+    let period = q.period.filter(|p| !p.trim().is_empty());
+    if let Some(p) = &period {
+        layout::period(p)?;
+    }
+    let coordinator = Coordinator::for_node(&node.config, &node.data, Backoff::default()).map_err(failed)?;
+    let fetched = compare::fetch(&coordinator, token, node.config.council, period.as_deref()).await;
+    let body = match fetched {
+        Err(e) => html! {
+            h1 { "Compare" }
+            (layout::notice(html! { p { "The coordinator's benchmarks could not be fetched: " (e.to_string()) } }))
+        },
+        Ok(c) => html! {
+            h1 { (c.council) " beside " (c.groups[0]) ", " (c.groups[1]) " and England" }
+            p.lead { (c.window) ". Every figure is an estimate from noisy releases, with its 95% interval." }
+            div.table-wrap {
+                table {
+                    caption { "Headline measures (95% intervals)" }
+                    thead { tr {
+                        th scope="col" { "Measure" } th scope="col" { (c.council) }
+                        @for g in &c.groups { th scope="col" { (g) } }
+                        th scope="col" { "Against the rest of the region" }
+                    } }
+                    tbody {
+                        @for r in &c.rows {
+                            tr {
+                                th scope="row" { (r.label) }
+                                td { (r.own.map_or("no data".into(), |(v, l, h, _)| figure(r.proportion, (v, l, h)))) }
+                                @for g in &r.groups { td { (g.map_or("no data".into(), |g| figure(r.proportion, g))) } }
+                                td { strong.tag."tag--unclear" { (r.verdict) } }
+                            }
+                        }
+                    }
+                }
+            }
+            p.notes { "From the first " (c.tree_size) " entries of the coordinator's log. 'higher' or 'lower': the whole "
+                      "95% interval of the difference from the rest of the region is on one side of zero; 'can't tell': it "
+                      "includes zero." }
+        },
+    };
+    Ok(layout::page(&viewer, "/compare", "Compare", body))
+}
