@@ -120,7 +120,9 @@ async fn same_origin(req: Request, next: Next) -> Response {
     }
     match origin::check(req.headers(), req.uri()) {
         Ok(()) => next.run(req).await,
-        Err(why) => layout::refusal(axum::http::StatusCode::FORBIDDEN, "This form was not sent from this node's pages", &why),
+        Err(why) => {
+            layout::refusal(axum::http::StatusCode::FORBIDDEN, "This form was not sent from this node's pages", &why)
+        }
     }
 }
 
@@ -141,7 +143,13 @@ pub fn router(node: State) -> Router {
         .route("/submissions", get(pages::submissions::submissions))
         .route("/compare", get(pages::compare::compare))
         .route("/audit", get(pages::audit::audit))
-        .fallback(|| async { layout::refusal(axum::http::StatusCode::NOT_FOUND, "Page not found", "There is no page at this address: use the navigation above.") })
+        .fallback(|| async {
+            layout::refusal(
+                axum::http::StatusCode::NOT_FOUND,
+                "Page not found",
+                "There is no page at this address: use the navigation above.",
+            )
+        })
         .merge(msp_web::assets::routes())
         .layer(middleware::from_fn(same_origin))
         .layer(middleware::from_fn_with_state(Cacheable(cacheable), protect))

@@ -15,8 +15,7 @@ use maud::{Markup, html};
 use msp_schemas::Release;
 
 use crate::{
-    readable,
-    release as releases,
+    readable, release as releases,
     store::StoredRelease,
     web::{
         Page, State as NodeState,
