@@ -114,7 +114,7 @@ async fn handshake(tls: &TlsAcceptor, tcp: TcpStream) -> Option<TlsStream<TcpStr
 async fn refuse_plain_http(mut tcp: TcpStream) {
     let problem = Problem::new(
         ProblemType::MalformedRequest,
-        "this port speaks HTTPS only: use https:// (and the coordinator's CA certificate, for a development server)",
+        "this port speaks HTTPS only: use https:// (and the CA certificate that signs this server's, for a development server)",
     );
     let body = serde_json::to_string(&problem).expect("a problem serialises");
     let response = format!(

@@ -1,4 +1,6 @@
 //! Binding and serving: HTTPS only (rustls), with deadlines, a connection cap and graceful shutdown.
+//! The coordinator serves its API and dashboard with it, and a node its local view: one server, so
+//! both hold every connection to the same transport rules.
 //!
 //! [`Server::build`] binds (port 0 picks a free one, for tests) and reports the address;
 //! [`Server::run_until`] serves until the given future completes, then stops accepting, lets
@@ -42,7 +44,8 @@ use connection::Connection;
 /// How long requests in flight may take to finish after shutdown begins.
 const GRACE: Duration = Duration::from_secs(10);
 
-/// What a connection may take and how many are served at once (`msp-coordinator serve --help`).
+/// What a connection may take and how many are served at once. A program's command line may set
+/// them (`msp-coordinator serve --help`); the defaults suit a server on the open internet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// How long a new connection may take to send its first byte and finish its TLS handshake.
