@@ -14,8 +14,10 @@
 //!
 //! Shells around them:
 //! - [`http`]: the API and dashboard (`router(state)`), errors as RFC 9457 problem documents;
-//! - [`render`]: charts and CSV/XLSX downloads; [`startup`]: HTTPS serving with graceful shutdown;
-//! - [`store`]: all SQL; [`tls`]: certificates; [`metrics`]: Prometheus metrics;
+//! - [`render`]: charts and CSV/XLSX downloads; HTTPS serving with graceful shutdown is msp-web's
+//!   ([`msp_web::server`]), shared with the node's local view;
+//! - [`store`]: all SQL; [`tls`]: certificates (msp-web's, with the coordinator's names);
+//!   [`metrics`]: Prometheus metrics;
 //! - [`cli`]: the command line; [`config`]: the data directory; [`process`]: the binary's `main`.
 
 pub mod auth;
@@ -30,7 +32,6 @@ pub mod metrics;
 pub mod process;
 pub mod render;
 pub mod signing_key;
-pub mod startup;
 pub mod store;
 pub mod tls;
 pub mod tokens;

@@ -29,6 +29,7 @@ use msp_schemas::{
 };
 use msp_synth::{self as synth, CouncilProfile, SynthOptions};
 use msp_terminal::say;
+use msp_web::server::{Server, shutdown_signal};
 
 use msp_coordinator::{
     auth::Role,
@@ -37,7 +38,6 @@ use msp_coordinator::{
     councils::enrol,
     http::{AppState, router},
     signing_key::SigningKey as CoordinatorKey,
-    startup::{Server, shutdown_signal},
     store::Store,
     tls,
     tokens::create_token,

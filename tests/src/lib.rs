@@ -7,10 +7,10 @@ use msp_coordinator::{
     clock::Clock,
     http::{AppState, router},
     signing_key::SigningKey,
-    startup::{Limits, Server},
     store::Store,
     tls,
 };
+use msp_web::server::{Limits, Server};
 use tokio::{sync::oneshot, task::JoinHandle};
 
 mod node;

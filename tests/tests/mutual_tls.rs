@@ -8,7 +8,6 @@ use clap::Parser;
 use msp_coordinator::{
     http::{AppState, router},
     signing_key::SigningKey,
-    startup::Server,
     store::Store,
     tls,
 };
@@ -17,6 +16,7 @@ use msp_node::{
     submit::{Backoff, Coordinator, SubmitError},
 };
 use msp_store::testing::databases;
+use msp_web::server::Server;
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
     KeyUsagePurpose,

@@ -7,7 +7,6 @@ use std::{path::Path, sync::Arc};
 use msp_coordinator::{
     http::{AppState, router},
     signing_key::SigningKey,
-    startup::Server,
     store::Store,
     tls,
 };
@@ -21,6 +20,7 @@ use msp_schemas::{
 };
 use msp_store::testing::TestDb;
 use msp_tests::{DemoNetwork, NodeSpec, Options, TestCoordinator, TestNode};
+use msp_web::server::Server;
 
 const COUNCIL: &str = "E06000047";
 

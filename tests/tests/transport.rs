@@ -14,11 +14,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use msp_coordinator::startup::Limits;
 use msp_protocol::{jws, keys::thumbprint};
 use msp_schemas::Council;
 use msp_store::testing::databases;
 use msp_tests::{Options, TestCoordinator};
+use msp_web::server::Limits;
 use ring::{
     rand::SystemRandom,
     signature::{Ed25519KeyPair, KeyPair},

@@ -2,6 +2,8 @@
 //! - the contracts crate stays free of runtime, HTTP, database and cryptography dependencies, so
 //!   both sides can speak it;
 //! - the coordinator's build links no node code: no case import, synthetic data or DP mechanism;
+//! - the web machinery both sides serve pages with (msp-web) links neither side's code, so the
+//!   node's local view reuses it without pulling in the coordinator, and the reverse;
 //! - no two modules of a crate import each other, and the node's configuration knows no DP engine;
 //! - no source file outside tests is longer than a reader can hold.
 
@@ -56,6 +58,15 @@ fn the_coordinator_links_no_node_code_no_synthetic_data_and_no_dp_mechanism() {
         let deps = normal_dependencies(package);
         assert!(!deps.contains("tempfile") && !deps.contains("proptest"), "{package} links test plumbing: {deps:?}");
     }
+}
+
+#[test]
+fn the_web_crate_links_neither_side_nor_a_database_or_dp_engine() {
+    let forbidden =
+        ["msp-node", "msp-coordinator", "msp-synth", "msp-demo", "msp-store", "opendp-", "rusqlite", "sqlx-"];
+    assert_free_of("msp-web", &forbidden, &[]);
+    let deps = normal_dependencies("msp-web");
+    assert!(!deps.contains("tempfile") && !deps.contains("proptest"), "msp-web links test plumbing: {deps:?}");
 }
 
 /// The top-level module of `crate` that a source file under `src/` belongs to (`cli` for
@@ -165,8 +176,8 @@ fn cycle(arrows: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
     arrows.keys().find_map(|k| visit(k, arrows, &mut Vec::new(), &mut done))
 }
 
-const CRATES: [&str; 9] =
-    ["schemas", "protocol", "estimate", "store", "terminal", "synth", "node", "coordinator", "demo"];
+const CRATES: [&str; 10] =
+    ["schemas", "protocol", "estimate", "store", "terminal", "synth", "node", "coordinator", "web", "demo"];
 
 #[test]
 fn no_two_modules_of_a_crate_import_each_other_even_through_others() {

@@ -4,6 +4,7 @@ use msp_terminal::say;
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::Args;
+use msp_web::server::{Limits, Server, shutdown_signal};
 
 use super::error::CliError;
 use crate::{
@@ -11,7 +12,6 @@ use crate::{
     config::DataDir,
     http::{AppState, router},
     signing_key::SigningKey,
-    startup::{Limits, Server, shutdown_signal},
     store::Store,
     tls,
 };

@@ -18,14 +18,7 @@ pub const SESSION_COOKIE: &str = "msp_session";
 
 /// The dashboard's session id, from the request's cookies.
 pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
-        .map(|(_, v)| v.to_owned())
+    msp_web::cookie::read(headers, SESSION_COOKIE)
 }
 
 /// The bearer token of `Authorization: Bearer …`.

@@ -5,7 +5,9 @@
 //! - `trace`: a span, a log line and metrics for every request;
 //! - `submissions`, `log`, `policy`: the protocol (DESIGN §7); `benchmarks`, `views`: the read API;
 //! - `dashboard`: the server-rendered pages, one file per page; `problem`, `health`, `openapi`;
-//! - `headers`: HSTS, `nosniff` and `no-store` on every answer not public; `dashboard::origin`: CSRF.
+//! - `headers`: what may be cached (HSTS, `nosniff` and `no-store` on every other answer, by
+//!   msp-web); `dashboard::origin`: CSRF, by msp-web's check. The stylesheet and icon are
+//!   msp-web's [`msp_web::assets`], shared with the node's local view.
 
 mod benchmarks;
 pub mod caller;
@@ -27,6 +29,7 @@ use axum::{
     Router, middleware,
     routing::{get, post},
 };
+use msp_web::headers::Cacheable;
 
 pub use error::HttpError;
 pub use state::AppState;
@@ -51,9 +54,6 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/views/status", get(views::status))
         .route("/openapi.json", get(openapi::document))
         .route("/", get(dashboard::home))
-        .route("/static/app.css", get(dashboard::stylesheet))
-        .route("/static/icon.svg", get(dashboard::icon))
-        .route("/favicon.ico", get(dashboard::icon))
         .route("/sign-in", get(dashboard::sign_in::form).post(dashboard::sign_in::sign_in))
         .route("/sign-out", post(dashboard::sign_in::sign_out))
         .route("/dashboard", get(dashboard::england::page))
@@ -69,9 +69,10 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/problems/{slug}", get(problem::explain))
+        .merge(msp_web::assets::routes())
         .fallback(problem::not_found)
         .layer(middleware::from_fn(dashboard::origin::same_origin))
-        .layer(middleware::from_fn(headers::protect))
+        .layer(middleware::from_fn_with_state(Cacheable(headers::cacheable), msp_web::headers::protect))
         .layer(middleware::from_fn_with_state(state.clone(), trace::observe))
         .with_state(state)
 }

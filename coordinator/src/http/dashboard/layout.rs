@@ -5,12 +5,13 @@
 use std::sync::Arc;
 
 use axum::{
-    http::{HeaderValue, StatusCode, header},
+    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
-use maud::{DOCTYPE, Markup, html};
+use maud::{Markup, html};
 use msp_estimate::Measure;
 use msp_schemas::FinancialYear;
+use msp_web::page::{NavItem, Shell, SignedIn};
 
 use crate::{
     auth::Role,
@@ -47,90 +48,53 @@ pub(super) async fn figures(
     }
 }
 
-/// Security headers every page carries: nothing may be loaded from elsewhere, and no script runs.
-/// The referrer goes only to the coordinator itself (`same-origin`): never to another site, and
-/// a browser then sends its forms' real `Origin`, which sign-in and sign-out are checked against
-/// (under `no-referrer` it would send `Origin: null`).
-pub(super) fn secure(mut r: Response) -> Response {
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
-    );
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r
+/// Security headers every page carries (msp-web's: no script, nothing from elsewhere, referrer
+/// `same-origin` so forms send their real `Origin`, `no-store`).
+pub(super) use msp_web::headers::secure;
+
+/// The footer of every page.
+fn footer() -> Markup {
+    html! {
+        p { "Figures come from councils' differentially private releases. Every interval is 95% and allows for the noise. "
+            a href="/dashboard/methodology" { "How to read them" } "." }
+    }
 }
 
-/// A page of the dashboard: the layout (header, navigation for the role, footer) around `body`.
+/// The navigation a role reads: an administrator only submission status and methodology, a
+/// reader of benchmarks every figures page, anyone signed out only methodology.
+fn nav(role: Option<&Role>) -> Vec<NavItem<'static>> {
+    let item = |href, label| NavItem { href, label };
+    let (status, methodology) =
+        (item("/dashboard/status", "Submission status"), item("/dashboard/methodology", "How to read this"));
+    match role {
+        Some(Role::Admin) => vec![status, methodology],
+        Some(_) => vec![
+            item("/dashboard", "England"),
+            item("/dashboard/groups", "Regions and council types"),
+            item("/dashboard/models", "Models of practice"),
+            item("/dashboard/breakdowns", "Breakdowns"),
+            item("/dashboard/council", "Council"),
+            status,
+            methodology,
+        ],
+        None => vec![methodology],
+    }
+}
+
+/// A page of the dashboard: msp-web's page shell (header, navigation for the role, footer)
+/// around `body`.
 pub(super) fn page(title: &str, role: Option<&Role>, current: &str, body: Markup) -> Response {
-    let nav: Vec<(&str, &str)> = match role {
-        Some(Role::Admin) => {
-            vec![("/dashboard/status", "Submission status"), ("/dashboard/methodology", "How to read this")]
-        }
-        Some(r) => {
-            let mut v = vec![
-                ("/dashboard", "England"),
-                ("/dashboard/groups", "Regions and council types"),
-                ("/dashboard/models", "Models of practice"),
-                ("/dashboard/breakdowns", "Breakdowns"),
-            ];
-            if !matches!(r, Role::Admin) {
-                v.push(("/dashboard/council", "Council"));
-            }
-            v.extend([("/dashboard/status", "Submission status"), ("/dashboard/methodology", "How to read this")]);
-            v
-        }
-        None => vec![("/dashboard/methodology", "How to read this")],
-    };
-    let markup = html! {
-        (DOCTYPE)
-        html lang="en-GB" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " – MSP Outcomes Network" }
-                link rel="stylesheet" href="/static/app.css";
-                link rel="icon" href="/static/icon.svg" type="image/svg+xml";
-            }
-            body {
-                a.skip-link href="#main" { "Skip to main content" }
-                header.header {
-                    div.header__inner {
-                        a.header__title href="/dashboard" { "MSP Outcomes Network" }
-                        @if let Some(r) = role {
-                            div.header__role {
-                                "Signed in as " strong { (r) } " "
-                                form.inline method="post" action="/sign-out" {
-                                    button.button.button--secondary type="submit" { "Sign out" }
-                                }
-                            }
-                        }
-                    }
-                }
-                nav.nav aria-label="Main" {
-                    div.nav__inner {
-                        ul.nav__list {
-                            @for (href, label) in &nav {
-                                li { a href=(href) aria-current=[(*href == current).then_some("page")] { (label) } }
-                            }
-                        }
-                    }
-                }
-                main.main id="main" tabindex="-1" { (body) }
-                footer.footer {
-                    div.footer__inner {
-                        p { "Figures come from councils' differentially private releases. Every interval is 95% and allows for the noise. "
-                            a href="/dashboard/methodology" { "How to read them" } "." }
-                    }
-                }
-            }
-        }
-    };
-    secure((StatusCode::OK, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], markup.into_string()).into_response())
+    let label = role.map(Role::to_string);
+    let nav = nav(role);
+    Shell {
+        site: "MSP Outcomes Network",
+        home: "/dashboard",
+        signed_in: label.as_deref().map(|label| SignedIn { label, sign_out: "/sign-out" }),
+        nav: &nav,
+        current,
+        footer: footer(),
+    }
+    .page(title, body)
 }
 
 /// A value as shown on a page.

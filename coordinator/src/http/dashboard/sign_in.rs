@@ -7,10 +7,11 @@
 use axum::{
     Form,
     extract::{Query, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 use maud::html;
+use msp_web::cookie;
 use serde::Deserialize;
 
 use super::layout::{Page, page, secure};
@@ -91,12 +92,8 @@ pub(in crate::http) async fn sign_in(
         tokens::close_session(&state.store, &old, now).await.map_err(HttpError::from)?;
     }
     let mut r = Redirect::to("/dashboard").into_response();
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={}",
-        session.expose(),
-        SESSION_LIFETIME.whole_seconds()
-    );
-    let cookie = HeaderValue::from_str(&cookie).expect("a session id is base64url: a valid header value");
+    let cookie = cookie::set(SESSION_COOKIE, session.expose(), SESSION_LIFETIME.unsigned_abs())
+        .expect("a session id is base64url: a valid cookie value");
     r.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(secure(r))
 }
@@ -107,9 +104,7 @@ pub(in crate::http) async fn sign_out(State(state): State<AppState>, headers: He
         tokens::close_session(&state.store, &id, (state.clock)()).await.map_err(HttpError::from)?;
     }
     let mut r = Redirect::to("/sign-in").into_response();
-    r.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static("msp_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0"),
-    );
+    let cleared = cookie::clear(SESSION_COOKIE).expect("the session cookie's name is a valid cookie name");
+    r.headers_mut().insert(header::SET_COOKIE, cleared);
     Ok(secure(r))
 }
