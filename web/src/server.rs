@@ -20,7 +20,7 @@
 //!   as deadlines free slots) and at most `max_connections_per_client` from one IP address (more
 //!   are closed at once), so that one client cannot take every slot and starve the others.
 //!
-//! [`connection`] holds what one connection does: its deadlines, and the answer to a body that
+//! `connection` holds what one connection does: its deadlines, and the answer to a body that
 //! was answered before it was read (a 413), which is sent whole before the rest of the body is
 //! read and discarded, over HTTP/1.1 and HTTP/2 alike.
 
