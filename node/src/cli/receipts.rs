@@ -51,14 +51,23 @@ pub struct TrustCoordinatorKeyArgs {
 /// Lists the outbox with the receipts received.
 pub async fn receipts(data: &DataDir, a: ReceiptsArgs) -> Result<(), CliError> {
     let (_, store) = open_store(data).await?;
-    let outbox = store.outbox(None).await?;
+    let listed = async {
+        let mut rows = Vec::new();
+        for o in store.outbox(None).await? {
+            let approval = store.approval(o.period, o.revision).await?;
+            rows.push((o, approval));
+        }
+        Ok::<_, crate::store::NodeStoreError>(rows)
+    }
+    .await;
     store.db().close().await;
-    let rows: Vec<serde_json::Value> = outbox
+    let rows: Vec<serde_json::Value> = listed?
         .iter()
-        .map(|o| {
+        .map(|(o, approval)| {
             let receipt = o.receipt_jws.as_deref().and_then(receipt::stored_receipt);
             serde_json::json!({ "period": o.period, "revision": o.revision, "jws_sha256": o.jws_sha256,
-                "attempts": o.attempts, "last_error": o.last_error, "received_at": o.received_at, "receipt": receipt })
+                "attempts": o.attempts, "last_error": o.last_error, "received_at": o.received_at, "receipt": receipt,
+                "approved_by": approval.as_ref().map(|a| &a.by), "approved_at": approval.as_ref().map(|a| &a.at) })
         })
         .collect();
     if a.json {
@@ -69,19 +78,32 @@ pub async fn receipts(data: &DataDir, a: ReceiptsArgs) -> Result<(), CliError> {
         say!("Nothing has been submitted yet: `msp-node submit` sends the stored releases.");
         return Ok(());
     }
-    say!("{:<12} {:>8} {:>10} {:<26} {}", "quarter", "revision", "log entry", "submission", "status");
+    say!(
+        "{:<12} {:>8} {:>10} {:<26} {:<30} {}",
+        "quarter",
+        "revision",
+        "log entry",
+        "submission",
+        "approved by",
+        "status"
+    );
     for r in &rows {
         let status = match (&r["receipt"], r["last_error"].as_str()) {
             (serde_json::Value::Null, Some(err)) => format!("not yet accepted: {err}"),
             (serde_json::Value::Null, None) => "queued".to_owned(),
             (_, _) => format!("receipt {}", r["received_at"].as_str().unwrap_or_default()),
         };
+        let approved = match (r["approved_by"].as_str(), r["approved_at"].as_str()) {
+            (Some(by), Some(at)) => format!("{by} ({at})"),
+            _ => "-".to_owned(),
+        };
         say!(
-            "{:<12} {:>8} {:>10} {:<26} {status}",
+            "{:<12} {:>8} {:>10} {:<26} {:<30} {status}",
             r["period"].as_str().unwrap_or_default(),
             r["revision"],
             r["receipt"]["log_index"].as_u64().map(|i| i.to_string()).unwrap_or_else(|| "-".into()),
             r["receipt"]["submission_id"].as_str().unwrap_or("-"),
+            approved,
         );
     }
     Ok(())
