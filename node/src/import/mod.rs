@@ -162,11 +162,7 @@ pub async fn import_file(
     let (parsed, report) = parser.join().expect("the import reader does not panic");
     progress.finish_and_clear();
 
-    let outcome = async {
-        write_result?;
-        Ok::<_, ImportError>(parsed?)
-    }
-    .await;
+    let outcome = write_result.map_err(ImportError::from).and(parsed);
     match outcome {
         Ok((counts, file_sha256)) => {
             let rejects_file = report.finish()?;

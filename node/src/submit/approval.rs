@@ -84,10 +84,8 @@ pub async fn check(
     if by.name.trim().is_empty() {
         return Err(SubmitError::NoApprover);
     }
-    if config.four_eyes() {
-        if let Some(maker) = release.made_by.as_deref().filter(|m| by.same_person(m)) {
-            return Err(SubmitError::SameApprover { period, revision: release.revision, maker: maker.to_owned() });
-        }
+    if let Some(maker) = release.made_by.as_deref().filter(|m| config.four_eyes() && by.same_person(m)) {
+        return Err(SubmitError::SameApprover { period, revision: release.revision, maker: maker.to_owned() });
     }
     Ok(release)
 }

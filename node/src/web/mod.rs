@@ -16,6 +16,10 @@
 //! - [`pages`]: what each page shows;
 //! - [`actions`]: the POSTs that change something.
 
+// A page's "error" is the page shown instead (sign in, a refusal): an axum `Response`, as large as
+// any answer, built once per request. Boxing it would buy nothing.
+#![allow(clippy::result_large_err)]
+
 pub mod actions;
 pub mod auth;
 pub mod layout;
