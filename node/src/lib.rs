@@ -13,6 +13,9 @@
 //! - [`dp`]: person rows, exact tables, the opendp mechanisms and the budget rules (pure);
 //! - [`policy`]: the network's policy as this node holds it (fetched, or the safe default);
 //! - [`release`]: the quarter's release, in the order that makes it safe, within the policy;
+//! - [`spending`]: what a release would spend, worked out before anyone is asked to spend it;
+//! - [`readable`]: a release as people read it (titles, labels, noise and privacy in words);
+//! - [`quarters`]: each quarter's state, from holdings to a receipted release;
 //! - [`submit`]: sending releases, checking the coordinator's receipts, and the coordinator keys
 //!   this node trusts;
 //! - [`compare`]: the council's figures beside its benchmarks;
@@ -29,7 +32,10 @@ pub mod import;
 pub mod keys;
 pub mod policy;
 pub mod process;
+pub mod quarters;
+pub mod readable;
 pub mod release;
 pub mod setup;
+pub mod spending;
 pub mod store;
 pub mod submit;

@@ -13,6 +13,7 @@
 pub mod cases;
 pub mod ledger;
 pub mod outbox;
+pub mod quarters;
 pub mod record;
 pub mod scan;
 pub mod settings;
