@@ -10,12 +10,15 @@ use clap::Args;
 use msp_schemas::Period;
 use msp_terminal::say;
 
-use super::{CliError, open_store, submitter_parts};
+use msp_schemas::{Release, release::Sha256};
+
+use super::{CliError, headline_table, open_store, submitter_parts};
 use crate::{
     clock::{self, Clock},
     config::{DataDir, write_atomic},
     keys::SigningKey,
     policy,
+    store::{CorruptRecord, NodeStoreError, StoredRelease},
     submit::{Backoff, Coordinator, Submitter, approval, keeps_to_policy},
 };
 
@@ -63,14 +66,53 @@ pub struct ExportArgs {
     pub out: PathBuf,
 }
 
-/// Records who approved a release.
+/// Shows what is being approved, then records who approved it.
 pub async fn approve(data: &DataDir, a: ApproveArgs, clock: &Clock) -> Result<(), CliError> {
     let (config, store) = open_store(data).await?;
+    let shown = match approval::revision_or_latest(&store, a.period, a.revision).await {
+        Ok(revision) => store.release(a.period, Some(revision)).await.map_err(CliError::from),
+        // approve() refuses it the same way, below.
+        Err(_) => Ok(None),
+    };
+    let shown = match shown {
+        Ok(s) => s,
+        Err(e) => {
+            store.db().close().await;
+            return Err(e);
+        }
+    };
+    if let Some(stored) = &shown {
+        say!("{}", being_approved(stored)?.trim_end());
+        say!();
+    }
     let approved = approval::approve(&store, a.period, a.revision, &a.by, clock::now(clock)).await;
     store.db().close().await;
     let (revision, by) = approved?;
     say!("{} revision {revision} of {} approved for submission by {by}", a.period, config.council);
     Ok(())
+}
+
+/// What `approve` shows of the release it approves: which it is, when it was made, what it spent,
+/// the SHA-256 of its exact bytes, and its headline measures.
+pub fn being_approved(stored: &StoredRelease) -> Result<String, CliError> {
+    let release = Release::from_json(stored.document.as_bytes())
+        .map_err(|e| NodeStoreError::Corrupt(CorruptRecord::new(format!("stored release: {e}"))))?;
+    let f = release.fields();
+    let sha = Sha256::from_bytes(msp_protocol::sha256(stored.document.as_bytes()));
+    Ok(format!(
+        "Approving {} revision {} for submission: made {}, spending ρ = {:.4} (ε = {:.2} at δ = {:e}).\n\
+         SHA-256 of the release's exact bytes: {sha}\n\
+         (`msp-node show-release --period {} --revision {}` prints those bytes; add --table to read every table.)\n\n{}",
+        f.period,
+        f.revision,
+        stored.created_at,
+        f.privacy.rho,
+        f.privacy.epsilon,
+        f.privacy.delta,
+        f.period,
+        f.revision,
+        headline_table(&msp_estimate::ReleaseCells(f))
+    ))
 }
 
 /// Sends every release without a receipt (or those of one quarter) and prints the receipts.
@@ -128,7 +170,7 @@ pub async fn submit(data: &DataDir, a: SubmitArgs, clock: Clock) -> Result<(), C
 pub fn awaiting_approval(period: Period, revision: u32) -> String {
     format!(
         "{period} revision {revision} awaits approval and was not sent: check it with `msp-node show-release --period \
-         {period}`, approve it with `msp-node approve --period {period} --by \"Your Name\"`, then run `msp-node submit`"
+         {period} --table`, approve it with `msp-node approve --period {period} --by \"Your Name\"`, then run `msp-node submit`"
     )
 }
 
