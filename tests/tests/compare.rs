@@ -68,7 +68,9 @@ async fn a_council_sees_itself_beside_its_region_type_and_england_with_verdicts(
 
     // Another council's token may not see Hartlepool's own figures.
     match compare::fetch(&coordinator, &camden, code, None).await {
-        Err(compare::CompareError::Fetch(SubmitError::Refused { problem, .. })) => assert_eq!(problem.status, 403, "{problem:?}"),
+        Err(compare::CompareError::Fetch(SubmitError::Refused { problem, .. })) => {
+            assert_eq!(problem.status, 403, "{problem:?}")
+        }
         other => panic!("expected a refusal, got {other:?}"),
     }
     net.stop().await;

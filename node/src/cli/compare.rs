@@ -58,10 +58,12 @@ pub async fn compare(data: &DataDir, a: CompareArgs) -> Result<(), CliError> {
         )));
     }
     let coordinator = Coordinator::for_node(&config, data, Backoff::default())?;
-    let c = crate::compare::fetch(&coordinator, &token, config.council, a.period.as_deref()).await.map_err(|e| match e {
-        CompareError::Fetch(e) => CliError::Submit(e),
-        refused => CliError::Usage(refused.to_string()),
-    })?;
+    let c = crate::compare::fetch(&coordinator, &token, config.council, a.period.as_deref()).await.map_err(
+        |e| match e {
+            CompareError::Fetch(e) => CliError::Submit(e),
+            refused => CliError::Usage(refused.to_string()),
+        },
+    )?;
     if a.json {
         say!("{}", serde_json::to_string_pretty(&c).expect("serialises"));
     } else {

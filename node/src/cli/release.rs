@@ -159,7 +159,11 @@ pub async fn release(data: &DataDir, a: ReleaseArgs, clock: &Clock) -> Result<()
             Ok(false) => {
                 store.db().close().await;
                 let note = "Nothing was released and no budget was spent.";
-                if a.json { eprintln!("{note}") } else { say!("{note}") }
+                if a.json {
+                    eprintln!("{note}")
+                } else {
+                    say!("{note}")
+                }
                 return Ok(());
             }
             Err(e) => {
