@@ -110,7 +110,7 @@ fn main() {
     for i in 0..runs {
         let revise = if i == 0 && !data.join("released").exists() { vec![] } else { vec!["--revise"] };
         let start = Instant::now();
-        let out = node(&data, &[&["release", "--period", period, "--json"][..], &revise].concat());
+        let out = node(&data, &[&["release", "--period", period, "--json", "--yes"][..], &revise].concat());
         totals.push(start.elapsed().as_secs_f64());
         std::fs::write(data.join("released"), "").unwrap();
         let log = String::from_utf8_lossy(&out.stderr);

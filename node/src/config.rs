@@ -306,14 +306,9 @@ impl DataDir {
         toml::from_str(&text).map_err(|e| ConfigError::Invalid { path, message: e.to_string() })
     }
 
-    /// Writes `node.toml` atomically.
+    /// Writes `node.toml` atomically, every section with comments ([`commented`]).
     pub fn save(&self, config: &NodeConfig) -> Result<(), ConfigError> {
-        let body = toml::to_string_pretty(config).expect("the node configuration always serialises to TOML");
-        let text = format!(
-            "# msp-node configuration. Secrets are not kept here: the node secret and the signing key are\n\
-             # files in keys/, and a database password belongs in the {DATABASE_URL_ENV} environment variable.\n\n{body}"
-        );
-        write_atomic(&self.config_path(), text.as_bytes(), false)
+        write_atomic(&self.config_path(), commented(config).as_bytes(), false)
     }
 
     /// The database URL: the environment's, the configured one, or the default SQLite file.
@@ -342,6 +337,129 @@ impl DataDir {
     pub fn ca_cert(&self, config: &NodeConfig) -> Option<PathBuf> {
         config.ca_cert.as_ref().map(|p| if p.is_absolute() { p.clone() } else { self.root.join(p) })
     }
+}
+
+/// A TOML value as it is written in the file (quoted and escaped as TOML needs).
+fn value(v: impl Serialize) -> String {
+    toml::Value::try_from(v).expect("settings are plain TOML values").to_string()
+}
+
+/// `node.toml` for `config`, every section written out with comments saying what each setting
+/// means. A setting or section that is absent is shown commented out, with its default or an
+/// example, so the file reads back as exactly `config` and still shows everything there is to set.
+pub fn commented(config: &NodeConfig) -> String {
+    let set = |present: bool| if present { "" } else { "# " };
+    let mut out = format!(
+        "# msp-node configuration. Secrets are not kept here: the node secret and the signing key are\n\
+         # files in keys/, and a database password belongs in the {DATABASE_URL_ENV} environment variable.\n\
+         # Unknown settings are refused with their line number. A line starting with # is a comment: remove\n\
+         # the # to set what it shows. deploy/config/node.example.toml explains every setting at length.\n\n\
+         # The council this node belongs to: its ONS (GSS) code.\n\
+         council = {}\n\n\
+         # The national coordinator's base URL (https:// only).\n\
+         coordinator_url = {}\n\n\
+         # The CA certificate (PEM) that signs the coordinator's TLS certificate, relative to this directory;\n\
+         # leave it out to trust the platform's roots.\n",
+        value(config.council),
+        value(&config.coordinator_url)
+    );
+    let ca = config.ca_cert.as_ref().map(|p| p.display().to_string());
+    out.push_str(&format!(
+        "{}ca_cert = {}\n\n",
+        set(ca.is_some()),
+        value(ca.as_deref().unwrap_or("coordinator-ca.pem"))
+    ));
+    out.push_str(&format!(
+        "# The database: leave it out for the SQLite file node.db in this directory. For PostgreSQL give the URL\n\
+         # without its password, and put the URL with the password in {DATABASE_URL_ENV}.\n\
+         {}database_url = {}\n\n",
+        set(config.database_url.is_some()),
+        value(config.database_url.as_deref().unwrap_or("postgres://msp_node@db.council.example:5432/msp_node"))
+    ));
+    let context = config.context.clone();
+    let c = context.clone().unwrap_or(ContextConfig {
+        team_model: TeamModel::Specialist,
+        msp_level: MspLevel::Silver,
+        recording_system: String::new(),
+        validated: false,
+    });
+    let on = set(context.is_some());
+    out.push_str(&format!(
+        "# What the council declares about itself, carried in every release. A release is refused until this\n\
+         # section is present.\n\
+         {on}[context]\n\
+         # How enquiries are organised: \"specialist\", \"locality\" or \"hybrid\".\n\
+         {on}team_model = {}\n\
+         # The Making Safeguarding Personal level: \"bronze\", \"silver\", \"gold\" or \"none\".\n\
+         {on}msp_level = {}\n\
+         # The case management system the data come from (free text).\n\
+         {on}recording_system = {}\n\
+         # Whether the performance team has checked the imported data against the case system.\n\
+         {on}validated = {}\n\n",
+        value(c.team_model),
+        value(c.msp_level),
+        value(&c.recording_system),
+        value(c.validated)
+    ));
+    let b = config.budget.unwrap_or_default();
+    let on = set(config.budget.is_some());
+    out.push_str(&format!(
+        "# The privacy budget, in ρ of zero-concentrated differential privacy. Left out, the defaults shown apply:\n\
+         # a release every quarter and one revision a year. The network's policy bounds these (`msp-node policy`),\n\
+         # and `msp-node budget` shows what has been spent.\n\
+         {on}[budget]\n\
+         # ρ each release (a first release or a revision) spends.\n\
+         {on}rho_per_release = {}\n\
+         # The most the releases of one quarter's data may spend together.\n\
+         {on}rho_per_quarter = {}\n\
+         # The most any four consecutive quarters may spend together.\n\
+         {on}rho_per_four_quarters = {}\n\
+         # The δ at which the equivalent ε is reported; above 0 and below 0.001.\n\
+         {on}delta = {}\n\n",
+        value(b.rho_per_release),
+        value(b.rho_per_quarter),
+        value(b.rho_per_four_quarters),
+        value(b.delta)
+    ));
+    let on = set(config.submission.is_some());
+    out.push_str(&format!(
+        "# How releases are submitted.\n\
+         {on}[submission]\n\
+         # When true, `msp-node submit` sends a release only after someone has approved it with\n\
+         # `msp-node approve --period P --by NAME`. Default false.\n\
+         {on}require_approval = {}\n\
+         # When true, the approver must be another person than the one who made the release (\"four\n\
+         # eyes\"); it implies require_approval. Default false.\n\
+         {on}four_eyes = {}\n\n",
+        value(config.submission.unwrap_or_default().require_approval),
+        value(config.submission.unwrap_or_default().four_eyes)
+    ));
+    let w = config.web.clone().unwrap_or_default();
+    let on = set(config.web.is_some());
+    let path = |key: &str, p: &Option<PathBuf>, example: &str| {
+        let shown = p.as_ref().map_or(example.to_owned(), |p| p.display().to_string());
+        format!("{}{key} = {}", set(p.is_some() && config.web.is_some()), value(shown))
+    };
+    out.push_str(&format!(
+        "# The council's local web view, `msp-node serve` (accounts: `msp-node user add NAME --role ROLE`).\n\
+         {on}[web]\n\
+         # Where it listens. Its pages show the council's exact figures, so an address other machines can\n\
+         # reach is refused unless allow_non_loopback is true.\n\
+         {on}listen = {}\n\
+         {on}allow_non_loopback = {}\n\
+         # How long a sign-in lasts, in hours (1 to 24).\n\
+         {on}session_hours = {}\n\
+         # The council's own certificate and key (PEM, relative to this directory); left out, the node makes\n\
+         # its own once, with its CA in web-tls/ca.pem for the browser to trust.\n\
+         {}\n\
+         {}\n",
+        value(w.listen.to_string()),
+        value(w.allow_non_loopback),
+        value(w.session_hours),
+        path("tls_cert", &w.tls_cert, "web.pem"),
+        path("tls_key", &w.tls_key, "web-key.pem"),
+    ));
+    out
 }
 
 /// The files of a client identity for mutual TLS.
@@ -393,6 +511,55 @@ mod tests {
         assert_eq!(data.load().unwrap(), example());
         let text = std::fs::read_to_string(data.config_path()).unwrap();
         assert!(text.starts_with("# msp-node configuration"), "{text}");
+    }
+
+    #[test]
+    fn the_written_file_reads_back_as_the_same_settings_whichever_sections_are_left_out() {
+        let full = example();
+        let bare = NodeConfig {
+            ca_cert: None,
+            database_url: None,
+            context: None,
+            budget: None,
+            submission: None,
+            web: None,
+            ..example()
+        };
+        let some = NodeConfig {
+            database_url: Some("postgres://msp_node@db:5432/msp \"quoted\"".into()),
+            context: Some(ContextConfig {
+                recording_system: "Case \"Works\"\n4".into(),
+                ..full.context.clone().unwrap()
+            }),
+            submission: None,
+            ..example()
+        };
+        for config in [full, bare.clone(), some] {
+            let text = commented(&config);
+            let read: NodeConfig = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+            assert_eq!(read, config, "{text}");
+        }
+        // The optional sections left out are shown, with their defaults, commented out.
+        let text = commented(&bare);
+        for line in [
+            "# ca_cert = \"coordinator-ca.pem\"",
+            "# [context]",
+            "# team_model = \"specialist\"",
+            "# [budget]",
+            "# rho_per_release = 0.5",
+            "# rho_per_quarter = 1.0",
+            "# rho_per_four_quarters = 2.5",
+            "# [submission]",
+            "# require_approval = false",
+            "# four_eyes = false",
+            "# [web]",
+            "# listen = \"127.0.0.1:8445\"",
+            "# tls_cert = \"web.pem\"",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line:?} not in\n{text}");
+        }
+        let written = commented(&example());
+        assert!(written.lines().any(|l| l == "[budget]") && written.contains("rho_per_release = 0.25"), "{written}");
     }
 
     #[test]

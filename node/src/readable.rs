@@ -139,12 +139,12 @@ pub fn noise_in_words(sigma: f64) -> String {
 /// mean for one person.
 pub fn privacy_in_words(p: &Privacy) -> String {
     format!(
-        "This release spent ρ = {rho:.4} of the council's privacy budget (zero-concentrated differential privacy), \
-         which is ε = {eps:.2} at δ = {delta:e}. For any one person, the published figures come out much the same \
-         whether or not their records are included: the chance of any result changes by at most a factor of e^ε, \
-         except with a probability of at most δ. Noise is added to every figure so that nobody can be picked out, \
-         whatever else the reader knows about them; the budget is counted per quarter and per four quarters, so \
-         each release uses up part of it for good.",
+        "This release spent ρ = {rho:.4} of the council's privacy budget (zero-concentrated differential privacy); \
+         stated as (ε, δ), that is ε = {eps:.2} at δ = {delta:e}. It bounds what the published figures can reveal \
+         about any one person: whether or not that person's records are included changes the chance of any \
+         published result by at most a factor of e^ε, except with a probability of at most δ, whatever else the \
+         reader knows. Each release uses up part of the budget for good, and the caps bound what can be learned \
+         per quarter and per four quarters, not over a lifetime.",
         rho = p.rho,
         eps = p.epsilon,
         delta = p.delta

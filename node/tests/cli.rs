@@ -269,7 +269,7 @@ fn release_and_budget_go_by_the_default_network_policy_when_none_can_be_fetched_
     assert!(budget.contains("Network policy (default") && budget.contains("does not keep to the policy"), "{budget}");
 
     std::fs::write(&toml, text).unwrap();
-    let out = ok(&node(dir.path(), &["release", "--period", "2026-27-Q2"]));
+    let out = ok(&node(dir.path(), &["release", "--period", "2026-27-Q2", "--yes"]));
     assert!(out.contains("default policy applies") && out.contains("Released 2026-27-Q2 revision 1"), "{out}");
     let budget: serde_json::Value = serde_json::from_str(&ok(&node(dir.path(), &["budget", "--json"]))).unwrap();
     assert_eq!(budget["network_policy"]["source"], "default");

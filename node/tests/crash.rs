@@ -78,7 +78,7 @@ async fn killing_releases_at_random_moments_never_overspends_or_orphans_a_releas
 
         let run = |revise: bool| {
             let mut cmd = Command::new(env!("CARGO_BIN_EXE_msp-node"));
-            cmd.arg("--data-dir").arg(data.root()).args(["release", "--period", PERIOD]);
+            cmd.arg("--data-dir").arg(data.root()).args(["release", "--period", PERIOD, "--yes"]);
             if revise {
                 cmd.arg("--revise");
             }

@@ -54,13 +54,23 @@ async fn a_council_sees_itself_beside_its_region_type_and_england_with_verdicts(
     assert!(text.starts_with("Hartlepool beside North East, English unitaries and England"), "{text}");
     assert!(text.contains("Outcomes fully achieved") && text.contains("Against the rest of the region"), "{text}");
 
-    // A quarter with no releases gives no figures, not an error.
-    let earlier = compare::fetch(&coordinator, &hartlepool, code, Some("2020-21-Q1")).await.unwrap();
-    assert!(earlier.rows.iter().all(|r| r.own.is_none()), "{earlier:?}");
+    // Each group's figures say how many councils stand behind them.
+    assert!(c.councils.iter().all(|n| *n >= 1), "{:?}", c.councils);
+    assert!(text.contains("based on"), "{text}");
+
+    // A quarter the council has no release for is refused, saying what to do, not shown as "no data".
+    match compare::fetch(&coordinator, &hartlepool, code, Some("2020-21-Q1")).await {
+        Err(e @ compare::CompareError::NoRelease { .. }) => {
+            assert!(e.to_string().contains("no release of Hartlepool for 2020-21-Q1"), "{e}")
+        }
+        other => panic!("expected a refusal for a quarter without a release, got {other:?}"),
+    }
 
     // Another council's token may not see Hartlepool's own figures.
     match compare::fetch(&coordinator, &camden, code, None).await {
-        Err(SubmitError::Refused { problem, .. }) => assert_eq!(problem.status, 403, "{problem:?}"),
+        Err(compare::CompareError::Fetch(SubmitError::Refused { problem, .. })) => {
+            assert_eq!(problem.status, 403, "{problem:?}")
+        }
         other => panic!("expected a refusal, got {other:?}"),
     }
     net.stop().await;

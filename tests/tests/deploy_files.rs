@@ -721,7 +721,7 @@ fn the_systemd_units_are_hardened_and_the_timer_runs_quarterly() {
     assert_eq!(setting(&release, "Service", "Type"), ["oneshot"]);
     let steps: Vec<Vec<String>> =
         setting(&release, "Service", "ExecStart").iter().map(|e| shell_words(e)[1..].to_vec()).collect();
-    assert_eq!(steps, [vec!["release".to_owned()], vec!["submit".to_owned()]]);
+    assert_eq!(steps, [vec!["release".to_owned(), "--yes".to_owned()], vec!["submit".to_owned()]]);
 
     let timer = unit("deploy/systemd/msp-node-release.timer");
     assert_eq!(setting(&timer, "Timer", "Persistent"), ["true"]);

@@ -165,7 +165,7 @@ async fn a_node_with_its_client_certificate_in_keys_submits_over_mutual_tls() {
             .await
             .unwrap();
         node(&data, &["import", &cases]).await.unwrap();
-        node(&data, &["release"]).await.unwrap();
+        node(&data, &["release", "--yes"]).await.unwrap();
 
         // Half an identity is a setup error, found before anything is sent.
         client_certificate(&client_ca, "E06000001", &keys.join(CLIENT_CERT_FILE), &keys.join("elsewhere.pem"));

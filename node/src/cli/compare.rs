@@ -1,5 +1,6 @@
 //! `msp-node compare`: the council's headline figures beside its region, authority type and
-//! England ([`crate::compare`]), read with the council's read token.
+//! England ([`crate::compare`]), read with the council's read token: each group figure with the
+//! number of councils behind it, and a refusal when the council has no release to compare.
 
 use std::path::PathBuf;
 
@@ -8,6 +9,7 @@ use msp_terminal::say;
 
 use super::CliError;
 use crate::{
+    compare::CompareError,
     config::DataDir,
     submit::{Backoff, Coordinator},
 };
@@ -56,7 +58,12 @@ pub async fn compare(data: &DataDir, a: CompareArgs) -> Result<(), CliError> {
         )));
     }
     let coordinator = Coordinator::for_node(&config, data, Backoff::default())?;
-    let c = crate::compare::fetch(&coordinator, &token, config.council, a.period.as_deref()).await?;
+    let c = crate::compare::fetch(&coordinator, &token, config.council, a.period.as_deref()).await.map_err(
+        |e| match e {
+            CompareError::Fetch(e) => CliError::Submit(e),
+            refused => CliError::Usage(refused.to_string()),
+        },
+    )?;
     if a.json {
         say!("{}", serde_json::to_string_pretty(&c).expect("serialises"));
     } else {

@@ -1,5 +1,7 @@
 //! `msp-node init`: sets up a node (the rules are in [`crate::setup`]) and prints the enrolment
-//! request to send to the coordinator's operator.
+//! request to send to the coordinator's operator. The `node.toml` it writes shows every section,
+//! with comments, the optional ones left out commented with their defaults
+//! ([`crate::config::commented`]).
 
 use std::path::PathBuf;
 
@@ -98,7 +100,11 @@ pub async fn init(data: &DataDir, a: InitArgs) -> Result<(), CliError> {
     );
     if done.config.context.is_none() {
         say!();
-        say!("Before the first release, declare the council's context in {}:", data.config_path().display());
+        say!(
+            "Before the first release, declare the council's context in {}: remove the # before the [context] lines",
+            data.config_path().display()
+        );
+        say!("and set them, e.g.");
         say!(
             "  [context]\n  team_model = \"specialist\"   # or locality, hybrid\n  msp_level = \"silver\"        # or bronze, gold, none"
         );

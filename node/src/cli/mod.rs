@@ -4,7 +4,7 @@
 //! - [`init`] sets a node up;
 //! - [`synth`] writes a synthetic case file;
 //! - [`import`] takes in a case file;
-//! - [`status`] shows what the node holds;
+//! - [`status`] shows what the node holds, and each quarter's state;
 //! - [`release`] makes and shows releases (`release`, `show-release`);
 //! - [`budget`] shows the privacy budget;
 //! - [`policy`] fetches and shows the network's policy beside the node's own settings;
@@ -88,7 +88,9 @@ pub enum Command {
     Status(StatusArgs),
     /// Make the quarter's differentially private release (or show the one already made), within
     /// the network's policy: it first tries, for a few seconds, to fetch the policy afresh, and
-    /// otherwise goes by the one last fetched, or the network's default when none has been.
+    /// otherwise goes by the one last fetched, or the network's default when none has been. Before
+    /// spending budget it shows what it would spend and asks (on a terminal; --yes for timers and
+    /// scripts).
     Release(ReleaseArgs),
     /// Show the privacy budget: spent and remaining per quarter and per four quarters, with the
     /// network policy's limits beside the node's.
@@ -96,9 +98,11 @@ pub enum Command {
     /// Fetch the network's policy from the coordinator (checked with its pinned key, then kept)
     /// and show it beside this node's [budget].
     Policy(PolicyArgs),
-    /// Print the exact JSON of a stored release: the bytes that leave the node.
+    /// Show a stored release: the exact JSON bytes that leave the node, or with --table every table
+    /// under its published wording, with the noise and the privacy guarantee in words.
     ShowRelease(ShowReleaseArgs),
-    /// Record who approved a release for submission (when node.toml asks for approval).
+    /// Record who approved a release for submission (when node.toml asks for approval), after
+    /// showing what is being approved.
     Approve(ApproveArgs),
     /// Sign and send releases to the coordinator, and keep its receipts once they check out. The
     /// network's policy is fetched first and every release checked against it: one that breaks

@@ -1,10 +1,11 @@
-//! `msp-node status`: what the node holds, per quarter (local figures, never sent anywhere).
+//! `msp-node status`: what the node holds, per quarter (local figures, never sent anywhere), and
+//! how far each quarter's latest release has gone ([`crate::quarters`]).
 
 use clap::Args;
 use msp_terminal::say;
 
 use super::{CliError, thousands};
-use crate::{config::DataDir, store::Store};
+use crate::{config::DataDir, quarters, store::Store};
 
 /// `msp-node status`.
 #[derive(Debug, Args)]
@@ -14,20 +15,36 @@ pub struct StatusArgs {
     pub json: bool,
 }
 
-/// Prints the holdings and the last import.
+/// Prints the holdings, each quarter's state and the last import.
 pub async fn status(data: &DataDir, a: StatusArgs) -> Result<(), CliError> {
     let config = data.load()?;
     let store = Store::open(&data.database_url(&config), config.council).await?;
-    let holdings = store.holdings().await?;
-    let last = store.last_import().await?;
-    let cases = store.case_count().await?;
+    let read = async {
+        let holdings = store.holdings().await?;
+        let states = quarters::states(&store).await?;
+        let last = store.last_import().await?;
+        let cases = store.case_count().await?;
+        Ok::<_, CliError>((holdings, states, last, cases))
+    }
+    .await;
     store.db().close().await;
+    let (holdings, states, last, cases) = read?;
     if a.json {
+        let quarters: Vec<serde_json::Value> = states
+            .iter()
+            .map(|s| {
+                let mut v = serde_json::to_value(s).expect("serialises");
+                v["stage"] = serde_json::to_value(s.stage()).expect("serialises");
+                v["state"] = s.describe().into();
+                v
+            })
+            .collect();
         let v = serde_json::json!({
             "council": config.council,
             "database": store.db().url(),
             "case_records": cases,
             "periods": holdings,
+            "quarters": quarters,
             "last_import": last,
         });
         say!("{}", serde_json::to_string_pretty(&v).expect("serialises"));
@@ -44,17 +61,20 @@ pub async fn status(data: &DataDir, a: StatusArgs) -> Result<(), CliError> {
     say!();
     if holdings.is_empty() {
         say!("No case records yet: import a case file with `msp-node import FILE`.");
-    } else {
-        say!("{:<12} {:>10} {:>12} {:>12} {:>12}", "quarter", "concerns", "people", "concluded", "people");
+    }
+    if !states.is_empty() {
+        say!("{:<12} {:>10} {:>12} {:>12} {:>12}   state", "quarter", "concerns", "people", "concluded", "people");
         say!("{:<12} {:>10} {:>12} {:>12} {:>12}", "", "received", "(concerns)", "enquiries", "(concluded)");
-        for h in &holdings {
+        for s in &states {
+            let h = s.holdings.clone().unwrap_or_default();
             say!(
-                "{:<12} {:>10} {:>12} {:>12} {:>12}",
-                h.period,
+                "{:<12} {:>10} {:>12} {:>12} {:>12}   {}",
+                s.period,
                 thousands(h.concerns),
                 thousands(h.people_with_concerns),
                 thousands(h.concluded_enquiries),
-                thousands(h.people_concluded)
+                thousands(h.people_concluded),
+                s.describe()
             );
         }
     }

@@ -10,13 +10,16 @@ use clap::Args;
 use msp_schemas::Period;
 use msp_terminal::say;
 
-use super::{CliError, open_store, submitter_parts};
+use msp_schemas::{Release, release::Sha256};
+
+use super::{CliError, headline_table, open_store, submitter_parts};
 use crate::{
     audit::Actor,
     clock::{self, Clock},
     config::{DataDir, write_atomic},
     keys::SigningKey,
     policy,
+    store::{CorruptRecord, NodeStoreError, StoredRelease},
     submit::{Backoff, Coordinator, Submitter, approval, keeps_to_policy},
 };
 
@@ -64,10 +67,29 @@ pub struct ExportArgs {
     pub out: PathBuf,
 }
 
-/// Records who approved a release.
+/// Shows what is being approved, then records who approved it.
 pub async fn approve(data: &DataDir, a: ApproveArgs, clock: &Clock) -> Result<(), CliError> {
     let (config, store) = open_store(data).await?;
-    let ask = approval::Request { period: a.period, revision: a.revision, sha256: None };
+    let shown = match approval::revision_or_latest(&store, a.period, a.revision).await {
+        Ok(revision) => store.release(a.period, Some(revision)).await.map_err(CliError::from),
+        // approve() refuses it the same way, below.
+        Err(_) => Ok(None),
+    };
+    let shown = match shown {
+        Ok(s) => s,
+        Err(e) => {
+            store.db().close().await;
+            return Err(e);
+        }
+    };
+    if let Some(stored) = &shown {
+        say!("{}", being_approved(stored)?.trim_end());
+        say!();
+    }
+    // What was printed is what is approved: a revision made meanwhile is refused, not approved.
+    let sha = shown.as_ref().map(|s| s.sha256());
+    let revision = a.revision.or(shown.as_ref().map(|s| s.revision));
+    let ask = approval::Request { period: a.period, revision, sha256: sha.as_deref() };
     let approved = approval::approve(&store, &config, ask, &Actor::command_line(Some(&a.by)), clock::now(clock)).await;
     store.db().close().await;
     let approved = approved?;
@@ -80,6 +102,29 @@ pub async fn approve(data: &DataDir, a: ApproveArgs, clock: &Clock) -> Result<()
         approved.sha256
     );
     Ok(())
+}
+
+/// What `approve` shows of the release it approves: which it is, when it was made, what it spent,
+/// the SHA-256 of its exact bytes, and its headline measures.
+pub fn being_approved(stored: &StoredRelease) -> Result<String, CliError> {
+    let release = Release::from_json(stored.document.as_bytes())
+        .map_err(|e| NodeStoreError::Corrupt(CorruptRecord::new(format!("stored release: {e}"))))?;
+    let f = release.fields();
+    let sha = Sha256::from_bytes(msp_protocol::sha256(stored.document.as_bytes()));
+    Ok(format!(
+        "Approving {} revision {} for submission: made {}, spending ρ = {:.4} (ε = {:.2} at δ = {:e}).\n\
+         SHA-256 of the release's exact bytes: {sha}\n\
+         (`msp-node show-release --period {} --revision {}` prints those bytes; add --table to read every table.)\n\n{}",
+        f.period,
+        f.revision,
+        stored.created_at,
+        f.privacy.rho,
+        f.privacy.epsilon,
+        f.privacy.delta,
+        f.period,
+        f.revision,
+        headline_table(&msp_estimate::ReleaseCells(f))
+    ))
 }
 
 /// Sends every release without a receipt (or those of one quarter) and prints the receipts.
@@ -137,7 +182,7 @@ pub async fn submit(data: &DataDir, a: SubmitArgs, clock: Clock) -> Result<(), C
 pub fn awaiting_approval(period: Period, revision: u32) -> String {
     format!(
         "{period} revision {revision} awaits approval and was not sent: check it with `msp-node show-release --period \
-         {period}`, approve it with `msp-node approve --period {period} --by \"Your Name\"`, then run `msp-node submit`"
+         {period} --table`, approve it with `msp-node approve --period {period} --by \"Your Name\"`, then run `msp-node submit`"
     )
 }
 
