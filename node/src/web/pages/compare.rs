@@ -47,12 +47,21 @@ pub async fn compare(State(node): State<NodeState>, viewer: Viewer, Query(q): Qu
         Ok(c) => html! {
             h1 { (c.council) " beside " (c.groups[0]) ", " (c.groups[1]) " and England" }
             p.lead { (c.window) ". Every figure is an estimate from noisy releases, with its 95% interval." }
+            @for (i, g) in c.groups.iter().enumerate() {
+                @if c.alone(i) {
+                    (layout::notice(html! { p { strong { (g) " is based on 1 council: " } "yours. Its figures are your "
+                        "own, not a benchmark, until other councils in it have released the quarter." } }))
+                }
+            }
             div.table-wrap {
                 table {
                     caption { "Headline measures (95% intervals)" }
                     thead { tr {
                         th scope="col" { "Measure" } th scope="col" { (c.council) }
-                        @for g in &c.groups { th scope="col" { (g) } }
+                        @for (i, g) in c.groups.iter().enumerate() {
+                            th scope="col" { (g) br; span.hint { "based on " (c.councils[i]) " "
+                                (if c.councils[i] == 1 { "council" } else { "councils" }) } }
+                        }
                         th scope="col" { "Against the rest of the region" }
                     } }
                     tbody {
