@@ -25,8 +25,17 @@ const COUNCIL: &str = "E06000047";
 const QUARTER: &str = "2026-27-Q2";
 
 /// Every page the script opens, for each person.
-const PAGES: [&str; 9] = ["/", "/imports", "/quarters/{Q}", "/quarters/{Q}/preview", "/quarters/{Q}/release", "/budget",
-    "/submissions", "/compare", "/audit"];
+const PAGES: [&str; 9] = [
+    "/",
+    "/imports",
+    "/quarters/{Q}",
+    "/quarters/{Q}/preview",
+    "/quarters/{Q}/release",
+    "/budget",
+    "/submissions",
+    "/compare",
+    "/audit",
+];
 
 /// The accounts the script signs in as, with the environment variable that carries each token.
 const PEOPLE: [(&str, Role, &str); 3] = [
@@ -34,6 +43,12 @@ const PEOPLE: [(&str, Role, &str); 3] = [
     ("Priya Shah", Role::Approver, "MSP_APPROVER_TOKEN"),
     ("Alex Lead", Role::Approver, "MSP_SECOND_APPROVER_TOKEN"),
 ];
+
+/// 2026-10-20 10:00 UTC: three weeks after the quarter ended, when the council releases it.
+fn after_the_quarter() -> time::OffsetDateTime {
+    let day = time::Date::from_calendar_date(2026, time::Month::October, 20).expect("a date");
+    day.with_hms(10, 0, 0).expect("a time").assume_utc()
+}
 
 /// What is missing to run the browser, if anything.
 fn missing(dir: &Path, chromium: &str) -> Option<String> {
@@ -81,7 +96,8 @@ async fn council_staff_release_approve_and_submit_in_a_real_browser_and_axe_find
     let admin = Actor::command_line(Some("test"));
     let tokens = PEOPLE.map(|_| accounts::secret());
     for ((name, role, _), token) in PEOPLE.iter().zip(&tokens) {
-        let made = node.store.add_user(name, *role, &accounts::digest(token), "2026-10-01T09:00:00Z", &admin);
+        let digest = accounts::digest(token);
+        let made = node.store.add_user(name, *role, &digest, "2026-10-01T09:00:00Z", &admin);
         assert!(made.await.expect("the account is stored"), "{name} is a new account");
     }
 
@@ -91,7 +107,7 @@ async fn council_staff_release_approve_and_submit_in_a_real_browser_and_axe_find
         store: node.store.clone(),
         config: node.config.clone(),
         data: node.data.clone(),
-        clock: clock::fixed(time::macros::datetime!(2026-10-20 10:00 UTC)),
+        clock: clock::fixed(after_the_quarter()),
         read_token: Some(read_token),
     });
     let (tls, _ca) = web::tls(&state).expect("the node's own TLS");
@@ -122,6 +138,8 @@ async fn council_staff_release_approve_and_submit_in_a_real_browser_and_axe_find
 
     let report = String::from_utf8_lossy(&out.stdout);
     let log = String::from_utf8_lossy(&out.stderr);
+    std::fs::create_dir_all(&shots).expect("the screenshots' directory");
+    std::fs::write(shots.join("report.json"), report.as_bytes()).expect("the report is kept");
     assert!(out.status.success(), "the browser run failed:\n{report}\n{log}");
     let report: serde_json::Value = serde_json::from_str(&report).expect("a JSON report");
     let pages = report["pages"].as_array().expect("a list of pages");
@@ -137,5 +155,8 @@ async fn council_staff_release_approve_and_submit_in_a_real_browser_and_axe_find
     let approval = node.store.approval(QUARTER.parse().unwrap(), 1).await.unwrap().expect("an approval");
     assert_eq!(approval.by, "Priya Shah");
     c.stop().await;
-    eprintln!("node browser: {} pages passed; screenshots in {}", pages.len(), shots.display());
+    for k in report["known"].as_array().into_iter().flatten() {
+        eprintln!("node browser: known, not yet fixed: {k}");
+    }
+    eprintln!("node browser: {} pages passed; screenshots and report.json in {}", pages.len(), shots.display());
 }
