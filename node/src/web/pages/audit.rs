@@ -26,7 +26,7 @@ pub async fn audit(State(node): State<NodeState>, viewer: Viewer) -> Page {
                         tr {
                             td { (e.at) } th scope="row" { (e.actor) } td { (e.via.to_string()) } td { (e.action_label()) }
                             td { @if let Some(p) = e.period { (p) @if let Some(r) = e.revision { " r" (r) } } }
-                            td { (e.detail) }
+                            td.detail { (e.detail) }
                         }
                     }
                 }

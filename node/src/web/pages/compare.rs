@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::{
     compare,
-    submit::{Backoff, Coordinator},
+    submit::{Backoff, Coordinator, SubmitError},
     web::{Page, State as NodeState, auth::Viewer, failed, layout},
 };
 
@@ -40,6 +40,17 @@ pub async fn compare(State(node): State<NodeState>, viewer: Viewer, Query(q): Qu
     let coordinator = Coordinator::for_node(&node.config, &node.data, Backoff::default()).map_err(failed)?;
     let fetched = compare::fetch(&coordinator, token, node.config.council, period.as_deref()).await;
     let body = match fetched {
+        Err(compare::CompareError::NoRelease { window, .. }) => html! {
+            h1 { "Compare" }
+            (layout::notice(html! { p { "The network holds no release of yours for " (window) " yet, so there is "
+                "nothing of yours to compare. Once a release is submitted and receipted (see "
+                a href="/submissions" { "Submissions" } "), it is compared here with the region, the council type and England." } }))
+        },
+        Err(compare::CompareError::Fetch(SubmitError::Refused { problem, .. })) if problem.status == 404 => html! {
+            h1 { "Compare" }
+            (layout::notice(html! { p { "The network has no benchmarks for this period yet: no council's release has "
+                "been received for it. Submit yours from " a href="/" { "the quarters" } "." } }))
+        },
         Err(e) => html! {
             h1 { "Compare" }
             (layout::notice(html! { p { "The coordinator's benchmarks could not be fetched: " (e.to_string()) } }))

@@ -9,7 +9,8 @@ use msp_schemas::Period;
 
 use crate::{
     policy,
-    release::{self, Expected, SPEC},
+    release::{self, Expected, ReleaseError, SPEC},
+    spending,
     web::{
         Page, State as NodeState,
         auth::Viewer,
@@ -104,7 +105,10 @@ pub async fn preview(State(node): State<NodeState>, viewer: Viewer, Path(p): Pat
     let columns: Vec<(f64, Vec<Expected>)> =
         rhos.iter().map(|&r| release::expected(&exact, r).map(|e| (r, e))).collect::<Result<_, _>>().map_err(failed)?;
     let released = node.store.release(period, None).await.map_err(failed)?;
-    let ended = (node.clock)().date() > period.last_day();
+    let spend = match spending::preview(&node.store, &node.config, period, false, (node.clock)().date()).await {
+        Err(ReleaseError::Store(e)) => return Err(failed(e)),
+        other => other.map_err(|e| e.to_string()),
+    };
     let body = html! {
         h1 { "Preview the release of " (period) }
         p.lead { "How far the published figures would sit from the exact ones. Nothing is spent and nothing leaves the "
@@ -120,7 +124,7 @@ pub async fn preview(State(node): State<NodeState>, viewer: Viewer, Path(p): Pat
                     th scope="col" { "Measure" }
                     th.num scope="col" { "Exact (local)" }
                     @for (r, _) in &columns {
-                        th.num scope="col" { "ρ = " (r) @if (*r - budget.rho_per_release).abs() < 1e-12 { " (configured)" } }
+                        th.num scope="col" { "ρ\u{a0}=\u{a0}" (r) @if (*r - budget.rho_per_release).abs() < 1e-12 { " (configured)" } }
                     }
                 } }
                 tbody {
@@ -129,7 +133,7 @@ pub async fn preview(State(node): State<NodeState>, viewer: Viewer, Path(p): Pat
                             th scope="row" { (m.label) }
                             td.num { (m.exact.map_or("–".into(), |v| measure(m.proportion, v))) }
                             @for (_, col) in &columns {
-                                td.num { (col[i].half_width.map_or("–".into(), |h| format!("± {}", measure(m.proportion, h)))) }
+                                td.num { (col[i].half_width.map_or("–".into(), |h| format!("±\u{a0}{}", measure(m.proportion, h)))) }
                             }
                         }
                     }
@@ -141,24 +145,32 @@ pub async fn preview(State(node): State<NodeState>, viewer: Viewer, Path(p): Pat
         @if let Some(r) = released {
             (layout::notice(html! { p { (period) " was released already (revision " (r.revision) ", " (r.created_at) "). "
                 a href=(format!("/quarters/{period}/release")) { "See the release as it will leave" } "." } }))
-        } @else if !ended {
-            (layout::notice(html! { p { (period) " has not ended yet (it ends on " (period.last_day()) "): it can be "
-                "released once its data are complete." } }))
         } @else {
-            h2 { "Make the release" }
-            form method="post" action=(format!("/quarters/{period}/release")) {
-                (layout::csrf(&viewer))
-                input type="hidden" name="rho" value=(budget.rho_per_release);
-                p { "This spends ρ = " strong { (budget.rho_per_release) } " (ε = " (format!("{:.2}", budget.epsilon(budget.rho_per_release)))
-                    " at δ = " (format!("{:e}", budget.delta)) ") of " (period) "'s budget, for good. "
-                    "The release is then kept on the node until it is approved and submitted." }
-                div.form-row {
-                    div {
-                        input type="checkbox" id="confirm" name="confirm" value="yes" required;
-                        label.inline for="confirm" { " I have checked the preview and want to spend this budget" }
+            @match &spend {
+                Err(why) => { (layout::notice(html! { p { strong { "It cannot be released now: " } (why) } })) }
+                Ok(None) => {}
+                Ok(Some(s)) => {
+                    h2 { "Make the release" }
+                    form method="post" action=(format!("/quarters/{period}/release")) {
+                        (layout::csrf(&viewer))
+                        input type="hidden" name="rho" value=(budget.rho_per_release);
+                        dl.summary-list {
+                            dt { "It spends" } dd { "ρ = " (format!("{:.4}", s.rho)) " (ε = " (format!("{:.2}", s.epsilon))
+                                " at δ = " (format!("{:e}", s.delta)) "), for good" }
+                            dt { "Left for " (period) } dd { "ρ = " (format!("{:.4}", s.quarter_left)) " of " (s.quarter_cap) }
+                            dt { "Left in four quarters" } dd { "ρ = " (format!("{:.4}", s.four_quarters_left)) " of " (s.four_quarters_cap) }
+                            dt { "Limits from" } dd { (s.policy) }
+                        }
+                        p { "The release is then kept on the node until it is approved and submitted." }
+                        div.form-row {
+                            div {
+                                input type="checkbox" id="confirm" name="confirm" value="yes" required;
+                                label.inline for="confirm" { " I have checked the preview and want to spend this budget" }
+                            }
+                        }
+                        button.button type="submit" { "Make the release" }
                     }
                 }
-                button.button type="submit" { "Make the release" }
             }
         }
     };

@@ -70,7 +70,7 @@ pub async fn release(State(node): State<NodeState>, viewer: Viewer, Path(p): Pat
                     None => { "Not yet" }
                 }
             }
-            dt { "SHA-256 of the bytes" } dd { code { (sha) } }
+            dt { "SHA-256 of the bytes" } dd { code.hash { (sha) } }
             dt { "Download" } dd { a href=(format!("/quarters/{period}/release.json")) download=(format!("{}-{period}-r{}.json", f.council, stored.revision)) { "The exact bytes (JSON)" } }
         }
         (actions(&node, &viewer, &stored, &sha, approval.is_some(), sent.as_ref().is_some_and(|o| o.receipt_jws.is_some())))
