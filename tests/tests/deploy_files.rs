@@ -446,6 +446,11 @@ fn the_example_node_configuration_is_read_as_the_node_reads_it_and_documents_eve
     let mut full: NodeConfig = config.clone();
     full.database_url = Some("postgres://example".into());
     full.submission = Some(SubmissionConfig { require_approval: true, ..Default::default() });
+    full.web = Some(msp_node::config::WebConfig {
+        tls_cert: Some("web.pem".into()),
+        tls_key: Some("web-key.pem".into()),
+        ..Default::default()
+    });
     let full: toml::Table = toml::to_string(&full).unwrap().parse().unwrap();
     let mut keys = Vec::new();
     for (k, v) in &full {
@@ -698,7 +703,11 @@ async fn the_kubernetes_deployment_probes_real_routes_over_https_and_mounts_a_sh
 
 #[test]
 fn the_systemd_units_are_hardened_and_the_timer_runs_quarterly() {
-    for file in ["deploy/systemd/msp-coordinator.service", "deploy/systemd/msp-node-release.service"] {
+    for file in [
+        "deploy/systemd/msp-coordinator.service",
+        "deploy/systemd/msp-node-release.service",
+        "deploy/systemd/msp-node-web.service",
+    ] {
         let u = unit(file);
         for (key, value) in
             [("NoNewPrivileges", "yes"), ("ProtectSystem", "strict"), ("ProtectHome", "yes"), ("PrivateTmp", "yes")]
@@ -723,6 +732,15 @@ fn the_systemd_units_are_hardened_and_the_timer_runs_quarterly() {
         setting(&release, "Service", "ExecStart").iter().map(|e| shell_words(e)[1..].to_vec()).collect();
     assert_eq!(steps, [vec!["release".to_owned(), "--yes".to_owned()], vec!["submit".to_owned()]]);
 
+    // The web view runs as the node's user on the node's data directory, on the default
+    // (loopback) address of node.toml: the unit names none.
+    let web = unit("deploy/systemd/msp-node-web.service");
+    assert_eq!(setting(&web, "Service", "User"), setting(&release, "Service", "User"));
+    assert_eq!(setting(&web, "Service", "StateDirectory"), setting(&release, "Service", "StateDirectory"));
+    let serve: Vec<Vec<String>> =
+        setting(&web, "Service", "ExecStart").iter().map(|e| shell_words(e)[1..].to_vec()).collect();
+    assert_eq!(serve, [vec!["serve".to_owned()]]);
+
     let timer = unit("deploy/systemd/msp-node-release.timer");
     assert_eq!(setting(&timer, "Timer", "Persistent"), ["true"]);
     assert!(!setting(&timer, "Timer", "RandomizedDelaySec").is_empty());
@@ -746,7 +764,7 @@ fn every_command_line_in_deploy_parses_with_the_real_command_line_definitions() 
     let count = |prefix: &str| found.iter().filter(|f| f.place.starts_with(prefix)).count();
     assert_eq!(count("deploy/docker/"), 2);
     assert_eq!(count("deploy/compose.yaml"), 1);
-    assert_eq!(count("deploy/systemd/"), 3);
+    assert_eq!(count("deploy/systemd/"), 4);
     assert_eq!(count("deploy/kubernetes/"), 2);
     assert!(count("deploy/README.md") >= 20, "the guide's commands: {}", count("deploy/README.md"));
 }
