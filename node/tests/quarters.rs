@@ -9,9 +9,9 @@ use common::{COUNCIL, Node, synthetic};
 use msp_node::{
     audit::{Action, Actor, Event},
     config::{ContextConfig, NodeConfig},
-    submit::approval,
     quarters::{self, Stage},
     release,
+    submit::approval,
 };
 use msp_schemas::{
     Period,
