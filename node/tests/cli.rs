@@ -282,3 +282,25 @@ fn release_and_budget_go_by_the_default_network_policy_when_none_can_be_fetched_
     let err = failed(&node(dir.path(), &["policy"]));
     assert!(err.contains("could not be reached"), "fetching says why it failed: {err}");
 }
+
+#[test]
+fn serve_refuses_an_address_other_machines_reach_and_accounts_are_listed_and_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&node(dir.path(), INIT));
+    let err = failed(&node(dir.path(), &["serve", "--listen", "0.0.0.0:0"]));
+    assert!(err.contains("can be reached from other machines") && err.contains("allow_non_loopback = true"), "{err}");
+
+    let out = ok(&node(dir.path(), &["user", "add", "Priya Shah", "--role", "approver"]));
+    let token = out.lines().map(str::trim).find(|l| l.len() == 43).expect("the token, on a line of its own");
+    assert!(out.contains("shown only this once"), "{out}");
+    let err = failed(&node(dir.path(), &["user", "add", "priya shah", "--role", "officer"]));
+    assert!(err.contains("already an account named"), "{err}");
+    let list = ok(&node(dir.path(), &["user", "list"]));
+    assert!(list.contains("Priya Shah") && list.contains("approver") && !list.contains(token), "{list}");
+    ok(&node(dir.path(), &["user", "remove", "Priya Shah"]));
+    let audit: serde_json::Value = serde_json::from_str(&ok(&node(dir.path(), &["audit", "--json"]))).unwrap();
+    let actions: Vec<&str> = audit.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["user_remove", "user_add"]);
+    let table = ok(&node(dir.path(), &["audit"]));
+    assert!(table.contains("Added an account") && table.contains("Priya Shah (approver)"), "{table}");
+}

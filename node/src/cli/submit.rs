@@ -14,7 +14,7 @@ use msp_schemas::{Release, release::Sha256};
 
 use super::{CliError, headline_table, open_store, submitter_parts};
 use crate::{
-    audit::Actor,
+    audit::{Action, Actor, Event},
     clock::{self, Clock},
     config::{DataDir, write_atomic},
     keys::SigningKey,
@@ -201,11 +201,23 @@ pub async fn export_submission(data: &DataDir, a: ExportArgs, clock: Clock) -> R
     }
     // No network: the client is built but not used.
     let coordinator = Coordinator::new("https://unused.invalid", None, Backoff::default())?;
-    let s = Submitter { store: &store, config: &config, key: &key, coordinator, clock, by: Actor::command_line(None) };
-    let o = s.queue(a.period, revision).await;
+    let by = Actor::command_line(None);
+    let s = Submitter { store: &store, config: &config, key: &key, coordinator, clock: clock.clone(), by: by.clone() };
+    let written = async {
+        let o = s.queue(a.period, revision).await?;
+        write_atomic(&a.out, o.jws.as_bytes(), false)?;
+        let event = Event {
+            actor: &by,
+            action: Action::Export,
+            release: Some((a.period, revision)),
+            detail: format!("to {} (SHA-256 of the JWS {})", a.out.display(), o.jws_sha256),
+        };
+        store.record(&clock::now(&clock).to_string(), &event).await?;
+        Ok::<_, CliError>(o)
+    }
+    .await;
     store.db().close().await;
-    let o = o?;
-    write_atomic(&a.out, o.jws.as_bytes(), false)?;
+    let o = written?;
     say!(
         "Wrote the signed release {} revision {revision} to {} (SHA-256 {}). The coordinator's operator takes it in with \
          `msp-coordinator submission import {}`.",
