@@ -14,6 +14,10 @@ use serde::Serialize;
 
 use crate::submit::{Coordinator, SubmitError};
 
+/// Where `msp-node compare` (and the web view's compare page) find the council's read token when
+/// no file is given.
+pub const TOKEN_ENV: &str = "MSP_NODE_TOKEN";
+
 /// Why there is no comparison.
 #[derive(Debug, thiserror::Error)]
 pub enum CompareError {

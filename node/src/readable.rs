@@ -151,9 +151,33 @@ pub fn privacy_in_words(p: &Privacy) -> String {
     )
 }
 
+/// Formats a count with thousands separators.
+pub fn thousands(n: impl Into<i128>) -> String {
+    let s = n.into().to_string();
+    let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |d| ("-", d));
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    format!("{sign}{out}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_show_thousands_separators() {
+        assert_eq!(thousands(0u64), "0");
+        assert_eq!(thousands(999u64), "999");
+        assert_eq!(thousands(1_000u64), "1,000");
+        assert_eq!(thousands(1_234_567u64), "1,234,567");
+        assert_eq!(thousands(-1_234i64), "-1,234");
+    }
+
     use msp_schemas::spec::SpecId;
 
     #[test]

@@ -9,7 +9,7 @@ use msp_terminal::say;
 
 use super::CliError;
 use crate::{
-    compare::CompareError,
+    compare::{CompareError, TOKEN_ENV},
     config::DataDir,
     submit::{Backoff, Coordinator},
 };
@@ -27,9 +27,6 @@ pub struct CompareArgs {
     #[arg(long)]
     pub json: bool,
 }
-
-/// Where `msp-node compare` finds the council's read token when no file is given.
-pub const TOKEN_ENV: &str = "MSP_NODE_TOKEN";
 
 /// Fetches the comparison and prints it.
 pub async fn compare(data: &DataDir, a: CompareArgs) -> Result<(), CliError> {

@@ -12,7 +12,7 @@ use clap::Args;
 use msp_schemas::{Period, Release};
 use msp_terminal::say;
 
-use super::{CliError, open_store, policy::refresh_briefly, thousands};
+use super::{CliError, open_store, thousands};
 use crate::{
     clock::{self, Clock},
     config::DataDir,
@@ -20,6 +20,7 @@ use crate::{
     release::{self as releases, Expected},
     spending::{self, Spend},
     store::NodeStoreError,
+    submit::policy::refresh_briefly,
 };
 
 /// `msp-node release`.

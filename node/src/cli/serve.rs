@@ -5,9 +5,10 @@ use std::{net::SocketAddr, sync::Arc};
 use clap::Args;
 use msp_terminal::say;
 
-use super::{CliError, TOKEN_ENV, open_store};
+use super::{CliError, open_store};
 use crate::{
     clock::Clock,
+    compare::TOKEN_ENV,
     config::DataDir,
     web::{self, ServeError},
 };

@@ -9,9 +9,17 @@
 use msp_protocol::jws;
 use msp_schemas::policy::{NetworkPolicy, SignedPolicy};
 
-use super::{client::Coordinator, error::SubmitError, trust::TrustedKeys};
+use std::time::Duration;
+
+use super::{
+    client::{Backoff, Coordinator},
+    error::SubmitError,
+    trust::TrustedKeys,
+};
 use crate::{
-    policy::HeldPolicy,
+    clock::{self, Clock},
+    config::{DataDir, NodeConfig},
+    policy::{self, HeldPolicy},
     store::{Store, StoredPolicy},
 };
 
@@ -74,4 +82,64 @@ pub async fn refresh(store: &Store, coordinator: &Coordinator, fetched_at: &str)
     let served = coordinator.key().await?;
     let keys = super::trust::trusted_keys(store, &served, coordinator.url()).await?;
     fetch(store, coordinator, &keys, fetched_at).await
+}
+
+/// How long `msp-node release` waits for each answer when it refreshes the policy: it goes on
+/// with the policy it holds when the coordinator is slow or away.
+const RELEASE_REFRESH_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The policy a command goes by, and how it got it.
+#[derive(Debug, Clone)]
+pub struct Refresh {
+    /// The policy.
+    pub held: HeldPolicy,
+    /// Why it could not be fetched just now, if it could not.
+    pub failed: Option<String>,
+}
+
+impl Refresh {
+    /// One line for people on where the policy came from.
+    pub fn line(&self) -> String {
+        match (&self.failed, &self.held.fetched_at) {
+            (None, _) => format!("Network policy: fetched from the coordinator just now ({}).", self.held.summary()),
+            (Some(why), Some(_)) => format!(
+                "Network policy: could not refresh it ({why}); going by {} ({}).",
+                self.held.describe(),
+                self.held.summary()
+            ),
+            (Some(why), None) => format!(
+                "Network policy: none has been fetched from the coordinator, and it could not be fetched now ({why}), \
+                 so the network's default policy applies ({}). `msp-node policy` fetches the network's own.",
+                self.held.summary()
+            ),
+        }
+    }
+}
+
+/// Tries once, briefly, to fetch the network's policy and keep it; on any failure says why and
+/// falls back to the policy held (the last fetched, or the default).
+pub async fn refresh_briefly(data: &DataDir, config: &NodeConfig, store: &Store, clock: &Clock) -> Refresh {
+    let fetched = match Coordinator::for_node(config, data, Backoff::default()) {
+        Ok(c) => {
+            let c = c.once_within(RELEASE_REFRESH_TIMEOUT);
+            refresh(store, &c, &clock::now(clock).to_string()).await
+        }
+        Err(e) => Err(e),
+    };
+    match fetched {
+        Ok(held) => Refresh { held, failed: None },
+        Err(e) => {
+            let why = match e {
+                SubmitError::Unreachable { url, last, .. } => format!("{url} could not be reached: {last}"),
+                other => other.to_string(),
+            };
+            match policy::held(store).await {
+                Ok(held) => Refresh { held, failed: Some(why) },
+                Err(stored) => Refresh {
+                    held: HeldPolicy::default_policy(),
+                    failed: Some(format!("{why}; and the policy stored before cannot be read: {stored}")),
+                },
+            }
+        }
+    }
 }

@@ -60,7 +60,7 @@ pub async fn release(
     }
     // As `msp-node release` does: go by the network's policy as it is now, if the coordinator
     // answers within a few seconds (else by the one held).
-    let refresh = crate::cli::policy::refresh_briefly(&node.data, &node.config, &node.store, &node.clock).await;
+    let refresh = crate::submit::policy::refresh_briefly(&node.data, &node.config, &node.store, &node.clock).await;
     tracing::info!("{}", refresh.line());
     let now = clock::now(&node.clock);
     match releases::release_by(&node.store, &node.config, period, false, now, &viewer.actor()).await {

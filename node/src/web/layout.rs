@@ -67,7 +67,7 @@ pub fn period(text: &str) -> Result<Period, Response> {
 
 /// A count with thousands separators.
 pub fn count(n: impl Into<i128>) -> String {
-    crate::cli::thousands(n)
+    crate::readable::thousands(n)
 }
 
 /// A proportion as a percentage (one decimal), or a mean (one decimal).

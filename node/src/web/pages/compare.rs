@@ -28,7 +28,7 @@ pub async fn compare(State(node): State<NodeState>, viewer: Viewer, Query(q): Qu
         let body = html! {
             h1 { "Compare" }
             (layout::notice(html! { p { "The node has no read token for the coordinator's benchmarks. Start the web view "
-                "with the council's read token in the " code { (crate::cli::TOKEN_ENV) } " environment variable "
+                "with the council's read token in the " code { (crate::compare::TOKEN_ENV) } " environment variable "
                 "(the coordinator's operator issues it)." } }))
         };
         return Ok(layout::page(&viewer, "/compare", "Compare", body));
