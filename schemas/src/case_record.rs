@@ -8,7 +8,7 @@
 
 use std::{fmt, str::FromStr};
 
-use time::{Date, Month};
+use time::Date;
 
 use crate::codes::{
     AgeBand, Approach, CapacitySupport, CodeError, CodeList, CodeSet, DesiredOutcome, EnquiryType, Ethnicity, Feedback,
@@ -27,10 +27,6 @@ pub const MAX_MEETINGS: u32 = 10_000;
 
 /// Largest accepted number of staff hours on one enquiry: beyond this a value is a data error.
 pub const MAX_STAFF_HOURS: f64 = 100_000.0;
-
-/// Earliest and latest plausible years for a date in a case file. Every such date lies in a
-/// financial quarter that `Period` supports.
-const DATE_YEARS: std::ops::RangeInclusive<i32> = 1990..=2099;
 
 macro_rules! columns {
     ($($variant:ident => $name:literal, $required:literal, $desc:literal;)+) => {
@@ -69,7 +65,7 @@ macro_rules! columns {
 columns! {
     CaseId => "case_id", true, "The council's concern or enquiry reference, unique within the council.";
     PersonId => "person_id", true, "The council's reference for the adult at risk; the node keeps only a keyed hash of it.";
-    ConcernDate => "concern_date", true, "Date the concern was received (YYYY-MM-DD or DD/MM/YYYY).";
+    ConcernDate => "concern_date", true, "Date the concern was received (YYYY-MM-DD, DD/MM/YYYY, DD-Mon-YYYY or D Month YYYY; a time after it is ignored).";
     EnquiryType => "enquiry_type", false, "Whether the concern led to an enquiry; blank while not yet decided.";
     EnquiryStartDate => "enquiry_start_date", false, "Date the enquiry started.";
     ConcludedDate => "concluded_date", false, "Date the enquiry concluded; not before the concern date.";
@@ -399,32 +395,6 @@ fn unknown_code_reason(e: &CodeError) -> String {
     )
 }
 
-/// Parses a case-file date: `YYYY-MM-DD` or `DD/MM/YYYY`, with a plausible year.
-pub fn parse_date(s: &str) -> Result<Date, String> {
-    let bad = || "not a date: write dates as YYYY-MM-DD (2026-05-31) or DD/MM/YYYY (31/05/2026)".to_owned();
-    let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    let (y, m, d) = if b.len() == 10 && b[4] == b'-' && b[7] == b'-' && digits(0..4) && digits(5..7) && digits(8..10) {
-        (&s[0..4], &s[5..7], &s[8..10])
-    } else if b.len() == 10 && b[2] == b'/' && b[5] == b'/' && digits(0..2) && digits(3..5) && digits(6..10) {
-        (&s[6..10], &s[3..5], &s[0..2])
-    } else {
-        return Err(bad());
-    };
-    let (y, m, d): (i32, u8, u8) =
-        (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?, d.parse().map_err(|_| bad())?);
-    let month = Month::try_from(m).map_err(|_| format!("not a date: there is no month {m}"))?;
-    let date = Date::from_calendar_date(y, month, d).map_err(|_| format!("not a date: {month} {y} has no day {d}"))?;
-    if !DATE_YEARS.contains(&y) {
-        return Err(format!(
-            "the year {y} is implausible for a safeguarding record (expected {} to {})",
-            DATE_YEARS.start(),
-            DATE_YEARS.end()
-        ));
-    }
-    Ok(date)
-}
-
 impl CaseRecord {
     /// Checks a row against every rule of `case-record/1` and builds a record.
     ///
@@ -689,6 +659,10 @@ impl FromStr for Column {
         })
     }
 }
+
+mod dates;
+
+pub use dates::{DATE_YEARS, SlashOrder, parse_date, parse_date_in};
 
 #[cfg(test)]
 mod tests;

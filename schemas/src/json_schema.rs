@@ -40,7 +40,8 @@ fn pretty<T: serde::Serialize + ?Sized>(value: &T) -> String {
 /// A JSON Schema describing one row of a `case-record/1` file as an object of column → text:
 /// which columns exist, which are required, and what text each accepts.
 pub fn case_record_schema() -> Value {
-    let date_pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}/[0-9]{2}/[0-9]{4})$";
+    // The shapes `case_record::parse_date` reads (it alone decides whether the date exists).
+    let date_pattern = r"^\s*([0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|\+[0-9]{2}:?[0-9]{2})?)?|[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}|[0-9]{1,2}[- ][A-Za-z]{3,9}\.?[- ][0-9]{4})\s*$";
     let mut properties = serde_json::Map::new();
     for column in Column::ALL {
         let mut p = json!({ "type": "string", "description": column.description() });

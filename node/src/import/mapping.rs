@@ -16,6 +16,12 @@
 //! "FULL" = "fully"
 //! ```
 //!
+//! It may also say that the export writes slash dates month first (`date_order =
+//! "month_first"`; day first is the default, as the UK writes them), give a value for a blank
+//! (`[defaults] sex = "unknown"`), and let columns it does not name pass unread
+//! (`ignore_unmapped = true`; otherwise an unknown column stops the import, with a suggestion if
+//! it looks like a misspelt one).
+//!
 //! Every name and code is checked when the mapping is read, so a typo is reported before any
 //! row is imported. Column and value names match ignoring case and surrounding spaces.
 
@@ -85,6 +91,19 @@ pub enum MappingError {
     /// An unusable list separator.
     #[error("list_separator must be a single character other than a comma or quote, not {0:?}")]
     BadSeparator(String),
+    /// A date order that is not one of the two.
+    #[error("date_order must be \"day_first\" (1/4/2025 is 1 April) or \"month_first\" (4/1/2025 is 1 April), not {0:?}")]
+    BadDateOrder(String),
+    /// A default for something that is not a column, or not a value of it.
+    #[error("the mapping's [defaults] gives {column:?} the value {value:?}: {why}")]
+    BadDefault {
+        /// The column named.
+        column: String,
+        /// The value given.
+        value: String,
+        /// What is wrong.
+        why: String,
+    },
 }
 
 #[derive(Debug, Deserialize)]
@@ -98,6 +117,12 @@ struct MappingFile {
     columns: BTreeMap<String, String>,
     #[serde(default)]
     values: BTreeMap<String, BTreeMap<String, String>>,
+    #[serde(default)]
+    date_order: Option<String>,
+    #[serde(default)]
+    defaults: BTreeMap<String, String>,
+    #[serde(default)]
+    ignore_unmapped: bool,
 }
 
 /// What a header name in an export means.
@@ -118,6 +143,9 @@ pub struct Mapping {
     ignore: HashSet<String>,
     separator: Option<char>,
     values: HashMap<Column, HashMap<String, &'static str>>,
+    month_first: bool,
+    defaults: HashMap<Column, String>,
+    ignore_unmapped: bool,
 }
 
 fn key(s: &str) -> String {
@@ -179,7 +207,38 @@ impl Mapping {
                 }
             }
         }
+        m.month_first = match file.date_order.as_deref().map(key).as_deref() {
+            None | Some("day_first") => false,
+            Some("month_first") => true,
+            Some(_) => return Err(MappingError::BadDateOrder(file.date_order.clone().unwrap_or_default())),
+        };
+        for (name, value) in &file.defaults {
+            let bad = |why: String| MappingError::BadDefault { column: name.clone(), value: value.clone(), why };
+            let column = Column::from_name(&key(name)).ok_or_else(|| bad("that is not a case-record/1 column".into()))?;
+            if column.required() {
+                return Err(bad(format!("{} is required, so a blank one is an error, not a default", column.name())));
+            }
+            let value = m.translate(column, value);
+            if let Some(codes) = column.codes() {
+                let every = value.split(';').map(str::trim).filter(|v| !v.is_empty());
+                if let Some(v) = every.clone().find(|v| !codes.iter().any(|c| c.eq_ignore_ascii_case(v))) {
+                    return Err(bad(format!("{v:?} is not one of its codes: {}", codes.join(", "))));
+                }
+            }
+            m.defaults.insert(column, value);
+        }
+        m.ignore_unmapped = file.ignore_unmapped;
         Ok(m)
+    }
+
+    /// The value a blank `column` takes, if the mapping gives one.
+    pub fn default_for(&self, column: Column) -> Option<&str> {
+        self.defaults.get(&column).map(String::as_str)
+    }
+
+    /// Whether columns the mapping does not name pass unread.
+    pub fn ignores_unmapped(&self) -> bool {
+        self.ignore_unmapped
     }
 
     /// What an export's header name means.
@@ -196,7 +255,9 @@ impl Mapping {
 
     /// Whether values of `column` need translating before validation.
     pub fn translates(&self, column: Column) -> bool {
-        self.values.contains_key(&column) || (column.multi_valued() && self.separator.is_some())
+        self.values.contains_key(&column)
+            || (column.multi_valued() && self.separator.is_some())
+            || (self.month_first && column.is_date())
     }
 
     /// Translates one value of `column`: local values become codes; lists are split on the
@@ -209,6 +270,12 @@ impl Mapping {
                 None => v.trim().to_owned(),
             }
         };
+        if self.month_first && column.is_date() {
+            // Rewritten as ISO when it reads month first; anything else is left for validation to
+            // report as it is.
+            return msp_schemas::case_record::parse_date_in(value, msp_schemas::case_record::SlashOrder::MonthFirst)
+                .map_or_else(|_| value.trim().to_owned(), |d| d.to_string());
+        }
         if column.multi_valued() {
             let sep = self.separator.unwrap_or(';');
             value.split(sep).filter(|v| !v.trim().is_empty()).map(one).collect::<Vec<_>>().join(";")

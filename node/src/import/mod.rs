@@ -93,6 +93,63 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
+/// A reader that turns each CRLF into LF, so that the csv reader counts the file's own lines
+/// whatever its line endings (with CRLF it counted one line too few, and a rejected row's line
+/// number pointed at the row above). A CR not followed by LF is kept as it is. The file's hash is
+/// taken beneath this, of the bytes as they are on disk.
+struct LfReader<R> {
+    inner: R,
+    /// A CR read last, held back until the next byte shows whether an LF follows it.
+    held: bool,
+}
+
+impl<R: Read> Read for LfReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.len() < 2 {
+            // Too small to look ahead: pass the bytes as they are (the buffered reader above never
+            // asks for so little).
+            return match buf.first_mut() {
+                Some(b) if self.held => {
+                    *b = b'\r';
+                    self.held = false;
+                    Ok(1)
+                }
+                _ => self.inner.read(buf),
+            };
+        }
+        loop {
+            let start = usize::from(self.held);
+            if self.held {
+                buf[0] = b'\r';
+            }
+            let n = self.inner.read(&mut buf[start..])?;
+            self.held = false;
+            if n == 0 {
+                return Ok(start);
+            }
+            let total = start + n;
+            let mut kept = 0;
+            for i in 0..total {
+                let b = buf[i];
+                if b == b'\r' {
+                    if i + 1 == total {
+                        self.held = true;
+                        continue;
+                    }
+                    if buf[i + 1] == b'\n' {
+                        continue;
+                    }
+                }
+                buf[kept] = b;
+                kept += 1;
+            }
+            if kept > 0 {
+                return Ok(kept);
+            }
+        }
+    }
+}
+
 /// Imports the case file at `path` into `store`.
 pub async fn import_file(
     store: &Store,
@@ -108,7 +165,7 @@ pub async fn import_file(
         .has_headers(false)
         .flexible(true)
         .buffer_capacity(1 << 16)
-        .from_reader(BufReader::with_capacity(1 << 16, hashing));
+        .from_reader(BufReader::with_capacity(1 << 16, LfReader { inner: hashing, held: false }));
 
     let mapping = options.mapping.clone().unwrap_or_default();
     let mut header = csv::ByteRecord::new();
@@ -147,7 +204,7 @@ pub async fn import_file(
             rows: Vec::new(),
         };
         let result = parse.run(&mut reader, &tx_rows, &bar);
-        let hash = reader.into_inner().into_inner().hash.finish();
+        let hash = reader.into_inner().into_inner().inner.hash.finish();
         (result.map(|()| (parse.counts, msp_store::hex(hash.as_ref()))), parse.report)
     });
 
@@ -219,8 +276,12 @@ fn resolve_header(
                 columns.push(Some(c));
             }
             Header::Ignored => columns.push(None),
+            Header::Unknown if mapping.ignores_unmapped() => columns.push(None),
             Header::Unknown => {
-                unknown.push(format!("{name:?}"));
+                unknown.push(match closest_column(name) {
+                    Some(c) => format!("{name:?} (did you mean {c}?)"),
+                    None => format!("{name:?}"),
+                });
                 columns.push(None);
             }
         }
@@ -240,8 +301,66 @@ fn resolve_header(
     Ok(columns)
 }
 
+/// The case-record/1 column a misspelt header name most likely means: the nearest by edit
+/// distance (ignoring case, spaces and underscores), if it is near enough to be a slip.
+fn closest_column(name: &str) -> Option<&'static str> {
+    let norm = |s: &str| s.to_lowercase().chars().filter(|c| c.is_alphanumeric()).collect::<Vec<char>>();
+    let given = norm(name);
+    Column::ALL
+        .iter()
+        .map(|c| (edit_distance(&given, &norm(c.name())), c.name()))
+        .filter(|(d, target)| *d <= (target.len() / 4).clamp(1, 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance.
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + usize::from(ca != cb)).min(above + 1).min(row[j] + 1);
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn crlf_becomes_lf_however_the_reads_fall() {
+        use std::io::Read;
+        let text = b"a,b\r\nc,\"d\re\"\r\n\r\nlast\r";
+        for chunk in 1..=text.len() {
+            // A source that hands out at most `chunk` bytes a read.
+            struct Chunks<'a>(&'a [u8], usize);
+            impl Read for Chunks<'_> {
+                fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                    let n = self.1.min(buf.len()).min(self.0.len());
+                    buf[..n].copy_from_slice(&self.0[..n]);
+                    self.0 = &self.0[n..];
+                    Ok(n)
+                }
+            }
+            let mut out = Vec::new();
+            super::LfReader { inner: Chunks(text, chunk), held: false }.read_to_end(&mut out).unwrap();
+            assert_eq!(out, b"a,b\nc,\"d\re\"\n\nlast\r", "reads of {chunk} bytes");
+        }
+    }
+
+    #[test]
+    fn a_misspelt_column_is_told_what_it_most_likely_means() {
+        assert_eq!(super::closest_column("concern_dat"), Some("concern_date"));
+        assert_eq!(super::closest_column("Outcomes Acheived"), Some("outcomes_achieved"));
+        assert_eq!(super::closest_column("PersonID"), Some("person_id"));
+        assert_eq!(super::closest_column("Worker"), None);
+        assert_eq!(super::closest_column("team"), None);
+    }
+
     #[test]
     fn the_progress_bar_template_is_valid() {
         let bar = msp_terminal::progress_bar(true, 10, super::PROGRESS);

@@ -137,7 +137,9 @@ impl Parse {
             .collect();
         let mut raw = RawRow::new();
         for c in Column::ALL {
-            raw.set(*c, texts[*c as usize]);
+            let text = texts[*c as usize];
+            let blank = text.trim().is_empty();
+            raw.set(*c, if blank { self.mapping.default_for(*c).unwrap_or(text) } else { text });
         }
         for (c, v) in &translated {
             raw.set(*c, v);

@@ -110,7 +110,7 @@ fn a_blank_concern_date_is_rejected() {
 
 #[test]
 fn unparseable_dates_are_rejected_with_the_accepted_forms() {
-    for bad in ["2026-13-01", "31/02/2026", "2026/04/03", "3/4/2026", "yesterday", "2026-04-3", "20260403"] {
+    for bad in ["2026-13-01", "31/02/2026", "2026/04/03", "3/4/26", "yesterday", "2026-04-3", "20260403"] {
         let i = only_issue(with(Column::EnquiryStartDate, bad), Column::EnquiryStartDate);
         assert_eq!(i.value, bad);
         assert!(i.reason.starts_with("not a date"), "{bad}: {i}");
