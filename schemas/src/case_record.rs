@@ -491,6 +491,25 @@ impl CaseRecord {
         if record.capacity_support.is_some() && record.lacked_capacity != Some(LackedCapacity::Yes) {
             c.warn(Column::CapacitySupport, "capacity support is recorded but lacked_capacity is not yes");
         }
+        // Values a release counts only up to a cap (DESIGN §6): imported as given, but said.
+        use crate::spec::{DAYS_SUM_UPPER, HOURS_SUM_UPPER, MEETINGS_SUM_UPPER};
+        for (column, value) in [
+            (Column::MeetingsWithPerson, record.meetings_with_person),
+            (Column::MultiagencyMeetings, record.multiagency_meetings),
+        ] {
+            if let Some(n) = value.filter(|&n| n > MEETINGS_SUM_UPPER) {
+                c.warn(column, format!("{n} meetings is more than {MEETINGS_SUM_UPPER}, the most a release counts for one enquiry: it is counted as {MEETINGS_SUM_UPPER}"));
+            }
+        }
+        if let Some(h) = record.staff_hours.filter(|&h| h > f64::from(HOURS_SUM_UPPER)) {
+            c.warn(Column::StaffHours, format!("{h} hours is more than {HOURS_SUM_UPPER}, the most a release counts for one enquiry: it is counted as {HOURS_SUM_UPPER} (check the export gives hours, not minutes)"));
+        }
+        if let (Some(concern), Some(concluded)) = (concern_date, concluded_date)
+            && (concluded - concern).whole_days() > i64::from(DAYS_SUM_UPPER)
+        {
+            let days = (concluded - concern).whole_days();
+            c.warn(Column::ConcludedDate, format!("the enquiry took {days} days from the concern, more than {DAYS_SUM_UPPER}: it is counted as 366+ days, and as {DAYS_SUM_UPPER} in the mean (check the dates)"));
+        }
 
         if c.errors.is_empty() {
             Ok(Validated { record, warnings: c.warnings })

@@ -317,3 +317,17 @@ fn columns_match_design_section_5() {
     }
     assert!("Case ID".parse::<Column>().unwrap_err().contains("case_id"));
 }
+
+#[test]
+fn values_a_release_caps_are_imported_with_a_warning() {
+    let mut r = with(Column::StaffHours, "300");
+    r.set(Column::MeetingsWithPerson, "12");
+    r.set(Column::MultiagencyMeetings, "10");
+    let w = warnings(r);
+    let hours = w.iter().find(|i| i.column == Column::StaffHours).expect("a warning for 300 hours");
+    assert!(hours.reason.contains("more than 80") && hours.reason.contains("minutes"), "{hours}");
+    let meetings = w.iter().find(|i| i.column == Column::MeetingsWithPerson).expect("a warning for 12 meetings");
+    assert!(meetings.reason.contains("counted as 10"), "{meetings}");
+    assert!(!w.iter().any(|i| i.column == Column::MultiagencyMeetings), "10 is within the cap");
+    assert!(warnings(with(Column::StaffHours, "80")).iter().all(|i| i.column != Column::StaffHours));
+}
