@@ -224,6 +224,7 @@ async fn node(
         rejects_dir: dir.join("rejects"),
         progress: false,
         clock: clock::system(),
+        max_rejected: None,
     };
     import_file(&store, &secret, &csv, import).await.map_err(io)?;
     let config = NodeConfig {

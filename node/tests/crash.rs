@@ -73,6 +73,7 @@ async fn killing_releases_at_random_moments_never_overspends_or_orphans_a_releas
             rejects_dir: data.rejects_dir(),
             progress: false,
             clock: clock::system(),
+            max_rejected: None,
         };
         msp_node::import::import_file(&store, &secret, &csv, options).await.unwrap();
 

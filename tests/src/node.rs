@@ -86,6 +86,7 @@ impl TestNode {
             rejects_dir: data.rejects_dir(),
             progress: false,
             clock: clock::system(),
+            max_rejected: None,
         };
         import_file(&store, &secret, &csv, import).await.expect("the import");
         Self { data, store, key, config, truth }

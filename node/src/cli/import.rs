@@ -12,7 +12,7 @@ use super::{CliError, thousands};
 use crate::{
     clock::Clock,
     config::DataDir,
-    import::{self, ImportOptions, Mapping},
+    import::{self, ImportOptions, Mapping, MaxRejected},
     keys::NodeSecret,
     store::Store,
 };
@@ -28,6 +28,10 @@ pub struct ImportArgs {
     /// Where to list rejected rows and warnings (default: the data directory's rejects/, when any).
     #[arg(long)]
     pub rejects: Option<PathBuf>,
+    /// Roll the import back, storing nothing, if more rows than this are rejected: a number of
+    /// rows (250) or a share of the rows read (5%). A rejected row is never imported either way.
+    #[arg(long, default_value = "10%")]
+    pub max_rejected: MaxRejected,
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
@@ -52,6 +56,7 @@ pub async fn import(data: &DataDir, a: ImportArgs, clock: Clock) -> Result<(), C
         rejects_dir: data.rejects_dir(),
         progress: std::io::stderr().is_terminal() && !a.json,
         clock,
+        max_rejected: Some(a.max_rejected),
     };
     let summary = import::import_file(&store, &secret, &a.file, options).await;
     store.db().close().await;
@@ -69,7 +74,19 @@ pub async fn import(data: &DataDir, a: ImportArgs, clock: Clock) -> Result<(), C
     line("unchanged", c.unchanged);
     line("rejected", c.rejected);
     line("warnings", c.warnings);
+    if !summary.problems.is_empty() {
+        say!();
+        say!("By reason (line numbers are the file's own; the header is line 1):");
+        for p in &summary.problems {
+            let column = if p.column.is_empty() { String::new() } else { format!(" {}", p.column) };
+            say!("  {} {}{column}: {}", thousands(p.count), p.severity, p.reason);
+            let lines: Vec<String> = p.examples.iter().map(|e| format!("line {} ({})", e.line, e.case_id)).collect();
+            let more = if p.count > p.examples.len() as u64 { ", …" } else { "" };
+            say!("      e.g. {}{more}", lines.join(", "));
+        }
+    }
     if let Some(p) = &summary.rejects_file {
+        say!();
         say!("Rejected rows and warnings are listed, with line, column, value and reason, in {}", p.display());
     }
     Ok(())

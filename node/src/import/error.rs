@@ -23,6 +23,26 @@ pub enum ImportError {
         cols = required_columns()
     )]
     Empty(PathBuf),
+    /// More rows were rejected than the import tolerates: nothing was stored.
+    #[error(
+        "{rejected} of the {read} rows of {path} were rejected, more than the {limit} allowed (--max-rejected), so nothing \
+         was imported. The commonest reasons: {reasons}.{}",
+        report.as_ref().map_or(String::new(), |p| format!(" Every rejected row is listed in {}.", p.display()))
+    )]
+    TooManyRejected {
+        /// The file.
+        path: PathBuf,
+        /// Rows rejected.
+        rejected: u64,
+        /// Rows read.
+        read: u64,
+        /// The limit, in words.
+        limit: String,
+        /// The report listing them.
+        report: Option<PathBuf>,
+        /// The commonest reasons, with their counts.
+        reasons: String,
+    },
     /// The header is not UTF-8.
     #[error("the header row of {0} is not valid UTF-8: export the file as UTF-8 (with or without a BOM)")]
     HeaderNotUtf8(PathBuf),

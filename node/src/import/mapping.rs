@@ -92,7 +92,9 @@ pub enum MappingError {
     #[error("list_separator must be a single character other than a comma or quote, not {0:?}")]
     BadSeparator(String),
     /// A date order that is not one of the two.
-    #[error("date_order must be \"day_first\" (1/4/2025 is 1 April) or \"month_first\" (4/1/2025 is 1 April), not {0:?}")]
+    #[error(
+        "date_order must be \"day_first\" (1/4/2025 is 1 April) or \"month_first\" (4/1/2025 is 1 April), not {0:?}"
+    )]
     BadDateOrder(String),
     /// A default for something that is not a column, or not a value of it.
     #[error("the mapping's [defaults] gives {column:?} the value {value:?}: {why}")]
@@ -214,7 +216,8 @@ impl Mapping {
         };
         for (name, value) in &file.defaults {
             let bad = |why: String| MappingError::BadDefault { column: name.clone(), value: value.clone(), why };
-            let column = Column::from_name(&key(name)).ok_or_else(|| bad("that is not a case-record/1 column".into()))?;
+            let column =
+                Column::from_name(&key(name)).ok_or_else(|| bad("that is not a case-record/1 column".into()))?;
             if column.required() {
                 return Err(bad(format!("{} is required, so a blank one is an error, not a default", column.name())));
             }

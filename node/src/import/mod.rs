@@ -33,6 +33,7 @@ pub use mapping::{Header, Mapping, MappingError};
 pub use parse::MAX_FIELD_BYTES;
 use parse::{Known, Parse};
 use report::Report;
+pub use report::{Example, Problem};
 
 /// The progress bar of an import on a terminal.
 const PROGRESS: &str = "{spinner} importing {bar:40} {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)";
@@ -50,6 +51,54 @@ pub struct ImportOptions {
     pub progress: bool,
     /// Where the import's start and finish times come from.
     pub clock: Clock,
+    /// Above this many rejected rows the import is rolled back (`None`: any number is kept out
+    /// and the rest imported).
+    pub max_rejected: Option<MaxRejected>,
+}
+
+/// How many rejected rows an import tolerates before it is rolled back.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MaxRejected {
+    /// At most this many rows.
+    Rows(u64),
+    /// At most this share of the rows read (0 to 1).
+    Share(f64),
+}
+
+impl MaxRejected {
+    /// Whether `rejected` of `read` rows is more than allowed.
+    pub fn exceeded(self, rejected: u64, read: u64) -> bool {
+        match self {
+            MaxRejected::Rows(n) => rejected > n,
+            MaxRejected::Share(s) => read > 0 && rejected as f64 > s * read as f64,
+        }
+    }
+}
+
+impl std::fmt::Display for MaxRejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MaxRejected::Rows(n) => write!(f, "{n} rows"),
+            MaxRejected::Share(s) => write!(f, "{}%", s * 100.0),
+        }
+    }
+}
+
+impl std::str::FromStr for MaxRejected {
+    type Err = String;
+
+    /// `250` (rows) or `5%` (of the rows read).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let bad = || format!("{s:?} is neither a number of rows (250) nor a share of the rows read (5%)");
+        match s.strip_suffix('%') {
+            Some(p) => {
+                let p: f64 = p.trim().parse().map_err(|_| bad())?;
+                if (0.0..=100.0).contains(&p) { Ok(MaxRejected::Share(p / 100.0)) } else { Err(bad()) }
+            }
+            None => s.parse().map(MaxRejected::Rows).map_err(|_| bad()),
+        }
+    }
 }
 
 impl std::fmt::Debug for ImportOptions {
@@ -77,6 +126,8 @@ pub struct ImportSummary {
     pub counts: ImportCounts,
     /// The rejects report, if one was written.
     pub rejects_file: Option<PathBuf>,
+    /// Each kind of problem met, with its count and first rows, rejections first.
+    pub problems: Vec<Problem>,
 }
 
 /// A reader that hashes what passes through it.
@@ -221,7 +272,27 @@ pub async fn import_file(
 
     let outcome = write_result.map_err(ImportError::from).and(parsed);
     match outcome {
+        Ok((counts, _)) if options.max_rejected.is_some_and(|m| m.exceeded(counts.rejected, counts.rows_read)) => {
+            let _ = tx.rollback().await;
+            let problems = report.problems();
+            let report = report.finish()?;
+            Err(ImportError::TooManyRejected {
+                path: path.to_owned(),
+                rejected: counts.rejected,
+                read: counts.rows_read,
+                limit: options.max_rejected.expect("checked").to_string(),
+                report,
+                reasons: problems
+                    .iter()
+                    .filter(|p| p.severity == "rejected")
+                    .take(3)
+                    .map(|p| format!("{} × {}", p.count, p.reason))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            })
+        }
         Ok((counts, file_sha256)) => {
+            let problems = report.problems();
             let rejects_file = report.finish()?;
             let finished = clock::now(&options.clock).to_string();
             let saved = async {
@@ -237,7 +308,7 @@ pub async fn import_file(
                 return Err(e.into());
             }
             tracing::info!(import_id, rows = counts.rows_read, "import committed");
-            Ok(ImportSummary { file: path.to_owned(), import_id, file_sha256, counts, rejects_file })
+            Ok(ImportSummary { file: path.to_owned(), import_id, file_sha256, counts, rejects_file, problems })
         }
         Err(e) => {
             report.abandon();

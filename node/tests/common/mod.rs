@@ -57,6 +57,7 @@ impl Node {
             rejects_dir: self.path("rejects"),
             progress: false,
             clock: clock::system(),
+            max_rejected: None,
         };
         import::import_file(&self.store, &self.secret, file, options).await
     }
