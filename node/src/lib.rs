@@ -41,6 +41,7 @@ pub mod process;
 pub mod quarters;
 pub mod readable;
 pub mod release;
+pub mod sac;
 pub mod setup;
 pub mod spending;
 pub mod store;

@@ -24,6 +24,7 @@ pub mod init;
 pub mod policy;
 pub mod receipts;
 pub mod release;
+pub mod sac;
 pub mod serve;
 pub mod status;
 pub mod submit;
@@ -124,6 +125,9 @@ pub enum Command {
     /// Show this council's headline figures beside its region, authority type and England, from the
     /// coordinator's benchmarks, with a plain verdict against the rest of the region.
     Compare(CompareArgs),
+    /// Fill the Safeguarding Adults Collection tables the case records can (exact, local: never
+    /// sent anywhere), as CSV and XLSX, and say which cells they cannot fill and why.
+    Sac(sac::SacArgs),
     /// Make, list and remove the accounts of the node's local web view.
     User(UserArgs),
     /// Print the audit log: who made, approved and submitted each release, and who signed in.
@@ -198,6 +202,7 @@ pub async fn run_with(cli: Cli, clock: Clock) -> Result<(), CliError> {
         Command::TrustCoordinatorKey(args) => receipts::trust_coordinator_key(&data, args, clock).await,
         Command::ExportSubmission(args) => submit::export_submission(&data, args, clock).await,
         Command::Compare(args) => compare::compare(&data, args).await,
+        Command::Sac(args) => sac::sac(&data, args).await,
         Command::User(args) => users::user(&data, args, &clock).await,
         Command::Audit(args) => audit::audit(&data, args).await,
         Command::Serve(args) => serve::serve(&data, args, clock).await,

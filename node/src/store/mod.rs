@@ -12,6 +12,7 @@
 //! - [`audit`]: the audit log, written with the change it records;
 //! - [`record`]: the compact binary form of a stored case record.
 
+pub mod all_rows;
 pub mod audit;
 pub mod cases;
 pub mod ledger;
