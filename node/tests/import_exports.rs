@@ -151,3 +151,57 @@ fn the_rejected_row_limit_reads_as_rows_or_a_share() {
     assert!(MaxRejected::Share(0.1).exceeded(2, 10) && !MaxRejected::Share(0.1).exceeded(1, 10));
     assert!(MaxRejected::Rows(0).exceeded(1, 10) && !MaxRejected::Rows(1).exceeded(1, 10));
 }
+
+#[tokio::test]
+async fn ticked_columns_become_a_list_and_a_date_of_birth_an_age_band_on_the_concern_date() {
+    for db in databases().await {
+        let node = Node::new(&db).await;
+        let mapping = Mapping::parse(
+            r#"
+date_of_birth = "DOB"
+[lists.risk_types]
+"Neglect Y/N" = "neglect"
+"Financial Y/N" = "financial"
+"#,
+        )
+        .unwrap();
+        let text = format!(
+            "{HEADER},risk_types,Neglect Y/N,Financial Y/N,DOB\n\
+             C1,P1,2026-04-02,s42,2026-05-01,asked_expressed,fully,physical,Y,yes,1961-04-02\n\
+             C2,P2,2026-04-02,s42,2026-05-01,asked_expressed,fully,,N,X,1961-04-03\n\
+             C3,P3,2026-04-02,s42,2026-05-01,asked_expressed,fully,,maybe,,1940-01-01\n\
+             C4,P4,2026-04-02,s42,2026-05-01,asked_expressed,fully,,,,2010-01-01\n"
+        );
+        let file = node.write("ticks.csv", text);
+        let s =
+            import::import_file(&node.store, &node.secret, &file, options(&node, Some(mapping), None)).await.unwrap();
+        assert_eq!((s.counts.imported, s.counts.rejected, s.counts.warnings), (3, 1, 1), "{:?}", s.problems);
+        let tick = s.problems.iter().find(|p| p.severity == "rejected").unwrap();
+        assert!(tick.reason.contains("not a tick for neglect") && tick.examples[0].line == 4, "{tick:?}");
+        let child = s.problems.iter().find(|p| p.column == "age_band").unwrap();
+        assert!(child.reason.contains("not an adult"), "{child:?}");
+
+        // The exact tables show what was built: C1 and C2 concluded in Q1.
+        let q1: msp_schemas::Period = "2026-27-Q1".parse().unwrap();
+        let (exact, _) = msp_node::release::exact_tables(&node.store, q1).await.unwrap();
+        let spec = msp_node::release::SPEC.spec();
+        let cell = |table: &str, code: &str| {
+            let (i, t) = spec.tables.iter().enumerate().find(|(_, t)| t.id == table).unwrap();
+            exact[i][t.cell_index(code).unwrap()]
+        };
+        assert_eq!(
+            (cell("risk_type", "neglect"), cell("risk_type", "financial"), cell("risk_type", "physical")),
+            (1, 2, 1)
+        );
+        // C1 turned 65 on the day of its concern; C2 was a day short of it.
+        assert_eq!(
+            (cell("msp_by_age_band", "65-74:expressed_fully"), cell("msp_by_age_band", "18-64:expressed_fully")),
+            (1, 1)
+        );
+
+        let e = Mapping::parse("[lists.sex]\n\"Male\" = \"male\"").unwrap_err().to_string();
+        assert!(e.contains("not a multi-valued column"), "{e}");
+        let e = Mapping::parse("ignore = [\"DOB\"]\ndate_of_birth = \"DOB\"").unwrap_err().to_string();
+        assert!(e.contains("two roles"), "{e}");
+    }
+}

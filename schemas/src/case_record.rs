@@ -681,7 +681,7 @@ impl FromStr for Column {
 
 mod dates;
 
-pub use dates::{DATE_YEARS, SlashOrder, parse_date, parse_date_in};
+pub use dates::{DATE_YEARS, SlashOrder, parse_birth_date, parse_date, parse_date_in};
 
 #[cfg(test)]
 mod tests;

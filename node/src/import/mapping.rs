@@ -22,6 +22,14 @@
 //! (`ignore_unmapped = true`; otherwise an unknown column stops the import, with a suggestion if
 //! it looks like a misspelt one).
 //!
+//! Two shapes exports often have are built into case-record/1 columns:
+//! - a multi-valued field as one ticked column per category: `[lists.risk_types]` names each
+//!   column and the code it stands for (`"Neglect Y/N" = "neglect"`); a row's list is the codes
+//!   of its ticked columns (`Y`, `Yes`, `1`, `X`, `True`; blank, `N`, `No`, `0`, `False` are not
+//!   ticked; anything else rejects the row), joined with the column's own value if it has one;
+//! - a date of birth instead of an age band: `date_of_birth = "DOB"` gives `age_band` the band
+//!   of the person's age on the concern date, where the row gives none.
+//!
 //! Every name and code is checked when the mapping is read, so a typo is reported before any
 //! row is imported. Column and value names match ignoring case and surrounding spaces.
 
@@ -96,6 +104,19 @@ pub enum MappingError {
         "date_order must be \"day_first\" (1/4/2025 is 1 April) or \"month_first\" (4/1/2025 is 1 April), not {0:?}"
     )]
     BadDateOrder(String),
+    /// A ticked-columns list for a column that is not multi-valued, or with a code it lacks.
+    #[error("the mapping's [lists.{column}] {why}")]
+    BadList {
+        /// The column named.
+        column: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// An export column given two roles.
+    #[error(
+        "the mapping gives the export's column {0:?} two roles (renamed, ignored, a ticked list column or the date of birth): choose one"
+    )]
+    TwoRoles(String),
     /// A default for something that is not a column, or not a value of it.
     #[error("the mapping's [defaults] gives {column:?} the value {value:?}: {why}")]
     BadDefault {
@@ -125,6 +146,19 @@ struct MappingFile {
     defaults: BTreeMap<String, String>,
     #[serde(default)]
     ignore_unmapped: bool,
+    #[serde(default)]
+    lists: BTreeMap<String, BTreeMap<String, String>>,
+    #[serde(default)]
+    date_of_birth: Option<String>,
+}
+
+/// A value an export column gives towards a case-record/1 column, other than the column itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Derived {
+    /// One ticked category of a multi-valued column: when ticked, the code is in the list.
+    Ticked(Column, &'static str),
+    /// The person's date of birth, from which `age_band` is derived on the concern date.
+    BirthDate,
 }
 
 /// What a header name in an export means.
@@ -134,6 +168,8 @@ pub enum Header {
     Column(Column),
     /// A column the mapping says to ignore.
     Ignored,
+    /// A column the mapping builds another column's value from.
+    Derived(Derived),
     /// Neither: the import cannot go on.
     Unknown,
 }
@@ -148,6 +184,7 @@ pub struct Mapping {
     month_first: bool,
     defaults: HashMap<Column, String>,
     ignore_unmapped: bool,
+    derived: HashMap<String, Derived>,
 }
 
 fn key(s: &str) -> String {
@@ -231,12 +268,45 @@ impl Mapping {
             m.defaults.insert(column, value);
         }
         m.ignore_unmapped = file.ignore_unmapped;
+        let role = |source: &str, d: Derived, m: &mut Mapping| {
+            let k = key(source);
+            if m.ignore.contains(&k) || m.renames.contains_key(&k) || m.derived.insert(k, d).is_some() {
+                return Err(MappingError::TwoRoles(source.to_owned()));
+            }
+            Ok(())
+        };
+        for (name, table) in &file.lists {
+            let bad = |why: String| MappingError::BadList { column: name.clone(), why };
+            let column = Column::from_name(&key(name)).filter(|c| c.multi_valued()).ok_or_else(|| {
+                bad("is not a multi-valued column (risk_types, desired_outcomes, negotiated_outcomes, approaches)"
+                    .into())
+            })?;
+            let codes = column.codes().unwrap_or_default();
+            for (source, code) in table {
+                let code = codes.iter().copied().find(|c| c.eq_ignore_ascii_case(code.trim())).ok_or_else(|| {
+                    bad(format!("maps {source:?} to {code:?}, which is not one of its codes: {}", codes.join(", ")))
+                })?;
+                role(source, Derived::Ticked(column, code), &mut m)?;
+            }
+        }
+        if let Some(source) = &file.date_of_birth {
+            role(source, Derived::BirthDate, &mut m)?;
+        }
         Ok(m)
     }
 
     /// The value a blank `column` takes, if the mapping gives one.
     pub fn default_for(&self, column: Column) -> Option<&str> {
         self.defaults.get(&column).map(String::as_str)
+    }
+
+    /// How the export writes slash dates.
+    pub fn slash_order(&self) -> msp_schemas::case_record::SlashOrder {
+        if self.month_first {
+            msp_schemas::case_record::SlashOrder::MonthFirst
+        } else {
+            msp_schemas::case_record::SlashOrder::DayFirst
+        }
     }
 
     /// Whether columns the mapping does not name pass unread.
@@ -252,6 +322,9 @@ impl Mapping {
         }
         if let Some(c) = self.renames.get(&k) {
             return Header::Column(*c);
+        }
+        if let Some(d) = self.derived.get(&k) {
+            return Header::Derived(*d);
         }
         Column::from_name(&k).map_or(Header::Unknown, Header::Column)
     }

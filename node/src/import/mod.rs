@@ -29,7 +29,7 @@ use crate::{
     store::{CaseRow, ImportCounts, NodeStoreError, Store},
 };
 pub use error::ImportError;
-pub use mapping::{Header, Mapping, MappingError};
+pub use mapping::{Derived, Header, Mapping, MappingError};
 pub use parse::MAX_FIELD_BYTES;
 use parse::{Known, Parse};
 use report::Report;
@@ -225,6 +225,7 @@ pub async fn import_file(
         return Err(ImportError::Empty(path.to_owned()));
     }
     let columns = resolve_header(path, &header, &mapping)?;
+    let derived = derived_columns(&header, &mapping);
 
     let known = store.case_fingerprints(|hash| Known { hash, seen_line: 0, batch: u32::MAX }).await?;
     let started = clock::now(&options.clock).to_string();
@@ -246,6 +247,7 @@ pub async fn import_file(
         let mut parse = Parse {
             path: file_path,
             columns,
+            derived,
             mapping,
             secret,
             known,
@@ -346,7 +348,7 @@ fn resolve_header(
                 }
                 columns.push(Some(c));
             }
-            Header::Ignored => columns.push(None),
+            Header::Ignored | Header::Derived(_) => columns.push(None),
             Header::Unknown if mapping.ignores_unmapped() => columns.push(None),
             Header::Unknown => {
                 unknown.push(match closest_column(name) {
@@ -370,6 +372,19 @@ fn resolve_header(
         return Err(ImportError::MissingColumns { path: path.to_owned(), missing: missing.join(", ") });
     }
     Ok(columns)
+}
+
+/// What each header column gives towards other columns (ticked list categories, a date of birth).
+fn derived_columns(header: &csv::ByteRecord, mapping: &Mapping) -> Vec<Option<Derived>> {
+    header
+        .iter()
+        .map(|raw| {
+            match mapping.resolve_header(std::str::from_utf8(raw).unwrap_or("").trim_start_matches('\u{feff}')) {
+                Header::Derived(d) => Some(d),
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 /// The case-record/1 column a misspelt header name most likely means: the nearest by edit

@@ -3,13 +3,21 @@
 //! the record encoded, and the row classified as new, changed or unchanged; rows to write are
 //! handed to the database side in batches.
 
-use std::{collections::HashMap, io::Read, path::PathBuf};
+use std::{
+    collections::{HashMap, HashSet},
+    io::Read,
+    path::PathBuf,
+};
 
-use msp_schemas::{CaseRecord, Column, Period, RawRow};
+use msp_schemas::{CaseRecord, Column, Period, RawRow, case_record::SlashOrder};
 use msp_terminal::ProgressBar;
 use ring::digest;
 
-use super::{error::ImportError, mapping::Mapping, report::Report};
+use super::{
+    error::ImportError,
+    mapping::{Derived, Mapping},
+    report::Report,
+};
 use crate::{
     keys::NodeSecret,
     store::{CaseRow, ImportCounts, record::StoredCase},
@@ -34,6 +42,8 @@ pub(super) struct Known {
 pub(super) struct Parse {
     pub(super) path: PathBuf,
     pub(super) columns: Vec<Option<Column>>,
+    /// What each header column gives towards other columns, beside `columns`.
+    pub(super) derived: Vec<Option<Derived>>,
     pub(super) mapping: Mapping,
     pub(super) secret: NodeSecret,
     pub(super) known: HashMap<Box<str>, Known>,
@@ -41,6 +51,56 @@ pub(super) struct Parse {
     pub(super) counts: ImportCounts,
     pub(super) batch: u32,
     pub(super) rows: Vec<CaseRow>,
+    /// For a snapshot import, what the file holds beyond the rows written.
+    pub(super) snapshot: Option<Seen>,
+}
+
+/// What a snapshot import learns from its file: the concern dates its accepted rows cover, and
+/// which case ids it mentions.
+#[derive(Default)]
+pub(super) struct Seen {
+    /// The earliest and latest concern date of the rows accepted (new, updated or unchanged).
+    pub(super) range: Option<(time::Date, time::Date)>,
+    /// The case ids of rejected rows: present in the file, so their stored cases are kept.
+    rejected: HashSet<Box<str>>,
+    /// Once the file is read ([`Parse::finish_snapshot`]): the stored case ids it does not mention.
+    pub(super) absent: HashSet<Box<str>>,
+}
+
+/// Whether a ticked-column value says the category applies (`None`: it says neither).
+fn ticked(v: &str) -> Option<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "y" | "yes" | "1" | "x" | "true" | "t" => Some(true),
+        "" | "n" | "no" | "0" | "false" | "f" => Some(false),
+        _ => None,
+    }
+}
+
+/// The `age_band` code of someone born on `born`, on the concern date `concern` (both as the case
+/// file writes dates); why not, when it cannot be told or the person was not an adult.
+fn age_band(born: &str, concern: &str, order: SlashOrder) -> Result<&'static str, String> {
+    use msp_schemas::case_record::{parse_birth_date, parse_date};
+    let born = parse_birth_date(born, order).map_err(|e| format!("the date of birth: {e}; age_band is left blank"))?;
+    let on =
+        parse_date(concern).map_err(|_| "no concern date to tell the age on; age_band is left blank".to_owned())?;
+    let mut age = on.year() - born.year();
+    if (on.month() as u8, on.day()) < (born.month() as u8, born.day()) {
+        age -= 1;
+    }
+    Ok(match age {
+        ..0 => return Err(format!("the date of birth {born} is after the concern date {on}; age_band is left blank")),
+        0..18 => {
+            return Err(format!(
+                "the date of birth {born} makes the person {age} on the concern date {on}, not an adult; age_band is \
+                 left blank"
+            ));
+        }
+        18..65 => "18-64",
+        65..75 => "65-74",
+        75..85 => "75-84",
+        85..95 => "85-94",
+        _ => "95+",
+    })
 }
 
 /// The database side stopped taking rows (it failed, and will report why).
@@ -65,7 +125,11 @@ impl Parse {
             if self.counts.rows_read.is_multiple_of(4096) {
                 bar.set_position(byte);
             }
+            let rejected = self.counts.rejected;
             self.row(&record, line)?;
+            if self.counts.rejected > rejected {
+                self.note_rejected(&record);
+            }
             if self.rows.len() >= HANDOFF_ROWS && self.hand_off(out).is_err() {
                 return Ok(());
             }
@@ -74,6 +138,86 @@ impl Parse {
             let _ = self.hand_off(out);
         }
         Ok(())
+    }
+
+    /// The values the mapping builds from other columns: lists from ticked columns (joined with
+    /// the column's own value), and the age band from a date of birth where the row has none.
+    /// `Err(())` when the row was rejected (and reported) for a value that is neither ticked nor not.
+    fn derive(
+        &mut self,
+        record: &csv::ByteRecord,
+        raw: &RawRow<'_>,
+        line: u64,
+        case_id: &str,
+    ) -> Result<Result<Vec<(Column, String)>, ()>, ImportError> {
+        let mut lists: Vec<(Column, Vec<&'static str>)> = Vec::new();
+        let mut birth: Option<String> = None;
+        for (field, derived) in record.iter().zip(&self.derived) {
+            let Some(derived) = *derived else { continue };
+            let text = String::from_utf8_lossy(field);
+            let text = text.trim();
+            match derived {
+                Derived::Ticked(column, code) => match ticked(text) {
+                    Some(true) => match lists.iter_mut().find(|(c, _)| *c == column) {
+                        Some((_, codes)) => codes.push(code),
+                        None => lists.push((column, vec![code])),
+                    },
+                    Some(false) => {}
+                    None => {
+                        self.counts.rejected += 1;
+                        let reason = format!(
+                            "not a tick for {code} in {column}: write Y, Yes, 1, X or True when it applies, and N, No, 0, \
+                             False or nothing when it does not"
+                        );
+                        self.report.write(line, case_id, "rejected", column.name(), text, &reason)?;
+                        return Ok(Err(()));
+                    }
+                },
+                Derived::BirthDate if !text.is_empty() => birth = Some(text.to_owned()),
+                Derived::BirthDate => {}
+            }
+        }
+        let mut built: Vec<(Column, String)> = lists
+            .into_iter()
+            .map(|(column, codes)| {
+                let own = raw.get(column).trim();
+                let joined = codes.join(";");
+                (column, if own.is_empty() { joined } else { format!("{own};{joined}") })
+            })
+            .collect();
+        if let Some(born) = birth.filter(|_| raw.get(Column::AgeBand).trim().is_empty()) {
+            match age_band(&born, raw.get(Column::ConcernDate), self.mapping.slash_order()) {
+                Ok(band) => built.push((Column::AgeBand, band.to_owned())),
+                Err(reason) => {
+                    self.counts.warnings += 1;
+                    self.report.write(line, case_id, "warning", "age_band", &born, &reason)?;
+                }
+            }
+        }
+        Ok(Ok(built))
+    }
+
+    /// Keeps a rejected row's case id, for a snapshot import.
+    fn note_rejected(&mut self, record: &csv::ByteRecord) {
+        let Some(seen) = &mut self.snapshot else { return };
+        let field = self.columns.iter().position(|c| *c == Some(Column::CaseId)).and_then(|i| record.get(i));
+        let id = field.map(|b| String::from_utf8_lossy(b).trim().to_owned()).unwrap_or_default();
+        if !id.is_empty() {
+            seen.rejected.insert(id.into_boxed_str());
+        }
+    }
+
+    /// For a snapshot import, once the file is read: takes the stored case ids the file does not
+    /// mention (as an accepted or a rejected row) out of `known`, and hands back what was seen.
+    pub(super) fn finish_snapshot(&mut self) -> Option<Seen> {
+        let mut seen = self.snapshot.take()?;
+        let known = std::mem::take(&mut self.known);
+        seen.absent = known
+            .into_iter()
+            .filter(|(id, k)| k.seen_line == 0 && !seen.rejected.contains(id))
+            .map(|(id, _)| id)
+            .collect();
+        Some(seen)
     }
 
     fn hand_off(&mut self, out: &tokio::sync::mpsc::Sender<Vec<CaseRow>>) -> Result<(), Stopped> {
@@ -135,13 +279,23 @@ impl Parse {
             .filter(|c| self.mapping.translates(**c) && !texts[**c as usize].is_empty())
             .map(|c| (*c, self.mapping.translate(*c, texts[*c as usize])))
             .collect();
+        let defaults: Vec<(Column, String)> = Column::ALL
+            .iter()
+            .filter(|c| texts[**c as usize].trim().is_empty())
+            .filter_map(|c| self.mapping.default_for(*c).map(|d| (*c, d.to_owned())))
+            .collect();
         let mut raw = RawRow::new();
         for c in Column::ALL {
-            let text = texts[*c as usize];
-            let blank = text.trim().is_empty();
-            raw.set(*c, if blank { self.mapping.default_for(*c).unwrap_or(text) } else { text });
+            raw.set(*c, texts[*c as usize]);
         }
-        for (c, v) in &translated {
+        for (c, v) in defaults.iter().chain(&translated) {
+            raw.set(*c, v);
+        }
+        let built = match self.derive(record, &raw, line, &case_id_text)? {
+            Ok(built) => built,
+            Err(()) => return Ok(()),
+        };
+        for (c, v) in &built {
             raw.set(*c, v);
         }
 
@@ -163,6 +317,10 @@ impl Parse {
             }
         };
         let record = validated.record;
+        if let Some(seen) = &mut self.snapshot {
+            let day = record.concern_date();
+            seen.range = Some(seen.range.map_or((day, day), |(first, last)| (first.min(day), last.max(day))));
+        }
         for w in &validated.warnings {
             self.counts.warnings += 1;
             self.report.write(line, record.case_id(), "warning", w.column.name(), &w.value, &w.reason)?;

@@ -41,15 +41,25 @@ pub fn parse_date(s: &str) -> Result<Date, String> {
 
 /// Parses a case-file date, reading slash dates in `order`.
 pub fn parse_date_in(s: &str, order: SlashOrder) -> Result<Date, String> {
+    parse_in_years(s, order, DATE_YEARS)
+}
+
+/// Parses a date of birth (for a mapping that derives `age_band`): the same shapes, with years
+/// back to 1880.
+pub fn parse_birth_date(s: &str, order: SlashOrder) -> Result<Date, String> {
+    parse_in_years(s, order, 1880..=*DATE_YEARS.end())
+}
+
+fn parse_in_years(s: &str, order: SlashOrder, years: std::ops::RangeInclusive<i32>) -> Result<Date, String> {
     let s = s.trim();
     let (y, m, d) = iso(s).or_else(|| slashed(s, order)).or_else(|| named(s)).ok_or_else(|| two_digit(s))?;
     let month = Month::try_from(m).map_err(|_| format!("not a date: there is no month {m}"))?;
     let date = Date::from_calendar_date(y, month, d).map_err(|_| format!("not a date: {month} {y} has no day {d}"))?;
-    if !DATE_YEARS.contains(&y) {
+    if !years.contains(&y) {
         return Err(format!(
             "the year {y} is implausible for a safeguarding record (expected {} to {})",
-            DATE_YEARS.start(),
-            DATE_YEARS.end()
+            years.start(),
+            years.end()
         ));
     }
     Ok(date)
@@ -195,5 +205,7 @@ mod tests {
         assert!(parse_date("4/13/2025").unwrap_err().contains("no month 13"));
         assert!(parse_date("31-Feb-2026").unwrap_err().contains("has no day 31"));
         assert!(parse_date("1 Jan 1066").unwrap_err().contains("implausible"));
+        assert_eq!(parse_birth_date("2/4/1931", SlashOrder::DayFirst), Ok(date!(1931 - 04 - 02)));
+        assert!(parse_birth_date("1 Jan 1850", SlashOrder::DayFirst).unwrap_err().contains("1880"));
     }
 }
