@@ -1,8 +1,9 @@
 //! Who did what, when: the node's audit log.
 //!
-//! Every state change — a release made, approved or submitted, an account added or removed, a
-//! sign-in to the local web view, refused or not — is written to the `audit` table, in the same
-//! transaction as the change where there is one, so the log and the data cannot disagree.
+//! Every state change — a release made, approved or submitted, stored cases removed by a snapshot
+//! import or a purge, an account added or removed, a sign-in to the local web view, refused or not
+//! — is written to the `audit` table, in the same transaction as the change where there is one, so
+//! the log and the data cannot disagree.
 //! `msp-node audit` prints it. An entry names its [`Actor`]: the account of the web view that
 //! acted, or, on the command line, the login that ran the command (or the name given with `--by`).
 
@@ -107,11 +108,15 @@ pub enum Action {
     SignInRefused,
     /// A sign-out.
     SignOut,
+    /// A snapshot import (`import --snapshot`) removed the stored cases its file no longer holds.
+    SnapshotRemoved,
+    /// Stored cases received before a date removed for retention (`purge`).
+    Purge,
 }
 
 impl Action {
     /// Every action, in the order above.
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 13] = [
         Action::Release,
         Action::Revise,
         Action::Approve,
@@ -123,6 +128,8 @@ impl Action {
         Action::SignIn,
         Action::SignInRefused,
         Action::SignOut,
+        Action::SnapshotRemoved,
+        Action::Purge,
     ];
 
     /// The stored code.
@@ -139,6 +146,8 @@ impl Action {
             Action::SignIn => "sign_in",
             Action::SignInRefused => "sign_in_refused",
             Action::SignOut => "sign_out",
+            Action::SnapshotRemoved => "snapshot_removed",
+            Action::Purge => "purge",
         }
     }
 
@@ -161,6 +170,8 @@ impl Action {
             Action::SignIn => "Signed in",
             Action::SignInRefused => "Sign-in refused",
             Action::SignOut => "Signed out",
+            Action::SnapshotRemoved => "Imported a snapshot, removing the cases it no longer holds",
+            Action::Purge => "Removed old cases (retention)",
         }
     }
 }

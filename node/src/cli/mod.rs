@@ -22,6 +22,7 @@ pub mod compare;
 pub mod import;
 pub mod init;
 pub mod policy;
+pub mod purge;
 pub mod receipts;
 pub mod release;
 pub mod sac;
@@ -87,6 +88,10 @@ pub enum Command {
     Synth(SynthArgs),
     /// Import a case file exported from the council's case management system.
     Import(ImportArgs),
+    /// Remove every stored case received before a date (retention), in one transaction: asks on a
+    /// terminal (--yes for scripts), and refuses a date that would take cases a release still
+    /// needs unless --force. Releases already made and the privacy budget are untouched.
+    Purge(purge::PurgeArgs),
     /// Show what the node holds, per quarter (local figures, never sent anywhere).
     Status(StatusArgs),
     /// Make the quarter's differentially private release (or show the one already made), within
@@ -190,6 +195,7 @@ pub async fn run_with(cli: Cli, clock: Clock) -> Result<(), CliError> {
         Command::Init(args) => init::init(&data, args).await,
         Command::Synth(args) => synth::synth(&data, args),
         Command::Import(args) => import::import(&data, args, clock).await,
+        Command::Purge(args) => purge::purge(&data, args, &clock).await,
         Command::Status(args) => status::status(&data, args).await,
         Command::Release(args) => release::release(&data, args, &clock).await,
         Command::Budget(args) => budget::budget(&data, args, &clock).await,

@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod people;
 pub mod quarters;
 pub mod record;
+pub mod retention;
 pub mod scan;
 pub mod settings;
 
