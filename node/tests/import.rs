@@ -121,7 +121,8 @@ async fn invalid_utf8_is_rejected_naming_the_column() {
     for db in databases().await {
         let node = Node::new(&db).await;
         let mut bytes = format!("{HEADER}\nC1,P1,2026-04-02,s42,2026-05-01,asked_expressed,fully\nC2,P").into_bytes();
-        bytes.extend_from_slice(b"\xff\xfe2,2026-04-02,none,,,\n");
+        // 0x81 is undefined in Windows-1252 too, so the file is not read as that (import_encodings.rs).
+        bytes.extend_from_slice(b"\x81\xfe2,2026-04-02,none,,,\n");
         let rejects = node.path("r.csv");
         let s = node.import_with(&node.write("latin1.csv", bytes), None, Some(rejects.clone())).await.unwrap();
         assert_eq!((s.counts.imported, s.counts.rejected), (1, 1));
@@ -175,7 +176,7 @@ async fn header_problems_stop_the_import_before_anything_is_stored() {
         let msg = err.to_string();
         assert!(msg.contains("\"Worker Notes\"") && msg.contains("--mapping") && msg.contains("staff_hours"), "{msg}");
 
-        let not_utf8 = node.write("h8.csv", b"case_id,person_\xff\n");
+        let not_utf8 = node.write("h8.csv", b"case_id,person_\x81\n");
         assert!(matches!(node.import(&not_utf8).await.unwrap_err(), ImportError::HeaderNotUtf8(_)));
         assert_eq!(node.cases().await, 0);
         assert!(node.store.last_import().await.unwrap().is_none());

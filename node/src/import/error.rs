@@ -44,8 +44,43 @@ pub enum ImportError {
         reasons: String,
     },
     /// The header is not UTF-8.
-    #[error("the header row of {0} is not valid UTF-8: export the file as UTF-8 (with or without a BOM)")]
+    #[error(
+        "the header row of {0} is not valid UTF-8: export the file as UTF-8 (with or without a BOM) or UTF-16 with a \
+         BOM, or name its encoding in the mapping file (encoding = \"windows-1252\")"
+    )]
     HeaderNotUtf8(PathBuf),
+    /// The mapping names an encoding the node does not read.
+    #[error("the mapping file's encoding {name:?} is not one this node reads: name {expected}")]
+    UnknownEncoding {
+        /// The encoding named.
+        name: String,
+        /// The encodings it reads.
+        expected: &'static str,
+    },
+    /// A workbook that is password protected (encrypted).
+    #[error(
+        "{0} is a password-protected workbook, which cannot be read without its password: save a copy without the \
+         password (in Excel: File, Info, Protect Workbook, Encrypt with Password, and clear it) or export the sheet as CSV"
+    )]
+    WorkbookPassword(PathBuf),
+    /// A workbook that cannot be read.
+    #[error("{path} is not a workbook this node can read ({why}): save it again from Excel as .xlsx, or export the sheet as CSV")]
+    Workbook {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        why: String,
+    },
+    /// The mapping names a sheet the workbook does not have.
+    #[error("{path} has no sheet named {sheet:?} (the mapping file's sheet): its sheets are {sheets}")]
+    NoSuchSheet {
+        /// The file.
+        path: PathBuf,
+        /// The sheet named.
+        sheet: String,
+        /// The workbook's sheets, quoted.
+        sheets: String,
+    },
     /// Columns that are neither case-record/1 columns nor mapped.
     #[error(
         "{path} has columns this node does not know: {unknown}. Rename or ignore them with a mapping file \

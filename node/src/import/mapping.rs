@@ -30,6 +30,9 @@
 //! - a date of birth instead of an age band: `date_of_birth = "DOB"` gives `age_band` the band
 //!   of the person's age on the concern date, where the row gives none.
 //!
+//! For the file itself it may name its text encoding (`encoding = "windows-1252"`; see
+//! `import::decode`) and, for an Excel workbook, the sheet to read (`sheet = "Concerns"`).
+//!
 //! Every name and code is checked when the mapping is read, so a typo is reported before any
 //! row is imported. Column and value names match ignoring case and surrounding spaces.
 
@@ -150,6 +153,10 @@ struct MappingFile {
     lists: BTreeMap<String, BTreeMap<String, String>>,
     #[serde(default)]
     date_of_birth: Option<String>,
+    #[serde(default)]
+    encoding: Option<String>,
+    #[serde(default)]
+    sheet: Option<String>,
 }
 
 /// A value an export column gives towards a case-record/1 column, other than the column itself.
@@ -185,6 +192,8 @@ pub struct Mapping {
     defaults: HashMap<Column, String>,
     ignore_unmapped: bool,
     derived: HashMap<String, Derived>,
+    encoding: Option<String>,
+    sheet: Option<String>,
 }
 
 fn key(s: &str) -> String {
@@ -268,6 +277,7 @@ impl Mapping {
             m.defaults.insert(column, value);
         }
         m.ignore_unmapped = file.ignore_unmapped;
+        (m.encoding, m.sheet) = (file.encoding.clone(), file.sheet.clone());
         let role = |source: &str, d: Derived, m: &mut Mapping| {
             let k = key(source);
             if m.ignore.contains(&k) || m.renames.contains_key(&k) || m.derived.insert(k, d).is_some() {
@@ -312,6 +322,17 @@ impl Mapping {
     /// Whether columns the mapping does not name pass unread.
     pub fn ignores_unmapped(&self) -> bool {
         self.ignore_unmapped
+    }
+
+    /// The text encoding the mapping names for the export (`encoding = "windows-1252"`), if any:
+    /// checked when the file is opened.
+    pub fn encoding(&self) -> Option<&str> {
+        self.encoding.as_deref()
+    }
+
+    /// The workbook sheet the mapping names (`sheet = "Concerns"`), if any; otherwise the first.
+    pub fn sheet(&self) -> Option<&str> {
+        self.sheet.as_deref()
     }
 
     /// What an export's header name means.
