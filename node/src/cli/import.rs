@@ -32,6 +32,12 @@ pub struct ImportArgs {
     /// rows (250) or a share of the rows read (5%). A rejected row is never imported either way.
     #[arg(long, default_value = "10%")]
     pub max_rejected: MaxRejected,
+    /// The file is the complete set of cases for its date range (its rows' earliest to latest
+    /// concern_date): stored cases received in that range that it does not hold are removed, in
+    /// the same transaction. A rejected row's case counts as held and is kept; cases outside the
+    /// range are kept; releases already made and the privacy budget are not touched.
+    #[arg(long)]
+    pub snapshot: bool,
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
@@ -58,7 +64,11 @@ pub async fn import(data: &DataDir, a: ImportArgs, clock: Clock) -> Result<(), C
         clock,
         max_rejected: Some(a.max_rejected),
     };
-    let summary = import::import_file(&store, &secret, &a.file, options).await;
+    let summary = if a.snapshot {
+        import::import_snapshot(&store, &secret, &a.file, options, &crate::audit::Actor::command_line(None)).await
+    } else {
+        import::import_file(&store, &secret, &a.file, options).await
+    };
     store.db().close().await;
     let summary = summary?;
     if a.json {
@@ -67,6 +77,9 @@ pub async fn import(data: &DataDir, a: ImportArgs, clock: Clock) -> Result<(), C
     }
     let c = &summary.counts;
     say!("Imported {} into {}'s node (import {})", a.file.display(), config.council.council().name, summary.import_id);
+    for note in &summary.notes {
+        say!("  Note: {note}");
+    }
     let line = |label: &str, n: u64| say!("  {label:<10} {:>12}", thousands(n));
     line("rows read", c.rows_read);
     line("new", c.imported);
@@ -74,6 +87,19 @@ pub async fn import(data: &DataDir, a: ImportArgs, clock: Clock) -> Result<(), C
     line("unchanged", c.unchanged);
     line("rejected", c.rejected);
     line("warnings", c.warnings);
+    if let Some(s) = &summary.snapshot {
+        line("removed", s.removed);
+        say!();
+        match (s.first, s.last) {
+            (Some(first), Some(last)) => say!(
+                "As a snapshot, the file is every case received {first} to {last} (its rows' concern dates): {} \
+                 stored case(s) received then and not in it were removed. Cases outside those dates, and those of \
+                 rejected rows, are kept; releases already made are unchanged.",
+                thousands(s.removed)
+            ),
+            _ => say!("As a snapshot: no row was imported, so no date range and no stored case was removed."),
+        }
+    }
     if !summary.problems.is_empty() {
         say!();
         say!("By reason (line numbers are the file's own; the header is line 1):");

@@ -6,11 +6,21 @@
 //! whole or not at all. Every data row is accounted for: read = imported + updated + unchanged +
 //! rejected. Each rejected row (and each warning) is listed with its line, column, value and
 //! reason in a CSV report (`report`).
+//!
+//! The file may be CSV text in UTF-8 (with or without a BOM), UTF-16 with a BOM, or
+//! Windows-1252 (named in the mapping, `encoding = "windows-1252"`, or recognised: see `decode`
+//! for the rule, and the summary's `notes` when it was applied); or an Excel workbook (`.xlsx`,
+//! its first sheet or the mapping's `sheet = "…"`), whose rows become records as CSV rows do
+//! (`xlsx`). Line numbers are the file's own (a sheet's row numbers), and its SHA-256 is of its
+//! bytes on disk (`input`).
 
+mod decode;
 mod error;
+mod input;
 pub mod mapping;
 mod parse;
 mod report;
+mod xlsx;
 
 use std::{
     collections::HashMap,
@@ -30,8 +40,8 @@ use crate::{
 };
 pub use error::ImportError;
 pub use mapping::{Derived, Header, Mapping, MappingError};
-pub use parse::MAX_FIELD_BYTES;
 use parse::{Known, Parse};
+pub use parse::{MAX_FIELD_BYTES, Snapshot};
 use report::Report;
 pub use report::{Example, Problem};
 
@@ -128,6 +138,12 @@ pub struct ImportSummary {
     pub rejects_file: Option<PathBuf>,
     /// Each kind of problem met, with its count and first rows, rejections first.
     pub problems: Vec<Problem>,
+    /// For a snapshot import ([`import_snapshot`]): the concern dates the file covers and the
+    /// stored cases removed.
+    pub snapshot: Option<Snapshot>,
+    /// How the file was read, where the officer should know (a guessed encoding).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// A reader that hashes what passes through it.
@@ -208,15 +224,39 @@ pub async fn import_file(
     path: &Path,
     options: ImportOptions,
 ) -> Result<ImportSummary, ImportError> {
+    import_as(store, secret, path, options, None).await
+}
+
+/// Imports the case file at `path` as a snapshot (see [`Snapshot`]): in the same transaction,
+/// the stored cases received within its concern dates that it does not hold are removed, and that
+/// is recorded in the audit log as done by `by`. The ledger and stored releases are not touched.
+pub async fn import_snapshot(
+    store: &Store,
+    secret: &NodeSecret,
+    path: &Path,
+    options: ImportOptions,
+    by: &crate::audit::Actor,
+) -> Result<ImportSummary, ImportError> {
+    import_as(store, secret, path, options, Some(by)).await
+}
+
+/// An import, as a snapshot when `snapshot` names who runs it.
+async fn import_as(
+    store: &Store,
+    secret: &NodeSecret,
+    path: &Path,
+    options: ImportOptions,
+    snapshot: Option<&crate::audit::Actor>,
+) -> Result<ImportSummary, ImportError> {
     let read_err = |source| ImportError::Read { path: path.to_owned(), source };
     let file = File::open(path).map_err(read_err)?;
     let file_len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let hashing = HashingReader { inner: file, hash: digest::Context::new(&digest::SHA256) };
+    let (input, notes) = input::open(path, file, options.mapping.as_ref())?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .buffer_capacity(1 << 16)
-        .from_reader(BufReader::with_capacity(1 << 16, LfReader { inner: hashing, held: false }));
+        .from_reader(BufReader::with_capacity(1 << 16, input));
 
     let mapping = options.mapping.clone().unwrap_or_default();
     let mut header = csv::ByteRecord::new();
@@ -243,6 +283,7 @@ pub async fn import_file(
     let secret = secret.clone();
     let bar = progress.clone();
     let file_path = path.to_owned();
+    let seen = snapshot.map(|by| parse::Seen::new(by.clone()));
     let parser = std::thread::spawn(move || {
         let mut parse = Parse {
             path: file_path,
@@ -255,10 +296,12 @@ pub async fn import_file(
             counts: ImportCounts::default(),
             batch: 0,
             rows: Vec::new(),
+            snapshot: seen,
         };
         let result = parse.run(&mut reader, &tx_rows, &bar);
-        let hash = reader.into_inner().into_inner().inner.hash.finish();
-        (result.map(|()| (parse.counts, msp_store::hex(hash.as_ref()))), parse.report)
+        let hash = reader.into_inner().into_inner().finish();
+        let seen = parse.finish_snapshot();
+        (result.map(|()| (parse.counts, msp_store::hex(hash.as_ref()))), parse.report, seen)
     });
 
     let mut write_result = Ok(());
@@ -269,7 +312,7 @@ pub async fn import_file(
         }
     }
     drop(rx_rows);
-    let (parsed, report) = parser.join().expect("the import reader does not panic");
+    let (parsed, report, seen) = parser.join().expect("the import reader does not panic");
     progress.finish_and_clear();
 
     let outcome = write_result.map_err(ImportError::from).and(parsed);
@@ -297,7 +340,11 @@ pub async fn import_file(
             let problems = report.problems();
             let rejects_file = report.finish()?;
             let finished = clock::now(&options.clock).to_string();
+            let mut snapshot = None;
             let saved = async {
+                if let Some(seen) = seen {
+                    snapshot = Some(seen.remove_absent(store, &mut tx, &finished, path, import_id).await?);
+                }
                 let rejects = rejects_file.as_ref().map(|p| p.display().to_string());
                 Store::finish_import(&mut tx, import_id, &file_sha256, &finished, &counts, rejects.as_deref()).await?;
                 tx.commit().await.map_err(NodeStoreError::from)
@@ -310,7 +357,16 @@ pub async fn import_file(
                 return Err(e.into());
             }
             tracing::info!(import_id, rows = counts.rows_read, "import committed");
-            Ok(ImportSummary { file: path.to_owned(), import_id, file_sha256, counts, rejects_file, problems })
+            Ok(ImportSummary {
+                file: path.to_owned(),
+                import_id,
+                file_sha256,
+                counts,
+                rejects_file,
+                problems,
+                snapshot,
+                notes,
+            })
         }
         Err(e) => {
             report.abandon();

@@ -6,12 +6,15 @@
 use std::{
     collections::{HashMap, HashSet},
     io::Read,
-    path::PathBuf,
+    path::{Path, PathBuf},
 };
 
 use msp_schemas::{CaseRecord, Column, Period, RawRow, case_record::SlashOrder};
+use msp_store::sqlx::{Any, Transaction};
 use msp_terminal::ProgressBar;
 use ring::digest;
+use serde::Serialize;
+use time::Date;
 
 use super::{
     error::ImportError,
@@ -19,8 +22,9 @@ use super::{
     report::Report,
 };
 use crate::{
+    audit::Actor,
     keys::NodeSecret,
-    store::{CaseRow, ImportCounts, record::StoredCase},
+    store::{CaseRow, ImportCounts, NodeStoreError, Store, record::StoredCase},
 };
 
 /// Longest field accepted, in bytes. Longer ones are rejected (a case-record/1 value is short;
@@ -55,16 +59,76 @@ pub(super) struct Parse {
     pub(super) snapshot: Option<Seen>,
 }
 
+/// What a snapshot import (`import --snapshot`) did beyond an ordinary import.
+///
+/// The file is taken as the complete set of cases received from `first` to `last`, the earliest
+/// and latest concern date of its rows imported (new, updated or unchanged; a rejected row's date
+/// may not be readable, so it does not widen the range). Stored cases received in that range whose
+/// case id the file does not hold are removed; a rejected row's case id counts as held, so its
+/// stored case is kept. Cases outside the range are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Snapshot {
+    /// The range's first day (`None` when no row was imported: then nothing is removed).
+    #[serde(serialize_with = "iso_date")]
+    pub first: Option<Date>,
+    /// The range's last day.
+    #[serde(serialize_with = "iso_date")]
+    pub last: Option<Date>,
+    /// Stored cases removed (not part of `rows_read`: they are not rows of the file).
+    pub removed: u64,
+}
+
+/// A date as `YYYY-MM-DD`.
+fn iso_date<S: serde::Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.collect_str(d),
+        None => s.serialize_none(),
+    }
+}
+
 /// What a snapshot import learns from its file: the concern dates its accepted rows cover, and
 /// which case ids it mentions.
-#[derive(Default)]
 pub(super) struct Seen {
+    /// Who runs the import (for the audit log).
+    by: Actor,
     /// The earliest and latest concern date of the rows accepted (new, updated or unchanged).
-    pub(super) range: Option<(time::Date, time::Date)>,
+    range: Option<(Date, Date)>,
     /// The case ids of rejected rows: present in the file, so their stored cases are kept.
     rejected: HashSet<Box<str>>,
     /// Once the file is read ([`Parse::finish_snapshot`]): the stored case ids it does not mention.
-    pub(super) absent: HashSet<Box<str>>,
+    absent: HashSet<Box<str>>,
+}
+
+impl Seen {
+    /// Nothing seen yet, for an import run by `by`.
+    pub(super) fn new(by: Actor) -> Self {
+        Self { by, range: None, rejected: HashSet::new(), absent: HashSet::new() }
+    }
+
+    /// Inside the import's transaction `tx`, once the file is read: removes the stored cases in
+    /// the file's range that it does not hold, and records that in the audit log at `at`.
+    pub(super) async fn remove_absent(
+        self,
+        store: &Store,
+        tx: &mut Transaction<'static, Any>,
+        at: &str,
+        file: &Path,
+        import_id: i64,
+    ) -> Result<Snapshot, NodeStoreError> {
+        let range = self.range;
+        let detail = |removed: u64| match range {
+            Some((first, last)) => format!(
+                "{} (import {import_id}) taken as every case received {first} to {last}: {removed} stored case(s) \
+                 received then and absent from it removed",
+                file.display()
+            ),
+            None => {
+                format!("{} (import {import_id}) had no row imported, so no stored case was removed", file.display())
+            }
+        };
+        let removed = store.remove_absent(tx, range, &self.absent, at, &self.by, detail).await?;
+        Ok(Snapshot { first: range.map(|r| r.0), last: range.map(|r| r.1), removed })
+    }
 }
 
 /// Whether a ticked-column value says the category applies (`None`: it says neither).
