@@ -64,7 +64,9 @@ pub enum ImportError {
     )]
     WorkbookPassword(PathBuf),
     /// A workbook that cannot be read.
-    #[error("{path} is not a workbook this node can read ({why}): save it again from Excel as .xlsx, or export the sheet as CSV")]
+    #[error(
+        "{path} is not a workbook this node can read ({why}): save it again from Excel as .xlsx, or export the sheet as CSV"
+    )]
     Workbook {
         /// The file.
         path: PathBuf,
