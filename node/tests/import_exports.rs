@@ -205,3 +205,21 @@ date_of_birth = "DOB"
         assert!(e.contains("two roles"), "{e}");
     }
 }
+
+#[tokio::test]
+async fn blank_lines_do_not_shift_the_line_numbers_of_the_rows_after_them() {
+    for db in databases().await {
+        let node = Node::new(&db).await;
+        // Lines: 1 header, 2 C1, 3 and 4 blank, 5 C2 (bad), 6–7 C3 (a quoted line break in a
+        // value, bad), 8 blank, 9 C4 (bad), with CRLF endings.
+        let text = format!(
+            "{HEADER}\r\nC1,P1,2026-04-02,s42,2026-05-01,asked_expressed,fully\r\n\r\n\r\n\
+             C2,P2,bad,,,,\r\nC3,P3,2026-04-02,s42,2026-05-01,\"not\r\nasked\",\r\n\r\nC4,P4,worse,,,,"
+        );
+        let file = node.write("blanks.csv", text);
+        let s = import::import_file(&node.store, &node.secret, &file, options(&node, None, None)).await.unwrap();
+        assert_eq!((s.counts.rows_read, s.counts.rejected), (4, 3), "{:?}", s.problems);
+        let lines: Vec<u64> = report_lines(&node).into_iter().map(|(l, _)| l).collect();
+        assert_eq!(lines, [5, 6, 9], "the file's own lines");
+    }
+}

@@ -80,7 +80,7 @@ pub(super) fn open(path: &Path, file: File, mapping: Option<&Mapping>) -> Result
     let choice = decode::choose(&sample, whole, named);
     let source = Cursor::new(sample).chain(hashing);
     if choice.encoding == encoding_rs::UTF_8 {
-        return Ok((Input::Utf8(LfReader { inner: source, held: false }), Vec::new()));
+        return Ok((Input::Utf8(LfReader::new(source)), Vec::new()));
     }
     let notes = if choice.guessed {
         vec![format!(
@@ -94,5 +94,5 @@ pub(super) fn open(path: &Path, file: File, mapping: Option<&Mapping>) -> Result
         Vec::new()
     };
     let decoded = Decoding::new(source, choice.encoding);
-    Ok((Input::Decoded(LfReader { inner: decoded, held: false }), notes))
+    Ok((Input::Decoded(LfReader::new(decoded)), notes))
 }

@@ -168,6 +168,16 @@ struct LfReader<R> {
     inner: R,
     /// A CR read last, held back until the next byte shows whether an LF follows it.
     held: bool,
+    /// The last byte passed on, if any.
+    last: Option<u8>,
+}
+
+impl<R> LfReader<R> {
+    /// Reads `inner` with CRLF as LF, and with a line break after a last line that lacks one (so
+    /// that every record ends with one, which the line numbers rely on: see `parse::own_line`).
+    fn new(inner: R) -> Self {
+        Self { inner, held: false, last: None }
+    }
 }
 
 impl<R: Read> Read for LfReader<R> {
@@ -192,7 +202,14 @@ impl<R: Read> Read for LfReader<R> {
             let n = self.inner.read(&mut buf[start..])?;
             self.held = false;
             if n == 0 {
-                return Ok(start);
+                let last = if start == 1 { Some(b'\r') } else { self.last };
+                let mut out = start;
+                if last.is_some_and(|b| b != b'\n') {
+                    buf[out] = b'\n';
+                    out += 1;
+                }
+                self.last = last.map(|_| b'\n');
+                return Ok(out);
             }
             let total = start + n;
             let mut kept = 0;
@@ -211,6 +228,7 @@ impl<R: Read> Read for LfReader<R> {
                 kept += 1;
             }
             if kept > 0 {
+                self.last = Some(buf[kept - 1]);
                 return Ok(kept);
             }
         }
@@ -474,7 +492,7 @@ fn edit_distance(a: &[char], b: &[char]) -> usize {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn crlf_becomes_lf_however_the_reads_fall() {
+    fn crlf_becomes_lf_and_the_last_line_ends_however_the_reads_fall() {
         use std::io::Read;
         let text = b"a,b\r\nc,\"d\re\"\r\n\r\nlast\r";
         for chunk in 1..=text.len() {
@@ -489,8 +507,11 @@ mod tests {
                 }
             }
             let mut out = Vec::new();
-            super::LfReader { inner: Chunks(text, chunk), held: false }.read_to_end(&mut out).unwrap();
-            assert_eq!(out, b"a,b\nc,\"d\re\"\n\nlast\r", "reads of {chunk} bytes");
+            super::LfReader::new(Chunks(text, chunk)).read_to_end(&mut out).unwrap();
+            assert_eq!(out, b"a,b\nc,\"d\re\"\n\nlast\r\n", "reads of {chunk} bytes");
+            let mut out = Vec::new();
+            super::LfReader::new(Chunks(b"a\r\nb", chunk)).read_to_end(&mut out).unwrap();
+            assert_eq!(out, b"a\nb\n", "a line break after the last line, reads of {chunk} bytes");
         }
     }
 

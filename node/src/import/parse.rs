@@ -131,6 +131,16 @@ impl Seen {
     }
 }
 
+/// The file's own line a record starts on. The csv reader gives a record the line where it began
+/// looking for it (`start`), which after blank lines is the first blank line; the line it stopped
+/// at (`after`, the line after the record's terminator) less the record's own line breaks is
+/// right whatever came before. A last record with no line break after it stops on its own line,
+/// where `start` is right (unless blank lines came just before it).
+fn own_line(start: u64, after: u64, record: &csv::ByteRecord) -> u64 {
+    let breaks = record.iter().map(|f| f.iter().filter(|&&b| b == b'\n').count() as u64).sum::<u64>();
+    start.max(after.saturating_sub(1 + breaks))
+}
+
 /// Whether a ticked-column value says the category applies (`None`: it says neither).
 fn ticked(v: &str) -> Option<bool> {
     match v.to_ascii_lowercase().as_str() {
@@ -185,7 +195,8 @@ impl Parse {
                 Err(e) => return Err(ImportError::Read { path: self.path.clone(), source: e.into() }),
             }
             self.counts.rows_read += 1;
-            let (line, byte) = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
+            let (start, byte) = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
+            let line = own_line(start, reader.position().line(), &record);
             if self.counts.rows_read.is_multiple_of(4096) {
                 bar.set_position(byte);
             }
