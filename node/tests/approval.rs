@@ -4,38 +4,20 @@
 
 mod common;
 
-use common::{COUNCIL, HEADER, Node, synthetic};
+use common::{HEADER, Node, synthetic};
 use msp_node::{
     accounts::{self, Role},
     audit::{Action, Actor},
     completeness,
-    config::{ContextConfig, NodeConfig, SubmissionConfig},
+    config::{NodeConfig, SubmissionConfig},
     release,
     submit::{SubmitError, approval},
 };
-use msp_schemas::{
-    Period,
-    codes::{MspLevel, TeamModel},
-    release::Timestamp,
-};
+use msp_schemas::{Period, release::Timestamp};
 use msp_store::testing::databases;
 
 fn config(four_eyes: bool) -> NodeConfig {
-    NodeConfig {
-        council: COUNCIL.parse().unwrap(),
-        coordinator_url: "https://coordinator.test".into(),
-        ca_cert: None,
-        database_url: None,
-        context: Some(ContextConfig {
-            team_model: TeamModel::Locality,
-            msp_level: MspLevel::Silver,
-            recording_system: "CaseWorks 4".into(),
-            validated: false,
-        }),
-        budget: None,
-        submission: Some(SubmissionConfig { require_approval: true, four_eyes }),
-        web: None,
-    }
+    NodeConfig { submission: Some(SubmissionConfig { require_approval: true, four_eyes }), ..common::config() }
 }
 
 fn q1() -> Period {

@@ -1,17 +1,12 @@
 //! The `msp-node` binary as a council's lead would use it: init → synth → import → status, and
 //! the clear refusals on the way.
 
-use std::{path::Path, process::Command};
+mod common;
+
+use std::path::Path;
 
 fn node(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_msp-node"))
-        .arg("--data-dir")
-        .arg(dir.join("data"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("MSP_NODE_DATABASE_URL")
-        .output()
-        .expect("msp-node runs")
+    common::node_command(dir, args)
 }
 
 fn ok(out: &std::process::Output) -> String {

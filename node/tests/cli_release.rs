@@ -3,6 +3,8 @@
 //! release, `approve` shows what it approves, `status` shows each quarter's state, and the
 //! `node.toml` that `init` writes shows every section.
 
+mod common;
+
 use std::{
     io::Write,
     path::Path,
@@ -23,14 +25,7 @@ fn binary() -> &'static str {
 
 /// Runs `msp-node` without a terminal (standard input is closed, as under a timer).
 fn node(dir: &Path, args: &[&str]) -> Output {
-    Command::new(binary())
-        .arg("--data-dir")
-        .arg(dir.join("data"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("MSP_NODE_DATABASE_URL")
-        .output()
-        .expect("msp-node runs")
+    common::node_command(dir, args)
 }
 
 fn ok(out: &Output) -> String {

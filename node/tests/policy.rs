@@ -10,10 +10,10 @@ use std::sync::{Arc, Mutex};
 
 use axum::{Json, Router, http::StatusCode, routing::get};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use common::{COUNCIL, Node, synthetic};
+use common::{Node, synthetic};
 use msp_node::{
     clock,
-    config::{Budget, ContextConfig, NodeConfig},
+    config::{Budget, NodeConfig},
     dp::limits::LimitError,
     keys::SigningKey,
     policy::{self, HeldPolicy},
@@ -24,7 +24,6 @@ use msp_node::{
 use msp_schemas::{
     Period,
     api::CoordinatorKey,
-    codes::{MspLevel, TeamModel},
     policy::{NetworkPolicy, PolicyViolation, RhoRange, SignedPolicy},
     release::Timestamp,
 };
@@ -32,21 +31,7 @@ use msp_store::testing::databases;
 use standin::{CoordinatorSigner, StandIn, TestCa};
 
 fn config(budget: Option<Budget>) -> NodeConfig {
-    NodeConfig {
-        council: COUNCIL.parse().unwrap(),
-        coordinator_url: "https://coordinator.test".into(),
-        ca_cert: None,
-        database_url: None,
-        context: Some(ContextConfig {
-            team_model: TeamModel::Hybrid,
-            msp_level: MspLevel::Gold,
-            recording_system: "CaseWorks 4".into(),
-            validated: true,
-        }),
-        budget,
-        submission: None,
-        web: None,
-    }
+    NodeConfig { budget, ..common::config() }
 }
 
 fn q1() -> Period {

@@ -8,34 +8,19 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use common::{COUNCIL, Node, synthetic};
 use msp_node::{
     audit::{Action, Actor, Event},
-    config::{ContextConfig, NodeConfig},
+    config::NodeConfig,
     quarters::{self, Stage},
     release,
     submit::approval,
 };
 use msp_schemas::{
     Period,
-    codes::{MspLevel, TeamModel},
     release::{Receipt, ReceiptFormat, Sha256},
 };
 use msp_store::testing::databases;
 
 fn config() -> NodeConfig {
-    NodeConfig {
-        council: COUNCIL.parse().unwrap(),
-        coordinator_url: "https://coordinator.test".into(),
-        ca_cert: None,
-        database_url: None,
-        context: Some(ContextConfig {
-            team_model: TeamModel::Hybrid,
-            msp_level: MspLevel::Gold,
-            recording_system: String::new(),
-            validated: false,
-        }),
-        budget: None,
-        submission: None,
-        web: None,
-    }
+    common::config()
 }
 
 fn q1() -> Period {

@@ -7,34 +7,16 @@ use common::{COUNCIL, Node, synthetic};
 use msp_estimate::{Measure, ReleaseCells};
 use msp_node::{
     config::Budget,
-    config::{ContextConfig, NodeConfig},
+    config::NodeConfig,
     dp::tables,
     release::{self, ReleaseError},
 };
-use msp_schemas::{
-    Period, Release,
-    codes::{MspLevel, TeamModel},
-    release::Timestamp,
-};
+use msp_schemas::{Period, Release, release::Timestamp};
 use msp_store::testing::databases;
 use msp_synth::SynthOptions;
 
 fn config() -> NodeConfig {
-    NodeConfig {
-        council: COUNCIL.parse().unwrap(),
-        coordinator_url: "https://coordinator.test".into(),
-        ca_cert: None,
-        database_url: None,
-        context: Some(ContextConfig {
-            team_model: TeamModel::Hybrid,
-            msp_level: MspLevel::Gold,
-            recording_system: "CaseWorks 4".into(),
-            validated: true,
-        }),
-        budget: None,
-        submission: None,
-        web: None,
-    }
+    common::config()
 }
 
 fn q1() -> Period {

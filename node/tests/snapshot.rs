@@ -5,36 +5,21 @@
 
 mod common;
 
-use std::{collections::BTreeSet, path::Path, process::Command};
+use std::{collections::BTreeSet, path::Path};
 
-use common::{COUNCIL, HEADER, Node, assert_accounted};
+use common::{HEADER, Node, assert_accounted};
 use msp_node::{
     audit::Actor,
     clock,
-    config::{ContextConfig, NodeConfig},
+    config::NodeConfig,
     import::{self, ImportError, ImportOptions, MaxRejected},
     release,
 };
-use msp_schemas::codes::{MspLevel, TeamModel};
 use msp_store::testing::databases;
 use time::macros::date;
 
 fn config() -> NodeConfig {
-    NodeConfig {
-        council: COUNCIL.parse().unwrap(),
-        coordinator_url: "https://coordinator.test".into(),
-        ca_cert: None,
-        database_url: None,
-        context: Some(ContextConfig {
-            team_model: TeamModel::Hybrid,
-            msp_level: MspLevel::Gold,
-            recording_system: "CaseWorks 4".into(),
-            validated: true,
-        }),
-        budget: None,
-        submission: None,
-        web: None,
-    }
+    common::config()
 }
 
 fn options(node: &Node, max_rejected: Option<MaxRejected>) -> ImportOptions {
@@ -204,14 +189,7 @@ fn after_q1() -> msp_schemas::release::Timestamp {
 }
 
 fn node_cmd(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_msp-node"))
-        .arg("--data-dir")
-        .arg(dir.join("data"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("MSP_NODE_DATABASE_URL")
-        .output()
-        .expect("msp-node runs")
+    common::node_command(dir, args)
 }
 
 fn text(out: &std::process::Output) -> String {

@@ -10,16 +10,15 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{COUNCIL, Node, synthetic};
+use common::{Node, synthetic};
 use msp_node::{
     accounts::{self, Role},
     audit::Actor,
     clock,
-    config::{ContextConfig, DataDir, NodeConfig, SubmissionConfig},
+    config::{DataDir, NodeConfig, SubmissionConfig},
     release,
     web::{self, ServeError},
 };
-use msp_schemas::codes::{MspLevel, TeamModel};
 use msp_store::testing::{TestDb, databases};
 use reqwest::{StatusCode, header};
 
@@ -43,19 +42,9 @@ impl Drop for View {
 
 fn config() -> NodeConfig {
     NodeConfig {
-        council: COUNCIL.parse().unwrap(),
         coordinator_url: "https://127.0.0.1:9".into(),
-        ca_cert: None,
-        database_url: None,
-        context: Some(ContextConfig {
-            team_model: TeamModel::Specialist,
-            msp_level: MspLevel::Gold,
-            recording_system: "CaseWorks 4".into(),
-            validated: true,
-        }),
-        budget: None,
         submission: Some(SubmissionConfig { require_approval: true, four_eyes: true }),
-        web: None,
+        ..common::config()
     }
 }
 

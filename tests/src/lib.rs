@@ -254,3 +254,31 @@ impl DemoNetwork {
         }
     }
 }
+
+/// The real browser the browser tests drive: `tests/browser` (the scripts and their npm packages)
+/// and the Chromium to run. `None` when something is missing, after saying what to install: the
+/// caller skips — unless `MSP_REQUIRE_BROWSER=1` (as `.ci/run` sets), when a missing browser
+/// fails the test.
+pub fn browser(test: &str) -> Option<(PathBuf, String)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("browser");
+    let chromium = std::env::var("MSP_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let missing = if std::process::Command::new("node").arg("--version").output().is_err() {
+        Some("Node.js (apt-get install nodejs npm)".to_owned())
+    } else if !std::path::Path::new(&chromium).exists() {
+        Some(format!("Chromium at {chromium} (apt-get install chromium, or set MSP_CHROMIUM)"))
+    } else if !dir.join("node_modules/playwright-core").exists() || !dir.join("node_modules/axe-core").exists() {
+        Some(format!("the npm packages (npm ci --prefix {})", dir.display()))
+    } else {
+        None
+    };
+    match missing {
+        None => Some((dir, chromium)),
+        Some(what) if std::env::var("MSP_REQUIRE_BROWSER").is_ok_and(|v| v == "1") => {
+            panic!("{test} needs {what}")
+        }
+        Some(what) => {
+            eprintln!("SKIPPED {test}: it needs {what}. .ci/run installs everything it needs.");
+            None
+        }
+    }
+}

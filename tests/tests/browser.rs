@@ -12,31 +12,9 @@ use msp_tests::DemoNetwork;
 
 const HARTLEPOOL: &str = "E06000001";
 
-/// What is missing to run the browser, if anything.
-fn missing(dir: &Path, chromium: &str) -> Option<String> {
-    if Command::new("node").arg("--version").output().is_err() {
-        return Some("Node.js (apt-get install nodejs npm)".into());
-    }
-    if !Path::new(chromium).exists() {
-        return Some(format!("Chromium at {chromium} (apt-get install chromium, or set MSP_CHROMIUM)"));
-    }
-    if !dir.join("node_modules/playwright-core").exists() || !dir.join("node_modules/axe-core").exists() {
-        return Some(format!("the npm packages (npm ci --prefix {})", dir.display()));
-    }
-    None
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_works_in_a_real_browser_and_axe_finds_nothing_serious() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("browser");
-    let chromium = std::env::var("MSP_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    if let Some(what) = missing(&dir, &chromium) {
-        if std::env::var("MSP_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
-            panic!("the browser test needs {what}");
-        }
-        eprintln!("SKIPPED the browser test: it needs {what}. .ci/run installs everything it needs.");
-        return;
-    }
+    let Some((dir, chromium)) = msp_tests::browser("the browser test") else { return };
     let net = DemoNetwork::start(24, 2).await;
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard-screenshots");
     let (base, token) = (net.base.clone(), net.token.clone());

@@ -50,31 +50,9 @@ fn after_the_quarter() -> time::OffsetDateTime {
     day.with_hms(10, 0, 0).expect("a time").assume_utc()
 }
 
-/// What is missing to run the browser, if anything.
-fn missing(dir: &Path, chromium: &str) -> Option<String> {
-    if Command::new("node").arg("--version").output().is_err() {
-        return Some("Node.js (apt-get install nodejs npm)".into());
-    }
-    if !Path::new(chromium).exists() {
-        return Some(format!("Chromium at {chromium} (apt-get install chromium, or set MSP_CHROMIUM)"));
-    }
-    if !dir.join("node_modules/playwright-core").exists() || !dir.join("node_modules/axe-core").exists() {
-        return Some(format!("the npm packages (npm ci --prefix {})", dir.display()));
-    }
-    None
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn council_staff_release_approve_and_submit_in_a_real_browser_and_axe_finds_nothing_serious() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("browser");
-    let chromium = std::env::var("MSP_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    if let Some(what) = missing(&dir, &chromium) {
-        if std::env::var("MSP_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
-            panic!("the node browser test needs {what}");
-        }
-        eprintln!("SKIPPED the node browser test: it needs {what}. .ci/run installs everything it needs.");
-        return;
-    }
+    let Some((dir, chromium)) = msp_tests::browser("the node browser test") else { return };
 
     // A coordinator, and a node enrolled with it that holds two quarters of synthetic cases.
     let (db, cdir, ndir) = (TestDb::sqlite(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());

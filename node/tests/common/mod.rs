@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use msp_node::{
     clock,
+    config::{ContextConfig, NodeConfig},
     import::{self, ImportError, ImportOptions, ImportSummary, Mapping},
     keys::NodeSecret,
     store::Store,
@@ -91,3 +92,35 @@ pub fn assert_accounted(s: &ImportSummary) {
 }
 
 pub const HEADER: &str = "case_id,person_id,concern_date,enquiry_type,concluded_date,outcomes_asked,outcomes_achieved";
+
+/// The configuration of a test node: the test council, a coordinator no one answers at, and a
+/// declared context (tests change what they need with `..config()`).
+pub fn config() -> NodeConfig {
+    NodeConfig {
+        council: COUNCIL.parse().unwrap(),
+        coordinator_url: "https://coordinator.test".into(),
+        ca_cert: None,
+        database_url: None,
+        context: Some(ContextConfig {
+            team_model: msp_schemas::codes::TeamModel::Hybrid,
+            msp_level: msp_schemas::codes::MspLevel::Gold,
+            recording_system: "CaseWorks 4".into(),
+            validated: true,
+        }),
+        budget: None,
+        submission: None,
+        web: None,
+    }
+}
+
+/// Runs the `msp-node` binary on the data directory `dir/data`, in `dir`.
+pub fn node_command(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_msp-node"))
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("MSP_NODE_DATABASE_URL")
+        .output()
+        .expect("msp-node runs")
+}

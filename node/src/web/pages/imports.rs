@@ -79,23 +79,29 @@ fn report(last: &ImportRecord) -> Markup {
     let rows = match csv::Reader::from_path(path) {
         Ok(mut r) => {
             let header: Vec<String> = r.headers().map(|h| h.iter().map(str::to_owned).collect()).unwrap_or_default();
-            let rows: Vec<Vec<String>> =
-                r.records().filter_map(Result::ok).map(|rec| rec.iter().map(str::to_owned).collect()).collect();
-            Ok((header, rows))
+            // Only the rows shown are kept: a report can run to many thousands of rows.
+            let (mut rows, mut total) = (Vec::new(), 0usize);
+            for rec in r.records().filter_map(Result::ok) {
+                total += 1;
+                if rows.len() < REPORT_ROWS {
+                    rows.push(rec.iter().map(str::to_owned).collect::<Vec<String>>());
+                }
+            }
+            Ok((header, rows, total))
         }
         Err(e) => Err(e.to_string()),
     };
     html! {
         h2 { "Rejects and warnings of the last import" }
         @match rows {
-            Ok((header, rows)) => {
-                p { (count(rows.len() as u64)) " rows in the report " code { (path) }
-                    @if rows.len() > REPORT_ROWS { "; the first " (REPORT_ROWS) " are shown" } "." }
+            Ok((header, rows, total)) => {
+                p { (count(total as u64)) " rows in the report " code { (path) }
+                    @if total > REPORT_ROWS { "; the first " (REPORT_ROWS) " are shown" } "." }
                 div.table-wrap {
                     table {
                         caption { "Rows rejected or imported with a warning" }
                         thead { tr { @for h in &header { th scope="col" { (heading(h)) } } } }
-                        tbody { @for r in rows.iter().take(REPORT_ROWS) { tr { @for v in r { td { (v) } } } } }
+                        tbody { @for r in &rows { tr { @for v in r { td { (v) } } } } }
                     }
                 }
                 p { "Correct the rows in the case management system (or the mapping file) and import the file again: "
