@@ -91,7 +91,8 @@ async fn every_rule_of_design_section_5_rejects_its_row_with_line_column_value_a
             ("10,C9,warning,outcomes_achieved,fully,", "not asked_expressed"),
         ];
         for (start, reason) in expect {
-            let line = report.lines().find(|l| l.starts_with(start)).unwrap_or_else(|| panic!("{start} in\n{report}"));
+            let start = format!("rules.csv,{start}");
+            let line = report.lines().find(|l| l.starts_with(&start)).unwrap_or_else(|| panic!("{start} in\n{report}"));
             assert!(line.contains(reason), "{line}");
         }
         assert_eq!(node.cases().await, 2);

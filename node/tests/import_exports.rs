@@ -26,7 +26,8 @@ fn options(node: &Node, mapping: Option<Mapping>, max_rejected: Option<MaxReject
 
 fn report_lines(node: &Node) -> Vec<(u64, String)> {
     let mut r = csv::Reader::from_path(node.path("rejects.csv")).unwrap();
-    r.records().map(|rec| rec.unwrap()).map(|rec| (rec[0].parse().unwrap(), rec[1].to_owned())).collect()
+    // file, line, case_id, …
+    r.records().map(|rec| rec.unwrap()).map(|rec| (rec[1].parse().unwrap(), rec[2].to_owned())).collect()
 }
 
 #[tokio::test]

@@ -20,7 +20,8 @@ use crate::{
 /// `msp-node import`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The case file (CSV, UTF-8).
+    /// The case file: CSV (UTF-8, UTF-16 or Windows-1252) or an Excel workbook (.xlsx). With a
+    /// mapping that joins other files ([[join]]), the main file, one row per case.
     pub file: PathBuf,
     /// A mapping file (TOML) that renames columns and translates local values to codes.
     #[arg(long)]
@@ -87,6 +88,15 @@ pub async fn import(data: &DataDir, a: ImportArgs, clock: Clock) -> Result<(), C
     line("unchanged", c.unchanged);
     line("rejected", c.rejected);
     line("warnings", c.warnings);
+    for j in &summary.joined {
+        say!(
+            "  joined     {:>12} of {} rows of {} ({} rejected)",
+            thousands(j.matched),
+            thousands(j.rows_read),
+            j.file.display(),
+            thousands(j.rejected)
+        );
+    }
     if let Some(s) = &summary.snapshot {
         line("removed", s.removed);
         say!();
@@ -106,14 +116,22 @@ pub async fn import(data: &DataDir, a: ImportArgs, clock: Clock) -> Result<(), C
         for p in &summary.problems {
             let column = if p.column.is_empty() { String::new() } else { format!(" {}", p.column) };
             say!("  {} {}{column}: {}", thousands(p.count), p.severity, p.reason);
-            let lines: Vec<String> = p.examples.iter().map(|e| format!("line {} ({})", e.line, e.case_id)).collect();
+            let main = a.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let lines: Vec<String> = p
+                .examples
+                .iter()
+                .map(|e| {
+                    let file = if e.file == main { String::new() } else { format!("{} ", e.file) };
+                    format!("{file}line {} ({})", e.line, e.case_id)
+                })
+                .collect();
             let more = if p.count > p.examples.len() as u64 { ", …" } else { "" };
             say!("      e.g. {}{more}", lines.join(", "));
         }
     }
     if let Some(p) = &summary.rejects_file {
         say!();
-        say!("Rejected rows and warnings are listed, with line, column, value and reason, in {}", p.display());
+        say!("Rejected rows and warnings are listed, with file, line, column, value and reason, in {}", p.display());
     }
     Ok(())
 }

@@ -96,6 +96,40 @@ pub enum ImportError {
         /// Every column name.
         expected: String,
     },
+    /// A `[[join]]` whose `on` column is in none of the files before it.
+    #[error(
+        "the mapping joins {file} on the column {on:?}, which neither the main file nor an earlier joined file has: name          one of {columns}"
+    )]
+    JoinOn {
+        /// The joined file.
+        file: PathBuf,
+        /// The column named.
+        on: String,
+        /// The columns there are, quoted.
+        columns: String,
+    },
+    /// A joined file without the key column its `[[join]]` names.
+    #[error("{file} has no column {key:?} (the key its [[join]] in the mapping names): its columns are {columns}")]
+    JoinKey {
+        /// The joined file.
+        file: PathBuf,
+        /// The key named.
+        key: String,
+        /// Its columns, quoted.
+        columns: String,
+    },
+    /// A joined file with a column an earlier file also has.
+    #[error(
+        "{file} has a column {column:?}, and so does {other}: list it in one of them as ignored (ignore = [...] in the          main mapping for the main file, or in the [[join]] of a joined file), so each column comes from one file"
+    )]
+    JoinClash {
+        /// The joined file.
+        file: PathBuf,
+        /// The column.
+        column: String,
+        /// The file that has it too.
+        other: String,
+    },
     /// Two header columns that mean the same column.
     #[error(
         "{path} has two columns that both give {column} (columns {first} and {second}): remove one, or ignore one with a mapping file"

@@ -15,7 +15,6 @@ use super::{
     HashingReader, LfReader,
     decode::{self, Decoding},
     error::ImportError,
-    mapping::Mapping,
     xlsx,
 };
 
@@ -54,10 +53,16 @@ impl Input {
 }
 
 /// Opens the case file `file` (at `path`) as CSV text, with the notes the import summary gives
-/// about how it was read.
-pub(super) fn open(path: &Path, file: File, mapping: Option<&Mapping>) -> Result<(Input, Vec<String>), ImportError> {
+/// about how it was read: text in the `encoding` named (or UTF-8, UTF-16 or recognised
+/// Windows-1252), or the workbook's `sheet` (or its first).
+pub(super) fn open(
+    path: &Path,
+    file: File,
+    encoding: Option<&str>,
+    sheet: Option<&str>,
+) -> Result<(Input, Vec<String>), ImportError> {
     let read_err = |source| ImportError::Read { path: path.to_owned(), source };
-    let named = match mapping.and_then(Mapping::encoding) {
+    let named = match encoding {
         Some(name) => Some(
             decode::by_name(name)
                 .ok_or_else(|| ImportError::UnknownEncoding { name: name.to_owned(), expected: decode::NAMES })?,
@@ -73,7 +78,7 @@ pub(super) fn open(path: &Path, file: File, mapping: Option<&Mapping>) -> Result
     if by_name || sample.starts_with(b"PK\x03\x04") {
         let mut file = hashing.inner;
         file.rewind().map_err(read_err)?;
-        let (sheet, hash) = xlsx::open(path, file, mapping.and_then(Mapping::sheet))?;
+        let (sheet, hash) = xlsx::open(path, file, sheet)?;
         return Ok((Input::Sheet(sheet, hash), Vec::new()));
     }
 

@@ -33,6 +33,26 @@
 //! For the file itself it may name its text encoding (`encoding = "windows-1252"`; see
 //! `import::decode`) and, for an Excel workbook, the sheet to read (`sheet = "Concerns"`).
 //!
+//! An export in several files, joined by ids, is declared with one `[[join]]` per file beside the
+//! main one (the file given to `msp-node import`, one row per case):
+//!
+//! ```toml
+//! [[join]]
+//! file = "persons.csv"          # beside the main file, unless the path is absolute
+//! key = "Person ID"             # its column holding the id
+//! on = "Client No"              # the column of the main file (or of an earlier join) that it matches
+//! rows_per_case = "one"         # "one" (the default), "zero_or_one" or "any"
+//!
+//! [[join]]
+//! file = "risks.csv"
+//! key = "Concern ID"
+//! on = "Referral Ref"
+//! rows_per_case = "any"         # many rows per case: their values become lists
+//! ```
+//!
+//! A joined file's other columns are mapped like the main file's (renames, values, ticked lists);
+//! see `import::join` for the rules. A join may name its own `sheet` and columns to `ignore`.
+//!
 //! Every name and code is checked when the mapping is read, so a typo is reported before any
 //! row is imported. Column and value names match ignoring case and surrounding spaces.
 
@@ -115,6 +135,14 @@ pub enum MappingError {
         /// What is wrong.
         why: String,
     },
+    /// A `[[join]]` that cannot be used.
+    #[error("the mapping's [[join]] of {file:?} {why}")]
+    BadJoin {
+        /// The file it names.
+        file: String,
+        /// What is wrong.
+        why: String,
+    },
     /// An export column given two roles.
     #[error(
         "the mapping gives the export's column {0:?} two roles (renamed, ignored, a ticked list column or the date of birth): choose one"
@@ -157,6 +185,50 @@ struct MappingFile {
     encoding: Option<String>,
     #[serde(default)]
     sheet: Option<String>,
+    #[serde(default)]
+    join: Vec<JoinEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JoinEntry {
+    file: String,
+    key: String,
+    on: String,
+    #[serde(default)]
+    rows_per_case: Option<String>,
+    #[serde(default)]
+    sheet: Option<String>,
+    #[serde(default)]
+    ignore: Vec<String>,
+}
+
+/// How many rows of a joined file belong to one case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PerCase {
+    /// Exactly one (a persons file): a case without one is rejected.
+    One,
+    /// None or one (an enquiries file, where not every concern became an enquiry).
+    ZeroOrOne,
+    /// Any number (a risks file): their values are gathered into lists.
+    Any,
+}
+
+/// A file joined to the main one by an id (`[[join]]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Join {
+    /// The file, as the mapping names it (relative to the main file's folder unless absolute).
+    pub file: String,
+    /// Its column holding the id.
+    pub key: String,
+    /// The column of the main file, or of an earlier join, holding the same id.
+    pub on: String,
+    /// How many of its rows one case has.
+    pub per_case: PerCase,
+    /// For a workbook, the sheet to read (otherwise the first).
+    pub sheet: Option<String>,
+    /// Its columns to leave unread.
+    pub ignore: Vec<String>,
 }
 
 /// A value an export column gives towards a case-record/1 column, other than the column itself.
@@ -194,9 +266,10 @@ pub struct Mapping {
     derived: HashMap<String, Derived>,
     encoding: Option<String>,
     sheet: Option<String>,
+    joins: Vec<Join>,
 }
 
-fn key(s: &str) -> String {
+pub(super) fn key(s: &str) -> String {
     s.trim().to_lowercase()
 }
 
@@ -302,6 +375,25 @@ impl Mapping {
         if let Some(source) = &file.date_of_birth {
             role(source, Derived::BirthDate, &mut m)?;
         }
+        for j in file.join {
+            let bad = |why: &str| MappingError::BadJoin { file: j.file.clone(), why: why.to_owned() };
+            let per_case = match j.rows_per_case.as_deref().map(key).as_deref() {
+                None | Some("one") => PerCase::One,
+                Some("zero_or_one") => PerCase::ZeroOrOne,
+                Some("any") => PerCase::Any,
+                Some(_) => return Err(bad("has a rows_per_case that is not \"one\", \"zero_or_one\" or \"any\"")),
+            };
+            if j.file.trim().is_empty() || j.key.trim().is_empty() || j.on.trim().is_empty() {
+                return Err(bad("needs a file, its key column and the column it matches (on)"));
+            }
+            if m.joins.iter().any(|o| o.file.trim() == j.file.trim() && o.sheet == j.sheet) {
+                return Err(bad("is there twice"));
+            }
+            if j.ignore.iter().any(|i| key(i) == key(&j.key)) {
+                return Err(bad("ignores its own key column"));
+            }
+            m.joins.push(Join { file: j.file, key: j.key, on: j.on, per_case, sheet: j.sheet, ignore: j.ignore });
+        }
         Ok(m)
     }
 
@@ -333,6 +425,16 @@ impl Mapping {
     /// The workbook sheet the mapping names (`sheet = "Concerns"`), if any; otherwise the first.
     pub fn sheet(&self) -> Option<&str> {
         self.sheet.as_deref()
+    }
+
+    /// The files joined to the main one, in the mapping's order.
+    pub fn joins(&self) -> &[Join] {
+        &self.joins
+    }
+
+    /// The separator of multi-valued fields in the export.
+    pub fn list_separator(&self) -> char {
+        self.separator.unwrap_or(';')
     }
 
     /// What an export's header name means.

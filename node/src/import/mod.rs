@@ -13,10 +13,16 @@
 //! its first sheet or the mapping's `sheet = "…"`), whose rows become records as CSV rows do
 //! (`xlsx`). Line numbers are the file's own (a sheet's row numbers), and its SHA-256 is of its
 //! bytes on disk (`input`).
+//!
+//! An export in several files (persons, concerns, enquiries, risks) is imported as one: the
+//! mapping declares the files joined to the main one by ids (`[[join]]`), and each main row is
+//! extended with its joined rows before it is mapped (`join`, which has the rules). Every row of
+//! every file is accounted for, and a problem is reported at the file and line it is in.
 
 mod decode;
 mod error;
 mod input;
+mod join;
 pub mod mapping;
 mod parse;
 mod report;
@@ -39,7 +45,8 @@ use crate::{
     store::{CaseRow, ImportCounts, NodeStoreError, Store},
 };
 pub use error::ImportError;
-pub use mapping::{Derived, Header, Mapping, MappingError};
+pub use join::JoinedFile;
+pub use mapping::{Derived, Header, Join, Mapping, MappingError, PerCase};
 use parse::{Known, Parse};
 pub use parse::{MAX_FIELD_BYTES, Snapshot};
 use report::Report;
@@ -144,6 +151,9 @@ pub struct ImportSummary {
     /// How the file was read, where the officer should know (a guessed encoding).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// What became of the rows of each file joined to this one (`[[join]]` in the mapping).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub joined: Vec<JoinedFile>,
 }
 
 /// A reader that hashes what passes through it.
@@ -269,7 +279,8 @@ async fn import_as(
     let read_err = |source| ImportError::Read { path: path.to_owned(), source };
     let file = File::open(path).map_err(read_err)?;
     let file_len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let (input, notes) = input::open(path, file, options.mapping.as_ref())?;
+    let encoding = options.mapping.as_ref().and_then(Mapping::encoding);
+    let (input, notes) = input::open(path, file, encoding, options.mapping.as_ref().and_then(Mapping::sheet))?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -282,19 +293,33 @@ async fn import_as(
     if !has_header || header.iter().all(|f| f.iter().all(|b| b.is_ascii_whitespace()) || f == b"\xEF\xBB\xBF") {
         return Err(ImportError::Empty(path.to_owned()));
     }
-    let columns = resolve_header(path, &header, &mapping)?;
+    let (mut joins, header, pending) = if mapping.joins().is_empty() {
+        (None, header, Vec::new())
+    } else {
+        let (joins, combined, pending) = join::Joins::load(path, &header, &mapping)?;
+        (Some(joins), combined, pending)
+    };
+    let columns = resolve_header(path, &header, &mapping, joins.as_ref())?;
     let derived = derived_columns(&header, &mapping);
+    if let Some(joins) = &mut joins {
+        joins.plan(&columns, &derived);
+    }
+    let history_name = joins.as_ref().map_or_else(|| file_name(path), join::Joins::describe);
 
     let known = store.case_fingerprints(|hash| Known { hash, seen_line: 0, batch: u32::MAX }).await?;
     let started = clock::now(&options.clock).to_string();
     let mut tx = store.db().begin().await.map_err(NodeStoreError::from)?;
-    let import_id = store.begin_import(&mut tx, &file_name(path), &started).await?;
+    let import_id = store.begin_import(&mut tx, &history_name, &started).await?;
 
     let (report_path, always) = match &options.rejects_path {
         Some(p) => (p.clone(), true),
         None => (options.rejects_dir.join(format!("import-{import_id}.csv")), false),
     };
-    let report = Report::new(report_path, always);
+    let mut report = Report::new(report_path, always, file_name(path));
+    if let Err(e) = join::Joins::report_pending(pending, &mut report) {
+        report.abandon();
+        return Err(e);
+    }
     let progress = msp_terminal::progress_bar(options.progress, file_len, PROGRESS);
 
     let (tx_rows, mut rx_rows) = tokio::sync::mpsc::channel::<Vec<CaseRow>>(4);
@@ -315,11 +340,14 @@ async fn import_as(
             batch: 0,
             rows: Vec::new(),
             snapshot: seen,
+            joins,
         };
         let result = parse.run(&mut reader, &tx_rows, &bar);
+        drop(tx_rows);
+        let joined = result.and_then(|()| parse.finish_joins());
         let hash = reader.into_inner().into_inner().finish();
         let seen = parse.finish_snapshot();
-        (result.map(|()| (parse.counts, msp_store::hex(hash.as_ref()))), parse.report, seen)
+        (joined.map(|joined| (parse.counts, msp_store::hex(hash.as_ref()), joined)), parse.report, seen)
     });
 
     let mut write_result = Ok(());
@@ -335,7 +363,7 @@ async fn import_as(
 
     let outcome = write_result.map_err(ImportError::from).and(parsed);
     match outcome {
-        Ok((counts, _)) if options.max_rejected.is_some_and(|m| m.exceeded(counts.rejected, counts.rows_read)) => {
+        Ok((counts, _, _)) if options.max_rejected.is_some_and(|m| m.exceeded(counts.rejected, counts.rows_read)) => {
             let _ = tx.rollback().await;
             let problems = report.problems();
             let report = report.finish()?;
@@ -354,7 +382,7 @@ async fn import_as(
                     .join("; "),
             })
         }
-        Ok((counts, file_sha256)) => {
+        Ok((counts, file_sha256, joined)) => {
             let problems = report.problems();
             let rejects_file = report.finish()?;
             let finished = clock::now(&options.clock).to_string();
@@ -384,6 +412,7 @@ async fn import_as(
                 problems,
                 snapshot,
                 notes,
+                joined,
             })
         }
         Err(e) => {
@@ -403,6 +432,7 @@ fn resolve_header(
     path: &Path,
     header: &csv::ByteRecord,
     mapping: &Mapping,
+    joins: Option<&join::Joins>,
 ) -> Result<Vec<Option<Column>>, ImportError> {
     let mut columns = Vec::with_capacity(header.len());
     let mut unknown = Vec::new();
@@ -425,9 +455,10 @@ fn resolve_header(
             Header::Ignored | Header::Derived(_) => columns.push(None),
             Header::Unknown if mapping.ignores_unmapped() => columns.push(None),
             Header::Unknown => {
+                let file = joins.and_then(|j| j.file_of(i)).map(|f| format!(" in {f}")).unwrap_or_default();
                 unknown.push(match closest_column(name) {
-                    Some(c) => format!("{name:?} (did you mean {c}?)"),
-                    None => format!("{name:?}"),
+                    Some(c) => format!("{name:?}{file} (did you mean {c}?)"),
+                    None => format!("{name:?}{file}"),
                 });
                 columns.push(None);
             }

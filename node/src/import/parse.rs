@@ -18,6 +18,7 @@ use time::Date;
 
 use super::{
     error::ImportError,
+    join::{JoinedFile, Joins},
     mapping::{Derived, Mapping},
     report::Report,
 };
@@ -57,6 +58,8 @@ pub(super) struct Parse {
     pub(super) rows: Vec<CaseRow>,
     /// For a snapshot import, what the file holds beyond the rows written.
     pub(super) snapshot: Option<Seen>,
+    /// The files joined to this one, if its mapping joins any.
+    pub(super) joins: Option<Joins>,
 }
 
 /// What a snapshot import (`import --snapshot`) did beyond an ordinary import.
@@ -136,13 +139,13 @@ impl Seen {
 /// at (`after`, the line after the record's terminator) less the record's own line breaks is
 /// right whatever came before. A last record with no line break after it stops on its own line,
 /// where `start` is right (unless blank lines came just before it).
-fn own_line(start: u64, after: u64, record: &csv::ByteRecord) -> u64 {
+pub(super) fn own_line(start: u64, after: u64, record: &csv::ByteRecord) -> u64 {
     let breaks = record.iter().map(|f| f.iter().filter(|&&b| b == b'\n').count() as u64).sum::<u64>();
     start.max(after.saturating_sub(1 + breaks))
 }
 
 /// Whether a ticked-column value says the category applies (`None`: it says neither).
-fn ticked(v: &str) -> Option<bool> {
+pub(super) fn ticked(v: &str) -> Option<bool> {
     match v.to_ascii_lowercase().as_str() {
         "y" | "yes" | "1" | "x" | "true" | "t" => Some(true),
         "" | "n" | "no" | "0" | "false" | "f" => Some(false),
@@ -201,6 +204,25 @@ impl Parse {
                 bar.set_position(byte);
             }
             let rejected = self.counts.rejected;
+            if let Some(joins) = &mut self.joins {
+                let wanted = joins.main_len();
+                let joined = if record.len() == wanted { joins.extend(&mut record).map_err(Some) } else { Err(None) };
+                if let Err(miss) = joined {
+                    let case_id = self.case_id_of(&record);
+                    self.counts.rejected += 1;
+                    match miss {
+                        Some(m) => match &m.at {
+                            Some((file, at)) => {
+                                self.report.write_in(file, *at, &case_id, "rejected", &m.column, &m.value, &m.reason)?
+                            }
+                            None => self.report.write(line, &case_id, "rejected", &m.column, &m.value, &m.reason)?,
+                        },
+                        None => self.reject_shape(line, &case_id, record.len(), wanted)?,
+                    }
+                    self.note_rejected(&record);
+                    continue;
+                }
+            }
             self.row(&record, line)?;
             if self.counts.rejected > rejected {
                 self.note_rejected(&record);
@@ -215,6 +237,53 @@ impl Parse {
         Ok(())
     }
 
+    /// Once the file is read: rejects the joined files' rows no case referred to, and gives what
+    /// became of each joined file's rows.
+    pub(super) fn finish_joins(&mut self) -> Result<Vec<JoinedFile>, ImportError> {
+        match self.joins.take() {
+            Some(joins) => joins.finish(&mut self.report),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The case id a row gives (blank if none).
+    fn case_id_of(&self, record: &csv::ByteRecord) -> String {
+        let pos = self.columns.iter().position(|c| *c == Some(Column::CaseId));
+        pos.and_then(|i| record.get(i)).map(|b| String::from_utf8_lossy(b).trim().to_owned()).unwrap_or_default()
+    }
+
+    /// Reports a row with `got` fields where the header has `wanted`.
+    fn reject_shape(&mut self, line: u64, case_id: &str, got: usize, wanted: usize) -> Result<(), ImportError> {
+        let reason = format!(
+            "the row has {got} fields but the header has {wanted}: look for an unquoted comma or a missing quote"
+        );
+        self.report.write(line, case_id, "rejected", "", "", &reason)
+    }
+
+    /// Reports a problem with the value at `position` of the (combined) header, at the file and
+    /// line it came from: the row's own `line`, or a joined file's row.
+    #[allow(clippy::too_many_arguments)]
+    fn report_at(
+        &mut self,
+        position: Option<usize>,
+        line: u64,
+        case_id: &str,
+        severity: &str,
+        column: &str,
+        value: &str,
+        reason: &str,
+    ) -> Result<(), ImportError> {
+        match self.joins.as_ref().zip(position).and_then(|(j, p)| j.origin(p)) {
+            Some((file, at)) => self.report.write_in(file, at, case_id, severity, column, value, reason),
+            None => self.report.write(line, case_id, severity, column, value, reason),
+        }
+    }
+
+    /// Where `column` is in the (combined) header.
+    fn position(&self, column: Column) -> Option<usize> {
+        self.columns.iter().position(|c| *c == Some(column))
+    }
+
     /// The values the mapping builds from other columns: lists from ticked columns (joined with
     /// the column's own value), and the age band from a date of birth where the row has none.
     /// `Err(())` when the row was rejected (and reported) for a value that is neither ticked nor not.
@@ -226,8 +295,8 @@ impl Parse {
         case_id: &str,
     ) -> Result<Result<Vec<(Column, String)>, ()>, ImportError> {
         let mut lists: Vec<(Column, Vec<&'static str>)> = Vec::new();
-        let mut birth: Option<String> = None;
-        for (field, derived) in record.iter().zip(&self.derived) {
+        let mut birth: Option<(String, usize)> = None;
+        for (pos, (field, derived)) in record.iter().zip(&self.derived).enumerate() {
             let Some(derived) = *derived else { continue };
             let text = String::from_utf8_lossy(field);
             let text = text.trim();
@@ -244,11 +313,11 @@ impl Parse {
                             "not a tick for {code} in {column}: write Y, Yes, 1, X or True when it applies, and N, No, 0, \
                              False or nothing when it does not"
                         );
-                        self.report.write(line, case_id, "rejected", column.name(), text, &reason)?;
+                        self.report_at(Some(pos), line, case_id, "rejected", column.name(), text, &reason)?;
                         return Ok(Err(()));
                     }
                 },
-                Derived::BirthDate if !text.is_empty() => birth = Some(text.to_owned()),
+                Derived::BirthDate if !text.is_empty() => birth = Some((text.to_owned(), pos)),
                 Derived::BirthDate => {}
             }
         }
@@ -260,12 +329,12 @@ impl Parse {
                 (column, if own.is_empty() { joined } else { format!("{own};{joined}") })
             })
             .collect();
-        if let Some(born) = birth.filter(|_| raw.get(Column::AgeBand).trim().is_empty()) {
+        if let Some((born, pos)) = birth.filter(|_| raw.get(Column::AgeBand).trim().is_empty()) {
             match age_band(&born, raw.get(Column::ConcernDate), self.mapping.slash_order()) {
                 Ok(band) => built.push((Column::AgeBand, band.to_owned())),
                 Err(reason) => {
                     self.counts.warnings += 1;
-                    self.report.write(line, case_id, "warning", "age_band", &born, &reason)?;
+                    self.report_at(Some(pos), line, case_id, "warning", "age_band", &born, &reason)?;
                 }
             }
         }
@@ -274,10 +343,13 @@ impl Parse {
 
     /// Keeps a rejected row's case id, for a snapshot import.
     fn note_rejected(&mut self, record: &csv::ByteRecord) {
-        let Some(seen) = &mut self.snapshot else { return };
-        let field = self.columns.iter().position(|c| *c == Some(Column::CaseId)).and_then(|i| record.get(i));
-        let id = field.map(|b| String::from_utf8_lossy(b).trim().to_owned()).unwrap_or_default();
-        if !id.is_empty() {
+        if self.snapshot.is_none() {
+            return;
+        }
+        let id = self.case_id_of(record);
+        if let Some(seen) = &mut self.snapshot
+            && !id.is_empty()
+        {
             seen.rejected.insert(id.into_boxed_str());
         }
     }
@@ -305,19 +377,10 @@ impl Parse {
 
     /// One data row: check its shape and text, map it, validate it, and classify it.
     fn row(&mut self, record: &csv::ByteRecord, line: u64) -> Result<(), ImportError> {
-        let case_id_pos = self.columns.iter().position(|c| *c == Some(Column::CaseId));
-        let case_id_text = case_id_pos
-            .and_then(|i| record.get(i))
-            .map(|b| String::from_utf8_lossy(b).trim().to_owned())
-            .unwrap_or_default();
+        let case_id_text = self.case_id_of(record);
         if record.len() != self.columns.len() {
             self.counts.rejected += 1;
-            let reason = format!(
-                "the row has {} fields but the header has {}: look for an unquoted comma or a missing quote",
-                record.len(),
-                self.columns.len()
-            );
-            return self.report.write(line, &case_id_text, "rejected", "", "", &reason);
+            return self.reject_shape(line, &case_id_text, record.len(), self.columns.len());
         }
         let mut texts: [&str; Column::COUNT] = [""; Column::COUNT];
         let mut problems: Vec<(Column, String, String)> = Vec::new();
@@ -344,7 +407,8 @@ impl Parse {
         if !problems.is_empty() {
             self.counts.rejected += 1;
             for (column, value, reason) in problems {
-                self.report.write(line, &case_id_text, "rejected", column.name(), &value, &reason)?;
+                let at = self.position(column);
+                self.report_at(at, line, &case_id_text, "rejected", column.name(), &value, &reason)?;
             }
             return Ok(());
         }
@@ -379,7 +443,9 @@ impl Parse {
             Err(rejected) => {
                 self.counts.rejected += 1;
                 for issue in &rejected.issues {
-                    self.report.write(
+                    let at = self.position(issue.column);
+                    self.report_at(
+                        at,
                         line,
                         &case_id_text,
                         "rejected",
@@ -398,7 +464,8 @@ impl Parse {
         }
         for w in &validated.warnings {
             self.counts.warnings += 1;
-            self.report.write(line, record.case_id(), "warning", w.column.name(), &w.value, &w.reason)?;
+            let at = self.position(w.column);
+            self.report_at(at, line, record.case_id(), "warning", w.column.name(), &w.value, &w.reason)?;
         }
 
         let person_key = self.secret.person_key(record.person_id());

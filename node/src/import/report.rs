@@ -1,5 +1,5 @@
-//! The rejects report of an import: one CSV line per rejected row and per warning, with its line,
-//! case id, column, value and reason. Written to a temporary name, and moved into place only when
+//! The rejects report of an import: one CSV line per rejected row and per warning, with its file,
+//! line, case id, column, value and reason. Written to a temporary name, and moved into place only when
 //! the import commits.
 
 use std::{collections::BTreeMap, fs::File, io::BufWriter, path::PathBuf};
@@ -33,6 +33,8 @@ pub struct Problem {
 /// A row a problem was met on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Example {
+    /// The file it is in (the main file, or a file joined to it).
+    pub file: String,
     /// The file's line (the header is line 1).
     pub line: u64,
     /// The row's case id.
@@ -76,13 +78,16 @@ pub(super) struct Report {
     partial: PathBuf,
     writer: Option<csv::Writer<BufWriter<File>>>,
     always: bool,
+    /// The main file's name, for its rows.
+    main: String,
     tally: BTreeMap<(String, String, String), Problem>,
 }
 
 impl Report {
-    pub(super) fn new(path: PathBuf, always: bool) -> Self {
+    /// A report at `path` (written even if empty when `always`) on the main file named `main`.
+    pub(super) fn new(path: PathBuf, always: bool, main: String) -> Self {
         let partial = path.with_extension("csv.partial");
-        Self { path, partial, writer: None, always, tally: BTreeMap::new() }
+        Self { path, partial, writer: None, always, main, tally: BTreeMap::new() }
     }
 
     fn err(&self, source: std::io::Error) -> ImportError {
@@ -96,15 +101,34 @@ impl Report {
             }
             let file = File::create(&self.partial).map_err(|e| self.err(e))?;
             let mut w = csv::Writer::from_writer(BufWriter::new(file));
-            w.write_record(["line", "case_id", "severity", "column", "value", "reason"])
+            w.write_record(["file", "line", "case_id", "severity", "column", "value", "reason"])
                 .map_err(|e| self.err(e.into()))?;
             self.writer = Some(w);
         }
         Ok(self.writer.as_mut().expect("just created"))
     }
 
+    /// A row of the main file.
     pub(super) fn write(
         &mut self,
+        line: u64,
+        case_id: &str,
+        severity: &str,
+        column: &str,
+        value: &str,
+        reason: &str,
+    ) -> Result<(), ImportError> {
+        let main = std::mem::take(&mut self.main);
+        let result = self.write_in(&main, line, case_id, severity, column, value, reason);
+        self.main = main;
+        result
+    }
+
+    /// A row of the file named `file`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn write_in(
+        &mut self,
+        file: &str,
         line: u64,
         case_id: &str,
         severity: &str,
@@ -124,10 +148,10 @@ impl Report {
         });
         p.count += 1;
         if p.examples.len() < EXAMPLES {
-            p.examples.push(Example { line, case_id: case_id.clone(), value: value.clone() });
+            p.examples.push(Example { file: file.to_owned(), line, case_id: case_id.clone(), value: value.clone() });
         }
         let line = line.to_string();
-        let result = self.writer()?.write_record([line.as_str(), &case_id, severity, column, &value, reason]);
+        let result = self.writer()?.write_record([file, line.as_str(), &case_id, severity, column, &value, reason]);
         result.map_err(|e| self.err(e.into()))
     }
 
@@ -174,7 +198,7 @@ mod tests {
     #[test]
     fn problems_differing_only_in_their_values_are_counted_together() {
         let dir = tempfile::tempdir().unwrap();
-        let mut r = Report::new(dir.path().join("r.csv"), false);
+        let mut r = Report::new(dir.path().join("r.csv"), false, "cases.csv".into());
         for (line, v) in [(2, "x"), (3, "y"), (4, "z"), (5, "w")] {
             let reason = format!("{v:?} is not a code of sex: expected one of male, female, unknown");
             r.write(line, "c", "rejected", "sex", v, &reason).unwrap();
@@ -184,7 +208,10 @@ mod tests {
         let p = r.problems();
         assert_eq!(p.len(), 2, "{p:?}");
         assert_eq!((p[0].severity.as_str(), p[0].count, p[0].examples.len()), ("rejected", 4, EXAMPLES));
-        assert_eq!(p[0].examples[0], Example { line: 2, case_id: "c".into(), value: "x".into() });
+        assert_eq!(
+            p[0].examples[0],
+            Example { file: "cases.csv".into(), line: 2, case_id: "c".into(), value: "x".into() }
+        );
         assert_eq!((p[1].column.as_str(), p[1].count), ("staff_hours", 2));
         r.abandon();
     }
