@@ -78,3 +78,34 @@ async fn the_eclipse_style_template_reads_month_first_dates_and_ticked_outcomes(
         assert_eq!(cell(&exact, "concern_outcome", "s42_enquiry"), 2);
     }
 }
+
+#[tokio::test]
+async fn the_several_files_template_joins_persons_enquiries_and_abuse_types_to_concerns() {
+    for db in databases().await {
+        let node = Node::new(&db).await;
+        let mapping = Mapping::parse(&std::fs::read_to_string(format!("{DIR}/several-files.example.toml")).unwrap())
+            .expect("the template is a valid mapping");
+        let options = ImportOptions {
+            mapping: Some(mapping),
+            rejects_path: Some(node.path("rejects.csv")),
+            rejects_dir: node.path("rejects"),
+            progress: false,
+            clock: clock::system(),
+            max_rejected: Some(MaxRejected::Rows(0)),
+        };
+        let main = std::path::PathBuf::from(format!("{DIR}/samples/several-files/concerns.csv"));
+        let s = import::import_file(&node.store, &node.secret, &main, options).await.unwrap();
+        assert_eq!(
+            (s.counts.rows_read, s.counts.imported, s.counts.rejected, s.counts.warnings),
+            (4, 4, 0, 0),
+            "{:?}",
+            s.problems
+        );
+        let joined: Vec<(u64, u64, u64)> = s.joined.iter().map(|f| (f.rows_read, f.matched, f.rejected)).collect();
+        assert_eq!(joined, [(3, 3, 0), (3, 3, 0), (4, 4, 0)], "persons, enquiries, abuse types: every row joined");
+        let (exact, _) = exact_tables(&node.store, "2026-27-Q1".parse().unwrap()).await.unwrap();
+        // 50019, born 1 December 1951, is 74 on 2 June 2026, and was not asked.
+        assert_eq!(cell(&exact, "msp_by_age_band", "65-74:not_asked"), 1);
+        assert!(cell(&exact, "risk_type", "neglect") >= 1, "abuse types gathered from their own file");
+    }
+}

@@ -98,7 +98,8 @@ pub enum ImportError {
     },
     /// A `[[join]]` whose `on` column is in none of the files before it.
     #[error(
-        "the mapping joins {file} on the column {on:?}, which neither the main file nor an earlier joined file has: name          one of {columns}"
+        "the mapping joins {file} on the column {on:?}, which neither the main file nor an earlier joined file has: name \
+         one of {columns}"
     )]
     JoinOn {
         /// The joined file.
@@ -120,7 +121,8 @@ pub enum ImportError {
     },
     /// A joined file with a column an earlier file also has.
     #[error(
-        "{file} has a column {column:?}, and so does {other}: list it in one of them as ignored (ignore = [...] in the          main mapping for the main file, or in the [[join]] of a joined file), so each column comes from one file"
+        "{file} has a column {column:?}, and so does {other}: so that each column comes from one file, leave it unread \
+         in {file} with ignore = [{column:?}] in its [[join]] in the mapping"
     )]
     JoinClash {
         /// The joined file.
