@@ -1,24 +1,29 @@
-//! Who may see what (DESIGN §8): the roles bearer tokens are made for (see [`crate::tokens`]),
-//! and the rules that keep each council's own figures from roles that may not see them.
+//! Who may see what (DESIGN §8, replaced by the publication rule): the roles bearer tokens are
+//! made for (see [`crate::tokens`]), each quarter's publication date, and the rule they make.
 //!
-//! - `national` (ADASS/LGA): everything;
-//! - `region:<slug>`: its councils' own figures, and every aggregate;
-//! - `council:<code>`: its own figures, and every aggregate;
-//! - `admin`: enrolment, tokens and submission status.
+//! - `national` (ADASS/LGA): everything, always;
+//! - `region:<slug>`: its councils, and any group made only of them;
+//! - `council:<code>`: its own figures;
+//! - `admin`: enrolment, tokens and submission status (no figures);
+//! - and from a quarter's **publication date**, every reader of figures — any role but `admin`,
+//!   and the open-data pages with no sign-in — sees every council's noisy figures and every group
+//!   for that quarter (a financial year once all four of its quarters are published).
 //!
-//! An aggregate that could give away one council's figures is treated as that council's: a
-//! council's peers (its region without it, which subtracted from the region leaves the council)
-//! and any group with fewer than [`MIN_COUNCILS`] councils included (unless the role may see
-//! every one of them).
+//! Why this holds where the former rule (hide a group of one or two councils) did not: before
+//! publication a role is shown nothing computed from a council it may not see, so no subtraction
+//! of figures it is shown (England before and after one submission, a year minus its quarters,
+//! England minus two model groups) can isolate one; after publication every council's noisy
+//! figures are shown anyway, and each is already differentially private at the node, so
+//! differencing them gives away nothing the release itself does not.
 
 use std::fmt;
 
-use msp_schemas::{CouncilCode, Region};
+use std::{collections::BTreeMap, sync::Arc};
 
-use crate::benchmark::Group;
+use msp_schemas::{CouncilCode, Period, Region};
+use time::{Date, Month};
 
-/// Fewest councils an aggregate must include to be shown to a role that may not see them all.
-pub const MIN_COUNCILS: usize = 3;
+use crate::benchmark::{Group, Snapshot, Window};
 
 /// A role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -74,20 +79,6 @@ impl Role {
         !matches!(self, Role::Admin)
     }
 
-    /// Whether the role may see a benchmark of `group` that includes `councils`.
-    pub fn may_see(&self, group: &Group, councils: &[CouncilCode]) -> bool {
-        if !self.reads_benchmarks() {
-            return false;
-        }
-        if councils.iter().all(|c| self.sees_council(*c)) {
-            return true;
-        }
-        match group {
-            Group::Council(c) | Group::Peers(c) => self.sees_council(*c),
-            _ => councils.len() >= MIN_COUNCILS,
-        }
-    }
-
     /// The council a role belongs to, if any.
     pub fn council(&self) -> Option<CouncilCode> {
         match self {
@@ -95,6 +86,151 @@ impl Role {
             _ => None,
         }
     }
+}
+
+/// When each quarter is published: the operator's dates (`msp-coordinator publication set`),
+/// and for every other quarter the default, the first day of the third month after it ends
+/// (2026-27-Q1, April to June, on 1 September 2026).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Publication {
+    /// The operator's dates.
+    set: BTreeMap<Period, Date>,
+}
+
+impl Publication {
+    /// The schedule with the operator's dates `set`.
+    pub fn new(set: BTreeMap<Period, Date>) -> Self {
+        Self { set }
+    }
+
+    /// A quarter's default publication date: two full months after it ends.
+    pub fn default_date(q: Period) -> Date {
+        let end = q.last_day();
+        let (mut year, mut month) = (end.year(), end.month());
+        for _ in 0..3 {
+            if month == Month::December {
+                year += 1;
+            }
+            month = month.next();
+        }
+        Date::from_calendar_date(year, month, 1).expect("the first of a month exists")
+    }
+
+    /// A quarter's publication date.
+    pub fn date(&self, q: Period) -> Date {
+        self.set.get(&q).copied().unwrap_or_else(|| Self::default_date(q))
+    }
+
+    /// Whether the operator set the quarter's date.
+    pub fn is_set(&self, q: Period) -> bool {
+        self.set.contains_key(&q)
+    }
+
+    /// A window's publication date: its last quarter's to be published.
+    pub fn window_date(&self, w: Window) -> Date {
+        w.quarters().into_iter().map(|q| self.date(q)).max().expect("a window has a quarter")
+    }
+}
+
+/// A reader of figures at one moment: who (a role, or `None` for the open-data pages, which need
+/// no sign-in), and which quarters are published on `today`. Every view asks it what to show.
+#[derive(Debug, Clone)]
+pub struct Access {
+    /// The role (`None`: the public, on the open-data pages).
+    pub role: Option<Role>,
+    /// The publication dates.
+    pub publication: Arc<Publication>,
+    /// Today.
+    pub today: Date,
+}
+
+impl Access {
+    /// A signed-in role's access on `today`.
+    pub fn of(role: Role, publication: Arc<Publication>, today: Date) -> Self {
+        Self { role: Some(role), publication, today }
+    }
+
+    /// The public's access on `today` (published quarters only).
+    pub fn public(publication: Arc<Publication>, today: Date) -> Self {
+        Self { role: None, publication, today }
+    }
+
+    /// Whether the reader reads figures at all (everyone but the administrator).
+    pub fn reads(&self) -> bool {
+        self.role.is_none_or(|r| r.reads_benchmarks())
+    }
+
+    /// Whether every quarter of `w` is published.
+    pub fn published(&self, w: Window) -> bool {
+        self.publication.window_date(w) <= self.today
+    }
+
+    /// Whether the reader may see one council's own figures for `w`.
+    pub fn sees_council(&self, c: CouncilCode, w: Window) -> bool {
+        self.reads() && (self.published(w) || self.role.is_some_and(|r| r.sees_council(c)))
+    }
+
+    /// Whether the reader may see `group` over `w`, which includes the councils `included`:
+    /// once `w` is published, always; before, only if the role may see every council in it
+    /// (and, for one council or its peers, that council).
+    pub fn may_see(&self, group: &Group, w: Window, included: &[CouncilCode]) -> bool {
+        if !self.reads() {
+            return false;
+        }
+        if self.published(w) {
+            return true;
+        }
+        let Some(role) = self.role else { return false };
+        let named = match group {
+            Group::Council(c) | Group::Peers(c) => role.sees_council(*c),
+            _ => true,
+        };
+        named && included.iter().all(|c| role.sees_council(*c))
+    }
+
+    /// [`Access::may_see`] for a benchmark of `snap`.
+    pub fn may_see_in(&self, snap: &Snapshot, group: Group, w: Window) -> bool {
+        self.may_see(&group, w, &snap.included(group, w))
+    }
+
+    /// When a figure of `w` not shown yet will be: "published on 1 September 2026".
+    pub fn withheld(&self, w: Window) -> String {
+        let on = self.publication.window_date(w);
+        format!("published on {}", long_date(on))
+    }
+
+    /// Why `what` for `w` is refused, and when it will not be.
+    pub fn refusal(&self, what: &str, w: Window) -> String {
+        match self.role {
+            _ if !self.reads() => NOT_A_READER.to_owned(),
+            None => format!(
+                "{what} for {w} is not published yet: it will be on {}",
+                long_date(self.publication.window_date(w))
+            ),
+            Some(_) => format!(
+                "{what} for {w} is not available to your role until it is {}: until then a council sees its own figures, \
+                 a region's group its councils, and national analysts every council",
+                self.withheld(w)
+            ),
+        }
+    }
+
+    /// The note under a table where some groups are not shown yet.
+    pub fn hidden_note(&self, hidden: &[String], w: Window) -> String {
+        format!(
+            "Not shown yet: {}. {w} is {}; until then your role sees only groups made of councils it may see.",
+            hidden.join(", "),
+            self.withheld(w)
+        )
+    }
+}
+
+/// Why the administrator's role is shown no figures.
+pub const NOT_A_READER: &str = "this role manages the network and does not read figures";
+
+/// A date for people: 1 September 2026.
+pub fn long_date(d: Date) -> String {
+    format!("{} {} {}", d.day(), d.month(), d.year())
 }
 
 #[cfg(test)]
@@ -125,18 +261,57 @@ mod tests {
         assert!(!Role::Admin.sees_council(hartlepool));
     }
 
+    fn access(role: Option<Role>, today: &str) -> Access {
+        let today = Date::parse(today, &time::format_description::well_known::Iso8601::DATE).unwrap();
+        Access { role, publication: Arc::new(Publication::default()), today }
+    }
+
     #[test]
-    fn aggregates_that_would_give_a_council_away_are_kept_from_those_who_may_not_see_it() {
-        let (a, b, c) = (code("E06000001"), code("E06000002"), code("E09000007"));
-        let other = Role::Council(code("E08000038"));
-        assert!(other.may_see(&Group::England, &[a, b, c]));
-        assert!(!other.may_see(&Group::England, &[a, b]), "two councils: one could be subtracted");
-        assert!(
-            !other.may_see(&Group::Peers(a), &[b, c, code("E06000003")]),
-            "peers subtracted from the region leave the council"
+    fn a_quarter_is_published_two_full_months_after_it_ends_unless_the_operator_says_otherwise() {
+        let day = |s: &str| Date::parse(s, &time::format_description::well_known::Iso8601::DATE).unwrap();
+        let q = |s: &str| s.parse::<Period>().unwrap();
+        assert_eq!(Publication::default_date(q("2026-27-Q1")), day("2026-09-01"));
+        assert_eq!(Publication::default_date(q("2026-27-Q3")), day("2027-03-01"), "across the new year");
+        assert_eq!(Publication::default_date(q("2026-27-Q4")), day("2027-06-01"));
+        let p = Publication::new([(q("2026-27-Q1"), day("2026-08-15"))].into());
+        assert_eq!(p.date(q("2026-27-Q1")), day("2026-08-15"));
+        assert_eq!(
+            p.window_date(Window::Year("2026-27".parse().unwrap())),
+            day("2027-06-01"),
+            "a year: its last quarter"
         );
-        assert!(Role::Council(a).may_see(&Group::Peers(a), &[b]));
-        assert!(Role::Region(Region::NorthEast).may_see(&Group::England, &[a, b]), "it may see both");
-        assert!(!Role::Admin.may_see(&Group::England, &[a, b, c]));
+    }
+
+    #[test]
+    fn before_publication_a_role_sees_only_what_is_made_of_councils_it_may_see() {
+        let (a, b, c) = (code("E06000001"), code("E06000002"), code("E09000007"));
+        let q = Window::Quarter("2026-27-Q1".parse().unwrap());
+        let before = |role| access(Some(role), "2026-08-31");
+        let other = Role::Council(code("E08000038"));
+        assert!(!before(other).may_see(&Group::England, q, &[a, b, c]), "not even a group of three");
+        assert!(before(Role::Council(a)).may_see(&Group::Council(a), q, &[a]));
+        assert!(!before(Role::Council(a)).may_see(&Group::Peers(a), q, &[b]), "its peers are other councils");
+        assert!(!before(Role::Council(a)).may_see(&Group::Council(b), q, &[]), "not even that b has not submitted");
+        assert!(before(Role::Region(Region::NorthEast)).may_see(&Group::Region(Region::NorthEast), q, &[a, b]));
+        assert!(!before(Role::Region(Region::NorthEast)).may_see(&Group::England, q, &[a, b, c]));
+        assert!(before(Role::National).may_see(&Group::England, q, &[a]));
+        assert!(!before(Role::Admin).may_see(&Group::England, q, &[a, b, c]));
+        assert!(!access(None, "2026-08-31").may_see(&Group::England, q, &[a, b, c]), "the public: nothing yet");
+        assert!(!before(other).sees_council(a, q));
+    }
+
+    #[test]
+    fn from_publication_every_reader_but_the_administrator_sees_every_figure() {
+        let (a, b) = (code("E06000001"), code("E06000002"));
+        let q = Window::Quarter("2026-27-Q1".parse().unwrap());
+        let on = |role| access(role, "2026-09-01");
+        for reader in [Some(Role::Council(code("E08000038"))), Some(Role::Region(Region::London)), None] {
+            assert!(on(reader).may_see(&Group::England, q, &[a, b]));
+            assert!(on(reader).may_see(&Group::Council(a), q, &[a]));
+            assert!(on(reader).sees_council(b, q));
+        }
+        assert!(!on(Some(Role::Admin)).may_see(&Group::England, q, &[a]));
+        let year = Window::Year("2026-27".parse().unwrap());
+        assert!(!on(None).may_see(&Group::England, year, &[a]), "a year waits for its last quarter");
     }
 }

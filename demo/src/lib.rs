@@ -174,6 +174,14 @@ pub async fn run(
         .await;
     bar.finish_and_clear();
     let submissions = results.into_iter().sum::<Result<usize, DemoError>>()?;
+    // A demo's quarters are published at once, as an operator would with `msp-coordinator
+    // publication set`, so that every reader (and the open-data pages) sees every figure.
+    let now = time::OffsetDateTime::now_utc();
+    for q in &window {
+        if msp_coordinator::auth::Publication::default_date(*q) > now.date() {
+            store.set_publication_date(*q, now.date(), &now.to_string()).await.map_err(CliError::from)?;
+        }
+    }
     let (token, _) = create_token(&store, Role::National, "demo").await.map_err(CliError::from)?;
     let england = national(&base, &dev.ca_cert, &token).await?;
     let demo = Demo {

@@ -208,7 +208,40 @@ measures! {
         Formula::Mean { sum: "staff_hours_sum", count: "staff_hours", count_cells: &[0, 1, 2, 3, 4], upper: 80.0 };
 }
 
+/// Which way a measure is better, so that a difference can be read (and coloured) by what it
+/// means rather than by its sign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// More is better (outcomes achieved, people asked).
+    HigherIsBetter,
+    /// Less is better (outcomes not achieved, repeat enquiries).
+    LowerIsBetter,
+    /// Neither: a difference is a difference (days, meetings and hours reflect need and practice
+    /// as much as quality; "partially achieved" sits between better and worse).
+    Neither,
+}
+
 impl Measure {
+    /// Which way the measure is better.
+    pub fn direction(self) -> Direction {
+        match self {
+            Measure::Asked
+            | Measure::Expressed
+            | Measure::Fully
+            | Measure::FullyOrPartially
+            | Measure::RiskReducedOrRemoved
+            | Measure::CapacitySupported
+            | Measure::FeltSafer
+            | Measure::ListenedTo => Direction::HigherIsBetter,
+            Measure::NotAchieved | Measure::Repeat => Direction::LowerIsBetter,
+            Measure::Partially
+            | Measure::MeanDays
+            | Measure::MeanMeetings
+            | Measure::MeanMultiagency
+            | Measure::MeanStaffHours => Direction::Neither,
+        }
+    }
+
     /// The measure with this id (as [`Measure::id`] gives it).
     pub fn from_id(id: &str) -> Option<Measure> {
         Measure::ALL.iter().copied().find(|m| m.id() == id)

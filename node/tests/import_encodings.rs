@@ -49,7 +49,8 @@ async fn import(node: &Node, file: &std::path::Path, mapping: Option<&str>) -> R
 /// The lines and case ids of the rejects report.
 fn rejected(node: &Node) -> Vec<(u64, String)> {
     let mut r = csv::Reader::from_path(node.path("rejects.csv")).unwrap();
-    r.records().map(|rec| rec.unwrap()).map(|rec| (rec[0].parse().unwrap(), rec[1].to_owned())).collect()
+    // file, line, case_id, …
+    r.records().map(|rec| rec.unwrap()).map(|rec| (rec[1].parse().unwrap(), rec[2].to_owned())).collect()
 }
 
 /// Asserts the file imported the rows of `text` as they are, and gives its notes.

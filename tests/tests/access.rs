@@ -1,8 +1,9 @@
 //! Who may see what, over real TLS against a network built by the real node code (the demo:
 //! enrolment, synthetic data, import, release, signed submission): every read endpoint and
-//! dashboard page for every role, without a token and with a revoked one, and the invariant
-//! that matters most — no figure from fewer than three councils reaches anyone who may not see
-//! each of those councils (DESIGN §8).
+//! dashboard page for every role, without a token and with a revoked one, and the publication
+//! rule that replaced the small-group rule (see `msp_coordinator::auth`): before a quarter's
+//! publication date no role is shown a figure made from a council it may not see; from it every
+//! reader, and the open-data pages with no sign-in, see every figure.
 
 use msp_coordinator::{
     auth::Role,
@@ -83,20 +84,16 @@ async fn network() -> Network {
     Network { client: net.client(), net, tokens, sessions }
 }
 
-/// Every figure in a view's tables whose row says it comes from fewer than three councils.
-fn small_group_figures(view: &Value) -> Vec<String> {
+/// Every number shown as an estimate or interval in a view's tables, with its table and row.
+fn figures(view: &Value) -> Vec<String> {
     let mut found = Vec::new();
     for t in view["tables"].as_array().into_iter().flatten() {
         let headings: Vec<&str> =
             t["columns"].as_array().unwrap().iter().map(|c| c["heading"].as_str().unwrap()).collect();
-        let Some(included) = headings.iter().position(|h| *h == "Councils included") else { continue };
         for row in t["rows"].as_array().unwrap() {
-            let n = row[included].as_f64().unwrap_or(0.0);
-            if n > 0.0 && n < 3.0 {
-                for (h, v) in headings.iter().zip(row.as_array().unwrap()) {
-                    if ["Estimate", "Lower 95%", "Upper 95%"].contains(h) && v.is_number() {
-                        found.push(format!("{} / {}: {h} = {v}", t["caption"], row[0]));
-                    }
+            for (h, v) in headings.iter().zip(row.as_array().unwrap()) {
+                if ["Estimate", "Lower 95%", "Upper 95%", "Difference"].contains(h) && v.is_number() {
+                    found.push(format!("{} / {}: {h} = {v}", t["caption"], row[0]));
                 }
             }
         }
@@ -104,9 +101,24 @@ fn small_group_figures(view: &Value) -> Vec<String> {
     found
 }
 
+/// Sets the publication date of every quarter with releases: far ahead (`false`), or past (`true`),
+/// as the operator does with `msp-coordinator publication set`.
+async fn publish(net: &Network, published: bool) -> Vec<msp_schemas::Period> {
+    let store = net.net.store().await;
+    let quarters = store.quarters_with_releases().await.unwrap();
+    let on = time::Date::from_calendar_date(if published { 2000 } else { 2099 }, time::Month::January, 1).unwrap();
+    for q in &quarters {
+        store.set_publication_date(*q, on, "2026-12-03T00:00:00Z").await.unwrap();
+    }
+    store.db().close().await;
+    quarters
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_role_sees_what_it_may_and_nothing_from_fewer_than_three_councils_it_may_not() {
+async fn before_publication_no_role_sees_a_figure_from_a_council_it_may_not_see_and_after_it_everyone_sees_all() {
     let net = network().await;
+    let quarters = publish(&net, false).await;
+    let (q, year) = (quarters[quarters.len() - 1], quarters[quarters.len() - 1].year());
     let reads = [
         "/v1/benchmarks",
         "/v1/benchmarks?group=region:north_east",
@@ -114,6 +126,7 @@ async fn every_role_sees_what_it_may_and_nothing_from_fewer_than_three_councils_
         "/v1/views/overview",
         "/v1/views/groups?measure=fully",
         "/v1/views/models?measure=fully",
+        "/v1/views/councils?group=region:north_east",
         "/v1/views/breakdowns",
         "/v1/views/breakdowns?group=region:north_east&format=csv&table=3",
         "/v1/views/trend?group=england&measure=fully",
@@ -128,19 +141,60 @@ async fn every_role_sees_what_it_may_and_nothing_from_fewer_than_three_councils_
             assert_eq!(status, 401, "{path} with {token:?}: {body}");
             assert_eq!(ct, "application/problem+json", "{path}");
         }
-        // The admin manages the network: it sees who has submitted, but reads no benchmark.
+        // The admin manages the network: it sees who has submitted, but reads no figure.
         let (status, _, body) = net.get(path, Some(net.token("admin"))).await;
         let want = if path == "/v1/views/status" { 200 } else { 403 };
         assert_eq!(status, want, "{path} as admin: {}", &body[..body.len().min(300)]);
         if want == 403 {
             assert!(!body.contains("Estimate") && !body.contains("\"estimate\""), "{path} as admin");
         }
-        // Everyone else reads the aggregates.
-        for who in ["national", "north-east", "london", "hartlepool", "camden"] {
+        // National analysts read everything, published or not.
+        let (status, _, body) = net.get(path, Some(net.token("national"))).await;
+        assert_eq!(status, 200, "{path} as national: {}", &body[..body.len().min(300)]);
+    }
+
+    // Before publication, what is made of councils a role may not see is refused, or shown without figures,
+    // saying when it will be published.
+    for (who, england, north_east) in
+        [("north-east", 403, 200), ("london", 403, 403), ("hartlepool", 403, 403), ("camden", 403, 403)]
+    {
+        for (path, want) in [
+            ("/v1/benchmarks".to_owned(), england),
+            ("/v1/views/overview".to_owned(), england),
+            ("/v1/views/breakdowns".to_owned(), england),
+            (format!("/v1/benchmarks?period={year}"), england),
+            ("/v1/benchmarks?group=region:north_east".to_owned(), north_east),
+            ("/v1/benchmarks?group=team_model:locality".to_owned(), 403),
+            ("/v1/compare?a=region:north_east&b=england".to_owned(), 403),
+        ] {
+            let (status, _, body) = net.get(&path, Some(net.token(who))).await;
+            assert_eq!(status, want, "{path} as {who}: {}", &body[..body.len().min(300)]);
+            if want == 403 {
+                assert!(!body.contains("\"estimate\""), "{path} as {who} leaked: {body}");
+                assert!(body.contains("until it is published on 1 January 2099"), "{path} as {who}: {body}");
+            }
+        }
+        // Views of many groups answer, with no figure for any group the role may not see.
+        for path in
+            ["/v1/views/groups?measure=fully", "/v1/views/models?measure=fully", "/v1/views/trend?group=england"]
+        {
             let (status, _, body) = net.get(path, Some(net.token(who))).await;
-            assert_eq!(status, 200, "{path} as {who}: {}", &body[..body.len().min(300)]);
+            assert_eq!(status, 200, "{path} as {who}");
+            let shown = figures(&serde_json::from_str(&body).unwrap());
+            let allowed = |f: &String| who == "north-east" && f.contains("\"North East\"");
+            let leaked: Vec<&String> = shown.iter().filter(|f| !allowed(f)).collect();
+            // A model group may by chance hold only the region's own councils: North East may see that.
+            if who != "north-east" || path.contains("groups") {
+                assert!(
+                    leaked.is_empty(),
+                    "{path} as {who} shows figures made of councils it may not see: {leaked:#?}"
+                );
+            }
+            assert!(body.contains("published on 1 January 2099"), "{path} as {who} says when");
         }
     }
+    // So the differencing of the former rule has nothing to work on: England before and after one council's
+    // submission, a financial year minus its quarters, England minus two model groups are all refused (above).
 
     // One council's own figures: the council itself, its region and national analysts only.
     for (who, hartlepool, middlesbrough) in [
@@ -165,28 +219,22 @@ async fn every_role_sees_what_it_may_and_nothing_from_fewer_than_three_councils_
             }
         }
     }
-    // A council's peers are its own comparison: nobody else gets them.
-    let (status, _, _) = net.get(&format!("/v1/benchmarks?group=peers:{HARTLEPOOL}"), Some(net.token("camden"))).await;
-    assert_eq!(status, 403);
-    let (status, _, _) =
-        net.get(&format!("/v1/benchmarks?group=peers:{HARTLEPOOL}"), Some(net.token("hartlepool"))).await;
-    assert_eq!(status, 200);
-
-    // The invariant: roles that cannot see a small group's councils get no figure for it.
-    let mut small_groups_seen = 0;
-    for path in ["/v1/views/overview", "/v1/views/groups?measure=fully", "/v1/views/models?measure=fully"] {
-        let (_, _, national) = net.get(path, Some(net.token("national"))).await;
-        small_groups_seen += small_group_figures(&serde_json::from_str(&national).unwrap()).len();
-        for who in ["camden", "london"] {
-            let (_, _, body) = net.get(path, Some(net.token(who))).await;
-            let leaked = small_group_figures(&serde_json::from_str(&body).unwrap());
-            assert!(leaked.is_empty(), "{path} as {who} shows small groups: {leaked:#?}");
-        }
+    // A council's own page shows no figure of its region or England before publication.
+    let (_, _, own) = net.get(&format!("/v1/views/council/{HARTLEPOOL}"), Some(net.token("hartlepool"))).await;
+    let own: Value = serde_json::from_str(&own).unwrap();
+    let row = &own["tables"][0]["rows"][2];
+    assert!(row[1].is_number() && row[2].is_object() && row[4].is_object() && row[5].is_object(), "{row}");
+    // A council's peers are other councils: nobody but national analysts and the region gets them.
+    for (who, want) in [("camden", 403), ("hartlepool", 403), ("north-east", 200)] {
+        let (status, _, _) = net.get(&format!("/v1/benchmarks?group=peers:{HARTLEPOOL}"), Some(net.token(who))).await;
+        assert_eq!(status, want, "peers as {who}");
     }
-    assert!(
-        small_groups_seen > 0,
-        "the test network should have groups of one or two councils, shown to national analysts"
-    );
+    // The open data: nothing yet.
+    let (status, _, body) = net.get("/v1/open/overview", None).await;
+    assert_eq!(status, 404, "{body}");
+    let (status, _, body) = net.get(&format!("/v1/open/overview?period={q}"), None).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("not published yet: it will be on 1 January 2099"), "{body}");
 
     // Trends come by quarter and by financial year (the demo's two quarters may fall in one year or two).
     let (_, _, trend) = net.get("/v1/views/trend?group=england&measure=fully", Some(net.token("national"))).await;
@@ -211,6 +259,7 @@ async fn every_role_sees_what_it_may_and_nothing_from_fewer_than_three_councils_
     for path in [
         "/dashboard",
         "/dashboard/groups",
+        "/dashboard/councils",
         "/dashboard/models",
         "/dashboard/breakdowns",
         "/dashboard/council",
@@ -229,7 +278,7 @@ async fn every_role_sees_what_it_may_and_nothing_from_fewer_than_three_councils_
         );
         for who in ["national", "north-east", "hartlepool", "camden"] {
             let (status, location, html) = net.page(path, Some(net.session(who))).await;
-            // A council's picker has one choice: it goes straight to the council's own page.
+            // Before publication a council's picker has one choice: it goes straight to the council's own page.
             let own = match who {
                 "hartlepool" => Some(format!("/dashboard/council/{HARTLEPOOL}")),
                 "camden" => Some(format!("/dashboard/council/{CAMDEN}")),
@@ -239,8 +288,14 @@ async fn every_role_sees_what_it_may_and_nothing_from_fewer_than_three_councils_
                 assert_eq!((status, location), (303, own), "{path} as {who}");
                 continue;
             }
-            assert_eq!(status, 200, "{path} as {who}");
+            // England's pages wait for publication, except for national analysts.
+            let england_only = ["/dashboard", "/dashboard/breakdowns"].contains(&path);
+            let want = if england_only && who != "national" { 403 } else { 200 };
+            assert_eq!(status, want, "{path} as {who}");
             assert!(html.contains("<title>") && html.contains("lang=\"en-GB\""), "{path} as {who}");
+            if want == 403 {
+                assert!(html.contains("1 January 2099"), "{path} as {who} says when");
+            }
         }
     }
     for (who, want) in [("national", 200), ("north-east", 200), ("hartlepool", 200), ("camden", 403)] {
@@ -250,10 +305,53 @@ async fn every_role_sees_what_it_may_and_nothing_from_fewer_than_three_councils_
             assert!(!html.contains("Hartlepool against"), "as {who}");
         }
     }
-    // The methodology page is public: it explains the figures to anyone.
+    // The methodology page is public: it explains the figures to anyone, and the publication rule.
     let (status, _, html) = net.page("/dashboard/methodology", None).await;
     assert_eq!(status, 200);
-    assert!(html.contains("95% interval"));
+    assert!(html.contains("95% interval") && html.contains("When figures are published"));
+
+    // From publication, every reader sees every council and every group, and so does the public. The year's
+    // quarters without releases are kept unpublished, whatever today's date, for the year's check below.
+    publish(&net, true).await;
+    let store = net.net.store().await;
+    for later in year.quarters().into_iter().filter(|p| !quarters.contains(p)) {
+        let on = time::Date::from_calendar_date(2099, time::Month::January, 1).unwrap();
+        store.set_publication_date(later, on, "2026-12-03T00:00:00Z").await.unwrap();
+    }
+    store.db().close().await;
+    for who in ["london", "hartlepool", "camden", "north-east"] {
+        // A financial year waits for all four of its quarters: otherwise the year less its published quarters
+        // would give the rest.
+        let (status, _, body) = net.get(&format!("/v1/benchmarks?period={year}"), Some(net.token(who))).await;
+        assert!(status == 403 && body.contains("until it is published on"), "{year} as {who}: {body}");
+        for path in [
+            "/v1/benchmarks".to_owned(),
+            "/v1/benchmarks?group=team_model:locality".to_owned(),
+            format!("/v1/views/council/{MIDDLESBROUGH}"),
+            format!("/v1/benchmarks?group=peers:{HARTLEPOOL}"),
+        ] {
+            let (status, _, body) = net.get(&path, Some(net.token(who))).await;
+            assert_eq!(status, 200, "{path} as {who} once published: {}", &body[..body.len().min(300)]);
+        }
+        let (status, _, html) = net.page(&format!("/dashboard/council/{HARTLEPOOL}"), Some(net.session(who))).await;
+        assert_eq!(status, 200, "Hartlepool's page as {who} once published");
+        assert!(html.contains("Hartlepool"));
+    }
+    let (status, _, admin) = net.get("/v1/benchmarks", Some(net.token("admin"))).await;
+    assert_eq!(status, 403, "the administrator reads no figure even then: {admin}");
+    // The open-data API and pages need no sign-in, and state the log size their figures come from.
+    let (status, _, body) = net.get("/v1/open/overview", None).await;
+    assert_eq!(status, 200, "{body}");
+    let open: Value = serde_json::from_str(&body).unwrap();
+    assert!(open["tree_size"].as_u64().unwrap() >= 48 && !figures(&open).is_empty(), "{open}");
+    let (status, ct, csv) = net.get(&format!("/v1/open/councils?period={q}&format=csv"), None).await;
+    assert_eq!((status, ct.as_str()), (200, "text/csv; charset=utf-8"), "{csv}");
+    assert!(csv.contains("Hartlepool") && csv.contains(HARTLEPOOL), "{csv}");
+    for path in ["/open", "/open/groups", "/open/councils"] {
+        let (status, _, html) = net.page(path, None).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(html.contains("lang=\"en-GB\"") && !html.contains("Sign out"), "{path}");
+    }
 
     net.net.stop().await;
 }

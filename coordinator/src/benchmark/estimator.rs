@@ -41,6 +41,11 @@ impl Sum {
         Sum { value: self.value + other.value, variance: self.variance + other.variance }
     }
 
+    /// The sum without `part` (a sum taken over some of the same releases).
+    fn minus(self, part: Sum) -> Sum {
+        Sum { value: self.value - part.value, variance: (self.variance - part.variance).max(0.0) }
+    }
+
     /// As the estimator reads it: the sum made a float once, at the end.
     fn noisy(self) -> Noisy {
         Noisy { value: self.value as f64, variance: self.variance }
@@ -84,19 +89,63 @@ pub fn included(group: Group, window: Window, releases: &[CouncilRelease]) -> Ve
     councils.into_iter().collect()
 }
 
-/// The benchmark of `group` over `window`, from the latest releases.
-pub fn benchmark(group: Group, window: Window, releases: &[CouncilRelease]) -> Benchmark {
-    let spec = SpecId::MspQuarterlyV1.spec();
-    let quarters = window.quarters();
-    let included = taken(group, window, releases);
+/// Every table's cells summed over `releases`.
+fn summed(spec: &'static msp_schemas::ReportSpec, releases: &[&CouncilRelease]) -> Vec<Vec<Sum>> {
     let mut sums: Vec<Vec<Sum>> = spec.tables.iter().map(|t| vec![Sum::default(); t.cells.len()]).collect();
-    for r in &included {
+    for r in releases {
         for (sum, (values, sigma)) in sums.iter_mut().zip(&r.tables) {
             for (cell, v) in sum.iter_mut().zip(values) {
                 *cell = cell.add(*v, *sigma);
             }
         }
     }
+    sums
+}
+
+/// One council's `measure` over `window`, and the same measure for the rest of `group` without
+/// it: what a page of every council compares each with. The group's sums are made once and each
+/// council's taken from them, so this is cheap for all 153.
+#[derive(Debug, Clone, Copy)]
+pub struct AgainstRest {
+    /// The council's estimate (`None`: it did not submit).
+    pub council: Option<msp_estimate::Estimate>,
+    /// The rest of the group's (`None`: no other council submitted).
+    pub rest: Option<msp_estimate::Estimate>,
+}
+
+/// [`AgainstRest`] for each of `councils`, within `group` over `window`.
+pub fn each_against_rest(
+    group: Group,
+    window: Window,
+    releases: &[CouncilRelease],
+    measure: Measure,
+    councils: &[CouncilCode],
+) -> Vec<AgainstRest> {
+    let spec = SpecId::MspQuarterlyV1.spec();
+    let all = taken(group, window, releases);
+    let total = summed(spec, &all);
+    councils
+        .iter()
+        .map(|c| {
+            let own_releases: Vec<&CouncilRelease> = all.iter().copied().filter(|r| r.council == *c).collect();
+            let own = summed(spec, &own_releases);
+            let rest: Vec<Vec<Sum>> =
+                total.iter().zip(&own).map(|(t, o)| t.iter().zip(o).map(|(t, o)| t.minus(*o)).collect()).collect();
+            let others = all.len() > own_releases.len();
+            AgainstRest {
+                council: if own_releases.is_empty() { None } else { measure.estimate(&Summed { spec, sums: &own }) },
+                rest: if others { measure.estimate(&Summed { spec, sums: &rest }) } else { None },
+            }
+        })
+        .collect()
+}
+
+/// The benchmark of `group` over `window`, from the latest releases.
+pub fn benchmark(group: Group, window: Window, releases: &[CouncilRelease]) -> Benchmark {
+    let spec = SpecId::MspQuarterlyV1.spec();
+    let quarters = window.quarters();
+    let included = taken(group, window, releases);
+    let sums = summed(spec, &included);
     let councils: BTreeSet<CouncilCode> = included.iter().map(|r| r.council).collect();
     let in_group = if group.by_register() {
         Council::all().iter().filter(|c| group.holds(c.council_code())).count()

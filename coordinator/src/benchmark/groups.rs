@@ -75,6 +75,17 @@ impl Group {
         }
     }
 
+    /// The councils the register puts in the group, in code order (`None` for a model group,
+    /// whose members are the councils declaring it).
+    pub fn members(&self) -> Option<Vec<CouncilCode>> {
+        self.by_register().then(|| {
+            let mut all: Vec<CouncilCode> =
+                msp_schemas::Council::all().iter().map(|c| c.council_code()).filter(|c| self.holds(*c)).collect();
+            all.sort();
+            all
+        })
+    }
+
     /// Whether a release belongs to the group (declared context counts for model groups).
     pub(super) fn takes(&self, r: &CouncilRelease) -> bool {
         match self {

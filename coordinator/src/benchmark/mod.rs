@@ -25,7 +25,7 @@ pub mod release;
 pub mod snapshot;
 
 pub use compare::{TrendPoint, compare, trend};
-pub use estimator::{benchmark, included};
+pub use estimator::{AgainstRest, benchmark, each_against_rest, included};
 pub use groups::{Group, Window};
 pub use release::{CouncilRelease, latest};
 pub use snapshot::{Releases, Snapshot, StatusRow};

@@ -4,6 +4,7 @@
 //!
 //! - [`serve`]: the API and dashboard over HTTPS; `migrate`: the schema brought up to date;
 //! - [`council`]: enrol, list and revoke councils' keys; [`token`]: bearer tokens;
+//! - [`publication`]: when each quarter's figures are published;
 //! - [`submission`]: a signed file from an offline node; [`signing_key`]: show or rotate the
 //!   receipt-signing key; [`error`]: what a command can fail with.
 
@@ -14,6 +15,7 @@ use clap::{Parser, Subcommand};
 
 pub mod council;
 pub mod error;
+pub mod publication;
 pub mod serve;
 pub mod signing_key;
 pub mod submission;
@@ -27,6 +29,7 @@ use crate::{
     store::{CoordinatorStoreError, Store},
 };
 use council::CouncilCommand;
+use publication::PublicationCommand;
 use serve::ServeArgs;
 use signing_key::SigningKeyArgs;
 use submission::SubmissionCommand;
@@ -66,6 +69,9 @@ pub enum Command {
     /// Bring the database's schema up to date and stop. `serve` does the same at start; this is for
     /// a migration step of its own before a rolling upgrade (a Kubernetes Job, for example).
     Migrate,
+    /// When each quarter's figures are published: list, set or reset the dates.
+    #[command(subcommand)]
+    Publication(PublicationCommand),
     /// Show the receipt-signing key's public half and fingerprint, making the key first if the data
     /// directory has none (keys/coordinator.p8): to read the fingerprint to councils, or to make the
     /// key that every replica is given. With --rotate, retire it and make a new one.
@@ -95,6 +101,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             submission::import(&data, store, key.expect("loaded above for this command"), &file, json).await
         }
         Command::Token(t) => token::token(&store, t).await,
+        Command::Publication(p) => publication::publication(&store, p, time::OffsetDateTime::now_utc()).await,
         Command::SigningKey(_) => unreachable!("handled above"),
     }
 }

@@ -26,11 +26,11 @@ pub(super) async fn benchmark(
     let snap = state.snapshot().await?;
     let g = group(q.group.as_deref())?;
     let w = window(&snap, q.period.as_deref())?;
-    let b = snap.benchmark(g, w);
-    if !role.may_see(&g, &snap.included(g, w)) {
-        return Err(HttpError::Forbidden(format!("{} is not available to this role", b.name)));
+    let access = state.access(Some(role)).await?;
+    if !access.may_see_in(&snap, g, w) {
+        return Err(HttpError::Forbidden(access.refusal(&g.name(), w)));
     }
-    Ok(Json(BenchmarkAnswer { tree_size: snap.tree_size, benchmark: b }))
+    Ok(Json(BenchmarkAnswer { tree_size: snap.tree_size, benchmark: snap.benchmark(g, w) }))
 }
 
 /// `a` and `b` for a comparison.
@@ -52,8 +52,11 @@ pub(super) async fn comparison(
         (q.a.parse::<Group>().map_err(HttpError::BadQuery)?, q.b.parse::<Group>().map_err(HttpError::BadQuery)?);
     let snap = state.snapshot().await?;
     let w = window(&snap, q.period.as_deref())?;
-    if !role.may_see(&a, &snap.included(a, w)) || !role.may_see(&b, &snap.included(b, w)) {
-        return Err(HttpError::Forbidden("one of the groups is not available to this role".into()));
+    let access = state.access(Some(role)).await?;
+    for g in [a, b] {
+        if !access.may_see_in(&snap, g, w) {
+            return Err(HttpError::Forbidden(access.refusal(&g.name(), w)));
+        }
     }
     Ok(Json(compare(&snap, a, b, w)))
 }

@@ -31,8 +31,10 @@ use axum::{
 };
 use msp_web::headers::Cacheable;
 
+use caller::Caller;
 pub use error::HttpError;
 pub use state::AppState;
+use views::Public;
 
 /// The application's routes.
 pub fn router(state: AppState) -> Router {
@@ -45,12 +47,20 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/policy", get(policy::policy))
         .route("/v1/benchmarks", get(benchmarks::benchmark))
         .route("/v1/compare", get(benchmarks::comparison))
-        .route("/v1/views/overview", get(views::overview))
-        .route("/v1/views/groups", get(views::groups))
-        .route("/v1/views/breakdowns", get(views::breakdowns))
-        .route("/v1/views/models", get(views::models))
-        .route("/v1/views/council/{code}", get(views::council))
-        .route("/v1/views/trend", get(views::trend))
+        .route("/v1/views/overview", get(views::overview::<Caller>))
+        .route("/v1/views/groups", get(views::groups::<Caller>))
+        .route("/v1/views/breakdowns", get(views::breakdowns::<Caller>))
+        .route("/v1/views/models", get(views::models::<Caller>))
+        .route("/v1/views/councils", get(views::councils::<Caller>))
+        .route("/v1/views/council/{code}", get(views::council::<Caller>))
+        .route("/v1/views/trend", get(views::trend::<Caller>))
+        .route("/v1/open/overview", get(views::overview::<Public>))
+        .route("/v1/open/groups", get(views::groups::<Public>))
+        .route("/v1/open/breakdowns", get(views::breakdowns::<Public>))
+        .route("/v1/open/models", get(views::models::<Public>))
+        .route("/v1/open/councils", get(views::councils::<Public>))
+        .route("/v1/open/council/{code}", get(views::council::<Public>))
+        .route("/v1/open/trend", get(views::trend::<Public>))
         .route("/v1/views/status", get(views::status))
         .route("/openapi.json", get(openapi::document))
         .route("/", get(dashboard::home))
@@ -60,6 +70,10 @@ pub fn router(state: AppState) -> Router {
         .route("/dashboard/groups", get(dashboard::groups::page))
         .route("/dashboard/breakdowns", get(dashboard::breakdowns::page))
         .route("/dashboard/models", get(dashboard::models::page))
+        .route("/dashboard/councils", get(dashboard::councils::page))
+        .route("/open", get(dashboard::open::index))
+        .route("/open/groups", get(dashboard::open::groups))
+        .route("/open/councils", get(dashboard::councils::open))
         .route("/dashboard/council", get(dashboard::council::picker))
         .route("/dashboard/council/go", get(dashboard::council::go))
         .route("/dashboard/council/{code}", get(dashboard::council::page))

@@ -21,6 +21,13 @@ pub struct ViewQuery {
     pub format: Option<String>,
     /// For CSV: which table of the view (0-based).
     pub table: Option<usize>,
+    /// For a view of every council: name (default) or estimate.
+    pub sort: Option<String>,
+}
+
+/// The order asked for (default: by name).
+pub fn order(name: Option<&str>) -> Result<crate::views::Order, HttpError> {
+    name.map_or(Ok(crate::views::Order::Name), |s| s.parse().map_err(HttpError::BadQuery))
 }
 
 /// The query, or why it could not be read.

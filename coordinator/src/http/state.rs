@@ -7,6 +7,7 @@ use msp_protocol::jws;
 use msp_schemas::policy::{NetworkPolicy, SignedPolicy};
 
 use crate::{
+    auth::{Access, Publication, Role},
     benchmark::{Releases, Snapshot},
     clock::Clock,
     ingest::{KeyCache, LogCache, Writer},
@@ -67,6 +68,14 @@ impl AppState {
         self.releases = Arc::new(Releases::new(policy.clone()));
         self.policy = policy;
         self
+    }
+
+    /// What `role` (or the public, for `None`) may see now: the publication dates as the operator
+    /// has set them, and today's date.
+    pub async fn access(&self, role: Option<Role>) -> Result<Access, CoordinatorStoreError> {
+        let publication = Arc::new(Publication::new(self.store.publication_dates().await?));
+        let today = (self.clock)().date();
+        Ok(Access { role, publication, today })
     }
 
     /// The releases as the log holds them now.

@@ -1,10 +1,11 @@
 //! `GET /v1/views/…`: every dashboard view as JSON, CSV (one table) or XLSX (every table), for
-//! the caller's role (see [`crate::auth`]).
+//! the caller's role; and `GET /v1/open/…`, the same views for the public, with no sign-in, of
+//! published quarters only (see [`crate::auth`]). Every answer states the log size it comes from.
 
 use axum::{
     Json,
-    extract::{Path, Query, State, rejection::QueryRejection},
-    http::{HeaderValue, header},
+    extract::{FromRequestParts, Path, Query, State, rejection::QueryRejection},
+    http::{HeaderValue, header, request::Parts},
     response::{IntoResponse, Response},
 };
 use msp_schemas::CouncilCode;
@@ -12,11 +13,11 @@ use msp_schemas::CouncilCode;
 use super::{
     caller::Caller,
     error::HttpError,
-    query::{ViewQuery, group, measure, query, window},
+    query::{ViewQuery, group, measure, order, query, window},
     state::AppState,
 };
 use crate::{
-    auth::Role,
+    auth::{Access, NOT_A_READER, Role},
     benchmark::{Snapshot, Window},
     render::exports,
     views::{self, View},
@@ -52,93 +53,153 @@ fn file(body: Vec<u8>, media: &'static str, name: &str) -> Response {
     r
 }
 
-/// What every windowed view shares: the query, the snapshot, the window asked for, and the answer
-/// in the format asked for; `make` builds the view from them.
-async fn windowed_view(
-    state: &AppState,
-    q: Result<Query<ViewQuery>, QueryRejection>,
-    make: impl FnOnce(&Snapshot, &ViewQuery, Window) -> Result<View, HttpError>,
-) -> Result<Response, HttpError> {
-    let q = query(q)?;
-    let snap = state.snapshot().await?;
-    let w = window(&snap, q.period.as_deref())?;
-    respond(make(&snap, &q, w)?, &q)
+/// Who reads a view: the API's caller (a role, signed in), or the public (the open-data API,
+/// `/v1/open/…`, which needs no sign-in and answers for published quarters only).
+pub(super) trait Reader: FromRequestParts<AppState, Rejection = HttpError> + Send {
+    /// The role, or `None` for the public.
+    fn role(&self) -> Option<Role>;
 }
 
-/// Refuses a role that does not read benchmarks (the administrator's).
-fn reads(role: &Role) -> Result<(), HttpError> {
-    if role.reads_benchmarks() {
-        Ok(())
-    } else {
-        Err(HttpError::Forbidden("this role manages the network and does not read benchmarks".into()))
+impl Reader for Caller {
+    fn role(&self) -> Option<Role> {
+        Some(self.0)
     }
 }
 
-/// `GET /v1/views/overview`.
-pub(super) async fn overview(
+/// The public: anyone, with no sign-in.
+pub(super) struct Public;
+
+impl FromRequestParts<AppState> for Public {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(_: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Public)
+    }
+}
+
+impl Reader for Public {
+    fn role(&self) -> Option<Role> {
+        None
+    }
+}
+
+/// What every windowed view shares: the query, the snapshot, the reader's access, the window
+/// asked for (default: the latest quarter, or for the public the latest published one), and the
+/// answer in the format asked for; `make` builds the view from them.
+async fn windowed_view(
+    state: &AppState,
+    reader: Option<Role>,
+    q: Result<Query<ViewQuery>, QueryRejection>,
+    make: impl FnOnce(&Snapshot, &Access, &ViewQuery, Window) -> Result<View, HttpError>,
+) -> Result<Response, HttpError> {
+    let q = query(q)?;
+    let snap = state.snapshot().await?;
+    let access = state.access(reader).await?;
+    if !access.reads() {
+        return Err(HttpError::Forbidden(NOT_A_READER.into()));
+    }
+    let w = match (reader, q.period.as_deref()) {
+        (None, None) => latest_published(&snap, &access)?,
+        (_, period) => window(&snap, period)?,
+    };
+    respond(make(&snap, &access, &q, w)?, &q)
+}
+
+/// The latest quarter with releases that is published.
+pub(super) fn latest_published(snap: &Snapshot, access: &Access) -> Result<Window, HttpError> {
+    snap.quarters
+        .iter()
+        .rev()
+        .map(|q| Window::Quarter(*q))
+        .find(|w| access.published(*w))
+        .ok_or_else(|| HttpError::NotFound("no quarter with releases is published yet".into()))
+}
+
+/// `GET /v1/views/overview` (and `/v1/open/overview`).
+pub(super) async fn overview<R: Reader>(
     State(state): State<AppState>,
-    Caller(role): Caller,
+    reader: R,
     q: Result<Query<ViewQuery>, QueryRejection>,
 ) -> Result<Response, HttpError> {
-    windowed_view(&state, q, |snap, q, w| {
-        views::headline(snap, &role, group(q.group.as_deref())?, w).map_err(HttpError::Forbidden)
+    windowed_view(&state, reader.role(), q, |snap, access, q, w| {
+        views::headline(snap, access, group(q.group.as_deref())?, w).map_err(HttpError::Forbidden)
     })
     .await
 }
 
-/// `GET /v1/views/breakdowns`.
-pub(super) async fn breakdowns(
+/// `GET /v1/views/breakdowns` (and `/v1/open/breakdowns`).
+pub(super) async fn breakdowns<R: Reader>(
     State(state): State<AppState>,
-    Caller(role): Caller,
+    reader: R,
     q: Result<Query<ViewQuery>, QueryRejection>,
 ) -> Result<Response, HttpError> {
-    windowed_view(&state, q, |snap, q, w| {
-        views::breakdowns(snap, &role, group(q.group.as_deref())?, w).map_err(HttpError::Forbidden)
+    windowed_view(&state, reader.role(), q, |snap, access, q, w| {
+        views::breakdowns(snap, access, group(q.group.as_deref())?, w).map_err(HttpError::Forbidden)
     })
     .await
 }
 
-/// `GET /v1/views/groups`.
-pub(super) async fn groups(
+/// `GET /v1/views/groups` (and `/v1/open/groups`).
+pub(super) async fn groups<R: Reader>(
     State(state): State<AppState>,
-    Caller(role): Caller,
+    reader: R,
     q: Result<Query<ViewQuery>, QueryRejection>,
 ) -> Result<Response, HttpError> {
-    reads(&role)?;
-    windowed_view(&state, q, |snap, q, w| Ok(views::groups(snap, &role, measure(q.measure.as_deref())?, w))).await
+    windowed_view(&state, reader.role(), q, |snap, access, q, w| {
+        Ok(views::groups(snap, access, measure(q.measure.as_deref())?, w))
+    })
+    .await
 }
 
-/// `GET /v1/views/models`.
-pub(super) async fn models(
+/// `GET /v1/views/models` (and `/v1/open/models`).
+pub(super) async fn models<R: Reader>(
     State(state): State<AppState>,
-    Caller(role): Caller,
+    reader: R,
     q: Result<Query<ViewQuery>, QueryRejection>,
 ) -> Result<Response, HttpError> {
-    reads(&role)?;
-    windowed_view(&state, q, |snap, q, w| Ok(views::models(snap, &role, measure(q.measure.as_deref())?, w))).await
+    windowed_view(&state, reader.role(), q, |snap, access, q, w| {
+        Ok(views::models(snap, access, measure(q.measure.as_deref())?, w))
+    })
+    .await
 }
 
-/// `GET /v1/views/council/{code}`.
-pub(super) async fn council(
+/// `GET /v1/views/councils` (and `/v1/open/councils`): every council of a group for one measure.
+pub(super) async fn councils<R: Reader>(
     State(state): State<AppState>,
-    Caller(role): Caller,
+    reader: R,
+    q: Result<Query<ViewQuery>, QueryRejection>,
+) -> Result<Response, HttpError> {
+    windowed_view(&state, reader.role(), q, |snap, access, q, w| {
+        let (g, m, o) = (group(q.group.as_deref())?, measure(q.measure.as_deref())?, order(q.sort.as_deref())?);
+        views::councils(snap, access, g, m, w, o).map_err(HttpError::Forbidden)
+    })
+    .await
+}
+
+/// `GET /v1/views/council/{code}` (and `/v1/open/council/{code}`).
+pub(super) async fn council<R: Reader>(
+    State(state): State<AppState>,
+    reader: R,
     Path(code): Path<String>,
     q: Result<Query<ViewQuery>, QueryRejection>,
 ) -> Result<Response, HttpError> {
     let code: CouncilCode = code.parse().map_err(|e| HttpError::BadQuery(format!("{e}")))?;
-    windowed_view(&state, q, |snap, _, w| views::council(snap, &role, code, w).map_err(HttpError::Forbidden)).await
+    windowed_view(&state, reader.role(), q, |snap, access, _, w| {
+        views::council(snap, access, code, w).map_err(HttpError::Forbidden)
+    })
+    .await
 }
 
-/// `GET /v1/views/trend`.
-pub(super) async fn trend(
+/// `GET /v1/views/trend` (and `/v1/open/trend`).
+pub(super) async fn trend<R: Reader>(
     State(state): State<AppState>,
-    Caller(role): Caller,
+    reader: R,
     q: Result<Query<ViewQuery>, QueryRejection>,
 ) -> Result<Response, HttpError> {
     let q = query(q)?;
-    reads(&role)?;
     let snap = state.snapshot().await?;
-    let view = views::trend_view(&snap, &role, group(q.group.as_deref())?, measure(q.measure.as_deref())?)
+    let access = state.access(reader.role()).await?;
+    let view = views::trend_view(&snap, &access, group(q.group.as_deref())?, measure(q.measure.as_deref())?)
         .map_err(HttpError::Forbidden)?;
     respond(view, &q)
 }

@@ -102,7 +102,7 @@ fn workbook(view: &View) -> Result<Workbook, XlsxError> {
                     Value::Count(n) => sheet.write_number(r, c, *n).map(|_| ())?,
                     Value::Percent(p) => sheet.write_number_with_format(r, c, *p, &pct).map(|_| ())?,
                     Value::Decimal(d) => sheet.write_number_with_format(r, c, *d, &dec).map(|_| ())?,
-                    Value::Missing(m) => text(sheet, r, c, m.missing, None)?,
+                    Value::Missing(m) => text(sheet, r, c, &m.missing, None)?,
                 }
             }
         }

@@ -7,18 +7,18 @@ use msp_schemas::api::CellEstimate;
 
 use super::table::{DataTable, Value, View, col, coverage_note, est_cells};
 use crate::{
-    auth::Role,
+    auth::Access,
     benchmark::{Group, Snapshot, Window},
 };
 
 /// What people wanted, the risks, and outcomes by who people are, for one group: shares of a
 /// table's cells (most common first) and "fully achieved" within each category, with intervals
 /// from the cells' independent noises.
-pub fn breakdowns(snap: &Snapshot, role: &Role, group: Group, window: Window) -> Result<View, String> {
-    let b = snap.benchmark(group, window);
-    if !role.may_see(&group, &snap.included(group, window)) {
-        return Err(format!("{} is not available to this role for {window}", group.name()));
+pub fn breakdowns(snap: &Snapshot, access: &Access, group: Group, window: Window) -> Result<View, String> {
+    if !access.may_see_in(snap, group, window) {
+        return Err(access.refusal(&group.name(), window));
     }
+    let b = snap.benchmark(group, window);
     let empty = b.coverage.quarters_included == 0;
     let noisy = |c: &CellEstimate| Noisy::new(c.value, c.se);
     let cells = |id: &str| b.tables.iter().find(|t| t.table == id).map(|t| t.cells.as_slice()).unwrap_or_default();

@@ -2,29 +2,26 @@
 //! rest of its region and from England.
 
 use msp_estimate::Measure;
-use msp_schemas::{
-    CouncilCode,
-    api::{Benchmark, Verdict},
-};
+use msp_schemas::{CouncilCode, api::Benchmark};
 
 use super::{
     differences::differences_table,
-    table::{DataTable, Value, View, col, coverage_note},
+    table::{DataTable, Value, View, col, coverage_note, verdict},
 };
 use crate::{
-    auth::Role,
+    auth::Access,
     benchmark::{Group, Snapshot, Window, compare},
 };
 
 /// One council beside its region, its type and England, with differences and verdicts.
-pub fn council(snap: &Snapshot, role: &Role, code: CouncilCode, window: Window) -> Result<View, String> {
-    if !role.sees_council(code) {
-        return Err(format!("this role may not see {}'s own figures", code.council().name));
+pub fn council(snap: &Snapshot, access: &Access, code: CouncilCode, window: Window) -> Result<View, String> {
+    if !access.sees_council(code, window) {
+        return Err(access.refusal(&format!("{}'s own figures", code.council().name), window));
     }
     let c = code.council();
     let groups = [Group::Council(code), Group::Region(c.region), Group::Type(c.authority_type), Group::England];
     let benches: Vec<Benchmark> = groups.iter().map(|g| snap.benchmark(*g, window)).collect();
-    let visible: Vec<bool> = groups.iter().map(|g| role.may_see(g, &snap.included(*g, window))).collect();
+    let visible: Vec<bool> = groups.iter().map(|g| access.may_see_in(snap, *g, window)).collect();
     let mut columns = vec![col("Measure")];
     for b in &benches {
         columns.push(col(&b.name));
@@ -40,16 +37,21 @@ pub fn council(snap: &Snapshot, role: &Role, code: CouncilCode, window: Window) 
                 row.push(if *shown {
                     b.measure(*m).map_or(Value::missing("no data"), |e| Value::of(m.is_proportion(), e.value))
                 } else {
-                    Value::missing("fewer than 3 councils: not shown")
+                    Value::missing(format!("not yet: {}", access.withheld(window)))
                 });
             }
-            row.push(Value::text(d.verdict.map_or("no data", Verdict::words)));
+            // The verdict against the region says something of the region's figures.
+            row.push(if visible[1] {
+                verdict(*m, d.verdict)
+            } else {
+                Value::missing(format!("not yet: {}", access.withheld(window)))
+            });
             row
         })
         .collect();
     let detail = differences_table(
         snap,
-        role,
+        access,
         &[(Group::Council(code), Group::Region(c.region)), (Group::Council(code), Group::England)],
         window,
         &format!("council-{code}-differences-{window}"),

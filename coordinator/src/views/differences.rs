@@ -1,10 +1,10 @@
 //! The table of differences between pairs of groups that the models and council views share.
 
-use msp_schemas::api::Verdict;
+use msp_estimate::Measure;
 
-use super::table::{DataTable, Value, col};
+use super::table::{DataTable, Value, col, verdict};
 use crate::{
-    auth::Role,
+    auth::Access,
     benchmark::{Group, Snapshot, Window, compare},
 };
 
@@ -12,7 +12,7 @@ use crate::{
 /// a pair with a side the role may not see is left out, with a note.
 pub(super) fn differences_table(
     snap: &Snapshot,
-    role: &Role,
+    access: &Access,
     pairs: &[(Group, Group)],
     window: Window,
     id: &str,
@@ -24,11 +24,11 @@ pub(super) fn differences_table(
             .into(),
     ];
     for (a, b) in pairs {
-        let c = compare(snap, *a, *b, window);
-        if !role.may_see(a, &snap.included(*a, window)) || !role.may_see(b, &snap.included(*b, window)) {
-            notes.push(format!("{} against {}: fewer than 3 councils on one side, not shown.", c.a.name, c.b.name));
+        if !access.may_see_in(snap, *a, window) || !access.may_see_in(snap, *b, window) {
+            notes.push(format!("{} against {}: not yet, {}.", a.name(), b.name(), access.withheld(window)));
             continue;
         }
+        let c = compare(snap, *a, *b, window);
         for d in c.differences {
             let (value, low, high) = match d.difference {
                 Some(e) => {
@@ -42,7 +42,7 @@ pub(super) fn differences_table(
                 value,
                 low,
                 high,
-                Value::text(d.verdict.map_or("no data", Verdict::words)),
+                Measure::from_id(&d.measure).map_or(Value::text("no data"), |m| verdict(m, d.verdict)),
             ]);
         }
     }

@@ -3,23 +3,24 @@
 use msp_estimate::Measure;
 use msp_schemas::{AuthorityType, Region};
 
-use super::table::{DataTable, Value, View, col, est_cells, suppressed};
+use super::table::{DataTable, Value, View, col, est_cells, withheld};
 use crate::{
-    auth::Role,
+    auth::Access,
     benchmark::{Group, Snapshot, Window},
 };
 
 /// One measure across groups side by side.
 pub fn across(
     snap: &Snapshot,
-    role: &Role,
+    access: &Access,
     groups: &[Group],
     measure: Measure,
     window: Window,
     caption: &str,
 ) -> DataTable {
     let mut notes = Vec::new();
-    let rows = groups
+    let mut hidden = Vec::new();
+    let rows: Vec<Vec<Value>> = groups
         .iter()
         .map(|g| {
             let b = snap.benchmark(*g, window);
@@ -28,15 +29,18 @@ pub fn across(
                 Value::Count(b.coverage.councils_included as f64),
                 Value::Count(b.coverage.councils_in_group as f64),
             ];
-            if role.may_see(g, &snap.included(*g, window)) {
+            if access.may_see_in(snap, *g, window) {
                 row.extend(est_cells(measure.is_proportion(), b.measure(measure)));
             } else {
-                notes.push(format!("{}: fewer than 3 councils included, not shown.", b.name));
-                row.extend(suppressed());
+                hidden.push(b.name.clone());
+                row.extend(withheld(access, window));
             }
             row
         })
         .collect();
+    if !hidden.is_empty() {
+        notes.push(access.hidden_note(&hidden, window));
+    }
     notes.push(format!("{}. Intervals are 95%.", measure.label()));
     DataTable {
         id: format!("{}-{}-{window}", caption.to_lowercase().replace(' ', "-"), measure.id()),
@@ -56,7 +60,7 @@ pub fn across(
 }
 
 /// Regions and authority types side by side for one measure.
-pub fn groups(snap: &Snapshot, role: &Role, measure: Measure, window: Window) -> View {
+pub fn groups(snap: &Snapshot, access: &Access, measure: Measure, window: Window) -> View {
     let mut regions = vec![Group::England];
     regions.extend(Region::ALL.map(Group::Region));
     let types: Vec<Group> = AuthorityType::ALL.map(Group::Type).to_vec();
@@ -65,8 +69,8 @@ pub fn groups(snap: &Snapshot, role: &Role, measure: Measure, window: Window) ->
         window: Some(window.to_string()),
         tree_size: snap.tree_size,
         tables: vec![
-            across(snap, role, &regions, measure, window, "Regions"),
-            across(snap, role, &types, measure, window, "Council types"),
+            across(snap, access, &regions, measure, window, "Regions"),
+            across(snap, access, &types, measure, window, "Council types"),
         ],
     }
 }

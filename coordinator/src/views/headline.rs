@@ -2,16 +2,16 @@
 
 use super::table::{DataTable, Value, View, col, coverage_note, est_cells};
 use crate::{
-    auth::Role,
+    auth::Access,
     benchmark::{Group, Snapshot, Window},
 };
 
 /// The headline measures of one group (England by default): the overview.
-pub fn headline(snap: &Snapshot, role: &Role, group: Group, window: Window) -> Result<View, String> {
-    let b = snap.benchmark(group, window);
-    if !role.may_see(&group, &snap.included(group, window)) {
-        return Err(format!("{} is not available to this role for {window}", group.name()));
+pub fn headline(snap: &Snapshot, access: &Access, group: Group, window: Window) -> Result<View, String> {
+    if !access.may_see_in(snap, group, window) {
+        return Err(access.refusal(&group.name(), window));
     }
+    let b = snap.benchmark(group, window);
     let mut rows: Vec<Vec<Value>> = b
         .measures
         .iter()

@@ -5,12 +5,14 @@
 //! - [`table`](mod@table): the table model (values, columns, tables, the view);
 //! - [`headline`](mod@headline), [`breakdowns`](mod@breakdowns): one group's headline measures, and its breakdowns;
 //! - [`groups`](mod@groups), [`models`](mod@models): one measure across regions and council types, or models of practice;
-//! - [`council`](mod@council): one council beside its groups; [`trend`](mod@trend): a measure over time;
+//! - [`council`](mod@council): one council beside its groups; [`councils`](mod@councils): every council of a group;
+//!   [`trend`](mod@trend): a measure over time;
 //! - [`status`](mod@status): which councils have released which quarters;
 //! - [`differences`](mod@differences): the table of differences the models and council views share.
 
 pub mod breakdowns;
 pub mod council;
+pub mod councils;
 pub mod differences;
 pub mod groups;
 pub mod headline;
@@ -21,6 +23,7 @@ pub mod trend;
 
 pub use breakdowns::breakdowns;
 pub use council::council;
+pub use councils::{Order, councils};
 pub use groups::{across, groups};
 pub use headline::headline;
 pub use models::models;

@@ -10,12 +10,12 @@ use super::{
     table::{Value, View},
 };
 use crate::{
-    auth::Role,
+    auth::Access,
     benchmark::{Group, Snapshot, Window},
 };
 
 /// Models of practice: team models and MSP levels for one measure, and their differences.
-pub fn models(snap: &Snapshot, role: &Role, measure: Measure, window: Window) -> View {
+pub fn models(snap: &Snapshot, access: &Access, measure: Measure, window: Window) -> View {
     let teams: Vec<Group> = TeamModel::ALL.iter().map(|m| Group::TeamModel(*m)).collect();
     let levels: Vec<Group> = MspLevel::ALL.iter().map(|l| Group::MspLevel(*l)).collect();
     let pairs = [
@@ -26,7 +26,7 @@ pub fn models(snap: &Snapshot, role: &Role, measure: Measure, window: Window) ->
     ];
     let mut diffs = differences_table(
         snap,
-        role,
+        access,
         &pairs,
         window,
         &format!("model-differences-{window}"),
@@ -38,8 +38,8 @@ pub fn models(snap: &Snapshot, role: &Role, measure: Measure, window: Window) ->
         window: Some(window.to_string()),
         tree_size: snap.tree_size,
         tables: vec![
-            across(snap, role, &teams, measure, window, "Team models"),
-            across(snap, role, &levels, measure, window, "MSP levels"),
+            across(snap, access, &teams, measure, window, "Team models"),
+            across(snap, access, &levels, measure, window, "MSP levels"),
             diffs,
         ],
     }

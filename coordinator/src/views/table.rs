@@ -1,9 +1,11 @@
 //! The table model every view shares: values that know how they are shown, columns, tables with
 //! their notes, and the view that holds them with the log size it comes from.
 
-use msp_estimate::Estimate;
+use msp_estimate::{Estimate, Measure, Verdict};
 use msp_schemas::api::Benchmark;
 use serde::Serialize;
+
+use crate::{auth::Access, benchmark::Window};
 
 /// One value in a table. Numbers serialise as plain numbers (proportions as fractions of 1);
 /// the variant says how to show them.
@@ -26,7 +28,7 @@ pub enum Value {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Missing {
     /// The reason.
-    pub missing: &'static str,
+    pub missing: std::borrow::Cow<'static, str>,
 }
 
 impl Value {
@@ -49,8 +51,8 @@ impl Value {
     }
 
     /// Nothing to show, and why.
-    pub(super) fn missing(why: &'static str) -> Self {
-        Value::Missing(Missing { missing: why })
+    pub(super) fn missing(why: impl Into<std::borrow::Cow<'static, str>>) -> Self {
+        Value::Missing(Missing { missing: why.into() })
     }
 }
 
@@ -107,10 +109,26 @@ pub(super) fn est_cells(proportion: bool, e: Option<Estimate>) -> [Value; 4] {
     }
 }
 
-/// The four cells of an estimate a role may not see.
-pub(super) fn suppressed() -> [Value; 4] {
-    let s = || Value::missing("fewer than 3 councils: not shown to protect them");
+/// The four cells of an estimate the reader may not see yet, saying when it will be published.
+pub(super) fn withheld(access: &Access, window: Window) -> [Value; 4] {
+    let s = || Value::missing(format!("not yet: {}", access.withheld(window)));
     [s(), s(), s(), Value::text("")]
+}
+
+/// A verdict on a difference in words that say what it means for `measure`: "higher — better"
+/// where more is better, "higher — worse" where less is, plain "higher" where neither.
+pub(super) fn verdict(measure: Measure, v: Option<Verdict>) -> Value {
+    use msp_estimate::Direction::{HigherIsBetter, LowerIsBetter, Neither};
+    Value::text(match (v, measure.direction()) {
+        (None, _) => "no data",
+        (Some(Verdict::CannotTell), _) => "can't tell",
+        (Some(Verdict::Higher), HigherIsBetter) => "higher — better",
+        (Some(Verdict::Lower), HigherIsBetter) => "lower — worse",
+        (Some(Verdict::Higher), LowerIsBetter) => "higher — worse",
+        (Some(Verdict::Lower), LowerIsBetter) => "lower — better",
+        (Some(Verdict::Higher), Neither) => "higher",
+        (Some(Verdict::Lower), Neither) => "lower",
+    })
 }
 
 /// The note on a benchmark's coverage.

@@ -2,29 +2,27 @@
 
 use msp_estimate::Measure;
 
-use super::table::{DataTable, Value, View, col, est_cells, suppressed};
+use super::table::{DataTable, Value, View, col, est_cells, withheld};
 use crate::{
-    auth::Role,
+    auth::Access,
     benchmark::{Group, Snapshot, Window, trend},
 };
 
 /// A measure's trend for a group.
-pub fn trend_view(snap: &Snapshot, role: &Role, group: Group, measure: Measure) -> Result<View, String> {
-    if let Group::Council(c) | Group::Peers(c) = group
-        && !role.sees_council(c)
-    {
-        return Err(format!("this role may not see {}'s own figures", c.council().name));
+pub fn trend_view(snap: &Snapshot, access: &Access, group: Group, measure: Measure) -> Result<View, String> {
+    if !access.reads() {
+        return Err(crate::auth::NOT_A_READER.to_owned());
     }
     let points = trend(snap, group, measure);
     let rows = points
         .iter()
         .map(|p| {
-            let councils = snap.included(group, Window::Quarter(p.period));
+            let w = Window::Quarter(p.period);
             let mut row = vec![Value::text(p.period.to_string()), Value::Count(p.councils as f64)];
-            row.extend(if role.may_see(&group, &councils) {
+            row.extend(if access.may_see_in(snap, group, w) {
                 est_cells(measure.is_proportion(), p.estimate)
             } else {
-                suppressed()
+                withheld(access, w)
             });
             row
         })
@@ -41,10 +39,10 @@ pub fn trend_view(snap: &Snapshot, role: &Role, group: Group, measure: Measure) 
                 Value::Count(b.coverage.councils_included as f64),
                 Value::Count(b.coverage.quarters_included as f64),
             ];
-            row.extend(if role.may_see(&group, &snap.included(group, Window::Year(y))) {
+            row.extend(if access.may_see_in(snap, group, Window::Year(y)) {
                 est_cells(measure.is_proportion(), b.measure(measure))
             } else {
-                suppressed()
+                withheld(access, Window::Year(y))
             });
             row
         })

@@ -7,7 +7,7 @@ use maud::html;
 use super::layout::{self, Page, figures, period_form, points, refused, table};
 use crate::{
     benchmark::Group,
-    http::{caller::SignedIn, query::ViewQuery, state::AppState},
+    http::{caller::SignedIn, error::HttpError, query::ViewQuery, state::AppState},
     render::charts,
     views,
 };
@@ -21,7 +21,8 @@ pub(in crate::http) async fn page(
     SignedIn(role): SignedIn,
 ) -> Page {
     let (snap, w) = figures(&state, &role, q.period.as_deref(), HERE).await?;
-    let view = views::breakdowns(&snap, &role, Group::England, w).map_err(|why| refused(&role, HERE, &why))?;
+    let access = state.access(Some(role)).await.map_err(HttpError::from)?;
+    let view = views::breakdowns(&snap, &access, Group::England, w).map_err(|why| refused(&role, HERE, &why))?;
     let download = format!("/v1/views/breakdowns?period={w}");
     Ok(layout::page(
         "Breakdowns",
@@ -32,7 +33,7 @@ pub(in crate::http) async fn page(
             (period_form(&snap, w, html! {}))
             @for (i, t) in view.tables.iter().enumerate() {
                 h2 { (t.caption) }
-                (charts::intervals(&format!("breakdown-{i}"), &t.caption, &points(t), true))
+                (charts::intervals(&format!("breakdown-{i}"), &t.caption, &points(t), true, None))
                 (table(t, &download, i))
             }
         },

@@ -3,7 +3,7 @@
 
 use axum::{
     extract::{Path, Query, State},
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect},
 };
 use maud::html;
 use msp_estimate::Measure;
@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::layout::{self, Page, no_data, period_form, refused, table};
 use crate::{
     auth::Role,
-    benchmark::Group,
+    benchmark::{Group, Window},
     http::{
         caller::SignedIn,
         error::HttpError,
@@ -26,14 +26,21 @@ use crate::{
 
 const HERE: &str = "/dashboard/council";
 
-/// `GET /dashboard/council`: a council's reader goes straight to its own page; others pick one
-/// of the councils they may see.
-pub(in crate::http) async fn picker(SignedIn(role): SignedIn) -> Response {
-    if let Role::Council(c) = role {
-        return Redirect::to(&format!("/dashboard/council/{c}")).into_response();
+/// `GET /dashboard/council`: a council's reader goes straight to its own page while no quarter is
+/// published; otherwise every reader picks one of the councils it may see (every council, once
+/// a quarter is published).
+pub(in crate::http) async fn picker(State(state): State<AppState>, SignedIn(role): SignedIn) -> Page {
+    let snap = state.snapshot().await.map_err(HttpError::from)?;
+    let access = state.access(Some(role)).await.map_err(HttpError::from)?;
+    let any_published = snap.quarters.iter().any(|q| access.published(Window::Quarter(*q)));
+    if let (Role::Council(c), false) = (role, any_published) {
+        return Ok(Redirect::to(&format!("/dashboard/council/{c}")).into_response());
     }
-    let councils: Vec<&Council> = Council::all().iter().filter(|c| role.sees_council(c.council_code())).collect();
-    layout::page(
+    let mut councils: Vec<&Council> =
+        Council::all().iter().filter(|c| any_published || role.sees_council(c.council_code())).collect();
+    // The role's own council first.
+    councils.sort_by_key(|c| !role.sees_council(c.council_code()) as u8);
+    Ok(layout::page(
         "Council",
         Some(&role),
         HERE,
@@ -53,7 +60,7 @@ pub(in crate::http) async fn picker(SignedIn(role): SignedIn) -> Response {
                 }
             }
         },
-    )
+    ))
 }
 
 /// The picker's choice.
@@ -77,8 +84,15 @@ pub(in crate::http) async fn page(
 ) -> Page {
     let code = code.parse::<CouncilCode>().map_err(|_| HttpError::NotFound("no council has that code".into()))?;
     let snap = state.snapshot().await.map_err(HttpError::from)?;
-    let Ok(w) = window(&snap, q.period.as_deref()) else { return Err(no_data(&role, HERE)) };
-    let view = views::council(&snap, &role, code, w).map_err(|why| refused(&role, HERE, &why))?;
+    let Ok(mut w) = window(&snap, q.period.as_deref()) else { return Err(no_data(&role, HERE)) };
+    let access = state.access(Some(role)).await.map_err(HttpError::from)?;
+    if q.period.is_none() && !access.sees_council(code, w) {
+        // Not this role's council: its latest published quarter, if there is one.
+        if let Some(p) = snap.quarters.iter().rev().find(|p| access.published(Window::Quarter(**p))) {
+            w = Window::Quarter(*p);
+        }
+    }
+    let view = views::council(&snap, &access, code, w).map_err(|why| refused(&role, HERE, &why))?;
     let c = code.council();
     let key = Measure::Fully;
     let beside: Vec<(String, Option<Point>)> =
@@ -86,7 +100,7 @@ pub(in crate::http) async fn page(
             .iter()
             .map(|g| {
                 let b = snap.benchmark(*g, w);
-                let shown = role.may_see(g, &snap.included(*g, w));
+                let shown = access.may_see_in(&snap, *g, w);
                 (
                     b.name.clone(),
                     b.measure(key).filter(|_| shown).map(|e| Point { value: e.value, low: e.low, high: e.high }),
@@ -103,7 +117,7 @@ pub(in crate::http) async fn page(
             (period_form(&snap, w, html! {}))
             p { (c.name) " is a " (c.authority_type.name()) " in " (c.region.name()) "." }
             h2 { "Outcomes fully achieved, beside its groups" }
-            (charts::intervals("council-beside", &format!("{}: outcomes fully achieved beside its region, council type and England", c.name), &beside, true))
+            (charts::intervals("council-beside", &format!("{}: outcomes fully achieved beside its region, council type and England", c.name), &beside, true, None))
             @for (i, t) in view.tables.iter().enumerate() {
                 h2 { (t.caption) }
                 (table(t, &download, i))

@@ -8,7 +8,7 @@ use msp_estimate::Measure;
 use super::layout::{self, Page, figures, period_form, points, refused, table};
 use crate::{
     benchmark::Group,
-    http::{caller::SignedIn, query::ViewQuery, state::AppState},
+    http::{caller::SignedIn, error::HttpError, query::ViewQuery, state::AppState},
     render::charts,
     views,
 };
@@ -22,9 +22,10 @@ pub(in crate::http) async fn page(
     SignedIn(role): SignedIn,
 ) -> Page {
     let (snap, w) = figures(&state, &role, q.period.as_deref(), HERE).await?;
-    let view = views::headline(&snap, &role, Group::England, w).map_err(|why| refused(&role, HERE, &why))?;
+    let access = state.access(Some(role)).await.map_err(HttpError::from)?;
+    let view = views::headline(&snap, &access, Group::England, w).map_err(|why| refused(&role, HERE, &why))?;
     let b = snap.benchmark(Group::England, w);
-    let trend_view = views::trend_view(&snap, &role, Group::England, Measure::Fully).ok();
+    let trend_view = views::trend_view(&snap, &access, Group::England, Measure::Fully).ok();
     let download = format!("/v1/views/overview?period={w}");
     Ok(layout::page(
         "England",
@@ -43,7 +44,7 @@ pub(in crate::http) async fn page(
                 &points(&view.tables[0])
                     .into_iter()
                     .filter_map(|(l, p)| Measure::ALL.iter().find(|m| m.is_proportion() && m.label() == l).map(|m| (m.short().to_owned(), p)))
-                    .collect::<Vec<_>>(), true))
+                    .collect::<Vec<_>>(), true, None))
             (table(&view.tables[0], &download, 0))
             @if let Some(t) = &trend_view {
                 h2 { "Outcomes fully achieved, by quarter" }

@@ -11,5 +11,5 @@ pub(in crate::http) async fn page(
     Query(q): Query<ViewQuery>,
     SignedIn(role): SignedIn,
 ) -> Page {
-    measure_page(&state, role, &q, MeasurePage::Groups).await
+    measure_page(&state, Some(role), &q, MeasurePage::Groups).await
 }

@@ -14,8 +14,8 @@ use msp_schemas::FinancialYear;
 use msp_web::page::{NavItem, Shell, SignedIn};
 
 use crate::{
-    auth::Role,
-    benchmark::{Snapshot, Window},
+    auth::{Access, Role},
+    benchmark::{Group, Snapshot, Window},
     http::{
         error::HttpError,
         query::{ViewQuery, measure, window},
@@ -71,13 +71,19 @@ fn nav(role: Option<&Role>) -> Vec<NavItem<'static>> {
         Some(_) => vec![
             item("/dashboard", "England"),
             item("/dashboard/groups", "Regions and council types"),
+            item("/dashboard/councils", "Every council"),
             item("/dashboard/models", "Models of practice"),
             item("/dashboard/breakdowns", "Breakdowns"),
             item("/dashboard/council", "Council"),
             status,
             methodology,
         ],
-        None => vec![methodology],
+        None => vec![
+            item("/open", "Open data"),
+            item("/open/groups", "Regions and council types"),
+            item("/open/councils", "Every council"),
+            methodology,
+        ],
     }
 }
 
@@ -112,8 +118,29 @@ pub(super) fn fmt(v: &Value) -> String {
         Value::Count(n) => format!("{n:.0}"),
         Value::Percent(p) => tidy(format!("{:.1}%", p * 100.0)),
         Value::Decimal(d) => tidy(format!("{d:.1}")),
-        Value::Missing(m) => m.missing.to_owned(),
+        Value::Missing(m) => m.missing.to_string(),
     }
+}
+
+/// The tag a verdict is shown as: coloured by what it means (better, worse, or neither), never by
+/// its sign alone.
+fn verdict_class(v: &Value) -> Option<&'static str> {
+    let Value::Text(s) = v else { return None };
+    Some(match s.as_str() {
+        "higher — better" | "lower — better" => "tag--better",
+        "higher — worse" | "lower — worse" => "tag--worse",
+        "higher" | "lower" => "tag--neutral",
+        "can't tell" => "tag--unclear",
+        _ => return None,
+    })
+}
+
+/// England's `m` over `w` as a chart's reference line, if the reader may see it.
+pub(super) fn england_line(snap: &Snapshot, access: &Access, m: Measure, w: Window) -> Option<charts::Reference> {
+    if !access.may_see_in(snap, Group::England, w) {
+        return None;
+    }
+    snap.benchmark(Group::England, w).measure(m).map(|e| charts::Reference { label: "England".into(), value: e.value })
 }
 
 /// Whether a value is a number (right-aligned).
@@ -135,9 +162,7 @@ pub(super) fn table(t: &DataTable, download: &str, index: usize) -> Markup {
                             @for (i, v) in row.iter().enumerate() {
                                 @if i == 0 { th scope="row" { (fmt(v)) } }
                                 @else if is_num(v) { td.num { (fmt(v)) } }
-                                @else if matches!(v, Value::Text(s) if s == "higher") { td { strong.tag."tag--higher" { "higher" } } }
-                                @else if matches!(v, Value::Text(s) if s == "lower") { td { strong.tag."tag--lower" { "lower" } } }
-                                @else if matches!(v, Value::Text(s) if s == "can't tell") { td { strong.tag."tag--unclear" { "can't tell" } } }
+                                @else if let Some(class) = verdict_class(v) { td { strong.tag.(class) { (fmt(v)) } } }
                                 @else if matches!(v, Value::Text(s) if s == "too wide to compare") { td { strong.tag."tag--wide" { "too wide to compare" } } }
                                 @else { td { (fmt(v)) } }
                             }
@@ -174,18 +199,31 @@ pub(super) fn points(t: &DataTable) -> Vec<(String, Option<Point>)> {
 
 /// The period picker (every quarter and financial year with releases), with `extra` fields.
 pub(super) fn period_form(snap: &Snapshot, selected: Window, extra: Markup) -> Markup {
+    period_form_of(snap, selected, extra, |_| true)
+}
+
+/// The period picker of the windows `offered` lets through (the public's: published ones).
+pub(super) fn period_form_of(
+    snap: &Snapshot,
+    selected: Window,
+    extra: Markup,
+    offered: impl Fn(Window) -> bool,
+) -> Markup {
     let mut years: Vec<FinancialYear> = snap.quarters.iter().map(|q| q.year()).collect();
     years.dedup();
+    let quarters: Vec<Window> =
+        snap.quarters.iter().rev().map(|q| Window::Quarter(*q)).filter(|w| offered(*w)).collect();
+    let years: Vec<Window> = years.iter().rev().map(|y| Window::Year(*y)).filter(|w| offered(*w)).collect();
     html! {
         form.form-row method="get" {
             div {
                 label for="period" { "Period" }
                 select id="period" name="period" {
-                    @for q in snap.quarters.iter().rev() {
-                        option value=(q) selected[Window::Quarter(*q) == selected] { (q) }
+                    @for w in &quarters {
+                        option value=(w) selected[*w == selected] { (w) }
                     }
-                    @for y in years.iter().rev() {
-                        option value=(y) selected[Window::Year(*y) == selected] { "Financial year " (y) }
+                    @for w in &years {
+                        option value=(w) selected[*w == selected] { "Financial year " (w) }
                     }
                 }
             }
@@ -211,9 +249,14 @@ pub(super) fn measure_select(selected: Measure) -> Markup {
 
 /// The page shown before any release has arrived.
 pub(super) fn no_data(role: &Role, current: &str) -> Response {
+    no_data_for(Some(role), current)
+}
+
+/// The page shown before any release has arrived, to a role or the public.
+pub(super) fn no_data_for(role: Option<&Role>, current: &str) -> Response {
     page(
         "No releases yet",
-        Some(role),
+        role,
         current,
         html! {
             h1 { "No releases yet" }
@@ -247,36 +290,68 @@ pub(super) enum MeasurePage {
     Models,
 }
 
+/// The window a page shows: the one asked for, or by default the latest quarter with releases
+/// (for the public, the latest published one). `Err` carries the page to show instead.
+pub(super) fn chosen_window(
+    snap: &Snapshot,
+    access: &Access,
+    period: Option<&str>,
+    current: &str,
+) -> Result<Window, Response> {
+    if access.role.is_none() && period.is_none() {
+        return snap.quarters.iter().rev().map(|q| Window::Quarter(*q)).find(|w| access.published(*w)).ok_or_else(|| {
+            let next = snap.quarters.first().map(|q| access.withheld(Window::Quarter(*q)));
+            page(
+                "Nothing published yet",
+                None,
+                current,
+                html! {
+                    h1 { "Nothing published yet" }
+                    p { "Figures are published quarter by quarter, two full months after each quarter ends (or on the date "
+                        "the network's operator sets)." }
+                    @if let Some(n) = next { p { "The first quarter with releases is " (n) "." } }
+                },
+            )
+        });
+    }
+    window(snap, period).map_err(|_| no_data_for(access.role.as_ref(), current))
+}
+
 /// A page of one measure's tables across groups, each with its chart: what the groups and
-/// models pages share.
-pub(super) async fn measure_page(state: &AppState, role: Role, q: &ViewQuery, which: MeasurePage) -> Page {
-    let current = match which {
-        MeasurePage::Groups => "/dashboard/groups",
-        MeasurePage::Models => "/dashboard/models",
+/// models pages share, signed in (`reader` is the role) or on the open-data pages (`None`).
+pub(super) async fn measure_page(state: &AppState, reader: Option<Role>, q: &ViewQuery, which: MeasurePage) -> Page {
+    let (current, api) = match (which, reader.is_some()) {
+        (MeasurePage::Groups, true) => ("/dashboard/groups", "/v1/views/groups"),
+        (MeasurePage::Models, true) => ("/dashboard/models", "/v1/views/models"),
+        (MeasurePage::Groups, false) => ("/open/groups", "/v1/open/groups"),
+        (MeasurePage::Models, false) => ("/open/models", "/v1/open/models"),
     };
-    if !role.reads_benchmarks() {
+    let access = state.access(reader).await.map_err(HttpError::from)?;
+    if let (Some(role), false) = (reader, access.reads()) {
         return Err(refused(&role, current, "This role manages the network and does not read benchmarks."));
     }
     let snap = state.snapshot().await.map_err(HttpError::from)?;
-    let Ok(w) = window(&snap, q.period.as_deref()) else { return Err(no_data(&role, current)) };
+    let w = chosen_window(&snap, &access, q.period.as_deref(), current)?;
     let m = measure(q.measure.as_deref()).map_err(|_| HttpError::BadQuery("unknown measure".into()))?;
-    let (view, title, api) = match which {
-        MeasurePage::Groups => (views::groups(&snap, &role, m, w), "Regions and council types", "groups"),
-        MeasurePage::Models => (views::models(&snap, &role, m, w), "Models of practice", "models"),
+    let (view, title) = match which {
+        MeasurePage::Groups => (views::groups(&snap, &access, m, w), "Regions and council types"),
+        MeasurePage::Models => (views::models(&snap, &access, m, w), "Models of practice"),
     };
-    let download = format!("/v1/views/{api}?period={w}&measure={}", m.id());
+    let download = format!("{api}?period={w}&measure={}", m.id());
+    let england = england_line(&snap, &access, m, w);
+    let offered = |w: Window| reader.is_some() || access.published(w);
     Ok(page(
         title,
-        Some(&role),
+        reader.as_ref(),
         current,
         html! {
             h1 { (title) ", " (w) }
-            (period_form(&snap, w, measure_select(m)))
+            (period_form_of(&snap, w, measure_select(m), offered))
             @for (i, t) in view.tables.iter().enumerate() {
                 h2 { (t.caption) }
                 @let pts = points(t);
                 @if !pts.is_empty() {
-                    (charts::intervals(&format!("chart-{i}"), &t.caption, &pts, m.is_proportion()))
+                    (charts::intervals(&format!("chart-{i}"), &t.caption, &pts, m.is_proportion(), england.as_ref()))
                 }
                 (table(t, &download, i))
             }

@@ -4,6 +4,8 @@
 use axum::response::Response;
 use maud::html;
 
+use msp_estimate::{WIDE_MEAN_RELATIVE, WIDE_PROPORTION};
+
 use super::layout;
 use crate::http::caller::SignedIn;
 
@@ -29,10 +31,44 @@ pub(in crate::http) async fn page(reader: Option<SignedIn>) -> Response {
             p { "What the policy cannot check is whether a council's own case records are right. A council that recorded its cases wrongly makes a correct, well-protected release of wrong figures. Each release says whether the council's performance team checked the quarter's data against its case system; the council's Safeguarding Adults Board is where that assurance belongs." }
             h2 { "How to read an interval" }
             p { "Every estimate comes with a 95% interval. Because the noise is known exactly, we know how far it can plausibly have moved each figure: in about 95 of 100 cases the true figure lies inside the interval. We check this by simulation, releasing synthetic councils with known truth thousands of times." }
-            p { "When comparing two groups, look at the interval of the difference. " strong.tag."tag--higher" { "higher" } " or " strong.tag."tag--lower" { "lower" } " means the whole interval is on one side of zero. " strong.tag."tag--unclear" { "can't tell" } " means the groups may differ, but the data cannot show it. " strong.tag."tag--wide" { "too wide to compare" } " means the interval is too wide for the figure to support a comparison: small groups and small councils give wide intervals." }
+            p { "The interval covers the privacy noise, and only that. It does not cover differences in how councils record "
+                "their cases (one council's \"not applicable\" is another's \"not known\"), in who is referred, or in "
+                "which cases reach an enquiry: two councils can differ for any of those reasons as well as in practice." }
+            p { "When comparing two groups, look at the interval of the difference. " strong.tag."tag--better" { "higher — better" } " or "
+                strong.tag."tag--worse" { "lower — worse" } " means the whole interval is on one side of zero, and says what that means for the measure: "
+                "for most measures more is better, but for \"outcomes not achieved\" and \"repeat enquiry\" less is, so there higher is "
+                strong.tag."tag--worse" { "higher — worse" } ". For days, meetings and hours, which reflect need as much as quality, a difference is just "
+                strong.tag."tag--neutral" { "higher" } " or " strong.tag."tag--neutral" { "lower" } ". "
+                strong.tag."tag--unclear" { "can't tell" } " means the groups may differ, but the data cannot show it." }
+            p { strong.tag."tag--wide" { "too wide to compare" } " means the interval is too wide for the figure to support a comparison: "
+                "for a percentage, when it reaches more than " (format!("{:.0}", WIDE_PROPORTION * 100.0)) " percentage points either side of the estimate; "
+                "for a mean, when it reaches more than " (format!("{:.0}%", WIDE_MEAN_RELATIVE * 100.0)) " of the estimate either side. "
+                "Small councils and small groups give wide intervals." }
+            h2 { "Why a count can be negative" }
+            p { "Noise is added to every count, small ones too, and it can be negative: a council with no one in a cell may "
+                "release -2 for it. Rounding such counts up to zero would make every total too high, so they are kept as they "
+                "are; added up over councils and quarters, the noise cancels out and the totals are right on average. "
+                "Percentages and means are computed from the totals and kept between what is possible." }
             p { "Intervals are cut off at what is possible — a percentage between 0% and 100%, a mean between zero and its cap. A council compared with its region is compared with the rest of the region, so that the two figures' noise is independent." }
+            h2 { "People, not enquiries: why these figures differ from the SAC" }
+            p { "These figures count people. Each quarter a person counts once, on their latest Section 42 or other "
+                "enquiry concluded in the quarter. The annual Safeguarding Adults Collection (SAC) counts differently: "
+                "its SG1 counts individuals with a concern received or an enquiry started in the year, and its SG2 "
+                "to SG4 count concluded Section 42 enquiries, so a person with two enquiries counts twice there. So a council's figures here "
+                "will not match its SAC return exactly, and should not: they answer a different question, quarterly. "
+                "Each council's node can produce its exact SAC tables locally (msp-node sac), to reconcile the two." }
             h2 { "Coverage" }
-            p { "Each benchmark says how many councils in the group it includes. A figure covering few councils describes those councils, not the whole group. Groups of fewer than three councils are not shown to anyone who may not see each council's own figures." }
+            p { "Each benchmark says how many councils in the group it includes. A figure covering few councils describes those councils, not the whole group." }
+            h2 { "When figures are published" }
+            p { "Each quarter has a publication date: two full months after the quarter ends (for April to June, 1 "
+                "September), unless the network's operator sets another. Until then, a council sees its own figures for "
+                "the quarter, a region's group sees its councils, and national analysts see every council; no one is "
+                "shown a figure computed from a council they may not see, so no subtraction of one figure from another "
+                "can reveal one. From the publication date, everyone — signed in or not, on the "
+                a href="/open" { "open-data pages" } " — sees every council's figures and every group's." }
+            p { "Differencing figures after publication reveals nothing: every council's own noisy figures are published "
+                "anyway, and each is already protected at the council's node before it is sent. What protects people is "
+                "the noise added there, not what this service chooses to hide." }
             h2 { "Where the numbers come from" }
             p { "Every release is signed by its council and recorded in a tamper-evident transparency log; each page states how many log entries its figures were computed from. Councils can check that their releases are in the log, unaltered." }
         },

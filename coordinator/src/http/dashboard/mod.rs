@@ -5,11 +5,13 @@
 
 pub mod breakdowns;
 pub mod council;
+pub mod councils;
 pub mod england;
 pub mod groups;
 pub mod layout;
 pub mod methodology;
 pub mod models;
+pub mod open;
 pub mod origin;
 pub mod sign_in;
 pub mod status;

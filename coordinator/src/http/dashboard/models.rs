@@ -12,5 +12,5 @@ pub(in crate::http) async fn page(
     Query(q): Query<ViewQuery>,
     SignedIn(role): SignedIn,
 ) -> Page {
-    measure_page(&state, role, &q, MeasurePage::Models).await
+    measure_page(&state, Some(role), &q, MeasurePage::Models).await
 }

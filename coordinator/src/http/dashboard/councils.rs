@@ -1,0 +1,118 @@
+//! `/dashboard/councils` (and `/open/councils`): every council of a region, a council type or
+//! England side by side for one measure, each with its interval against England's line, sorted by
+//! name or by estimate; for the councils the reader may see (every council, once the quarter is
+//! published).
+
+use axum::extract::{Query, State};
+use maud::{Markup, html};
+use msp_schemas::{AuthorityType, Region};
+
+use super::layout::{self, Page, chosen_window, england_line, measure_select, period_form_of, points, refused, table};
+use crate::{
+    auth::Role,
+    benchmark::{Group, Window},
+    http::{
+        caller::SignedIn,
+        error::HttpError,
+        query::{ViewQuery, group, measure, order},
+        state::AppState,
+    },
+    render::charts,
+    views::{self, Order},
+};
+
+/// `GET /dashboard/councils`: a region's reader (or a council's) sees its region by default.
+pub(in crate::http) async fn page(
+    State(state): State<AppState>,
+    Query(q): Query<ViewQuery>,
+    SignedIn(role): SignedIn,
+) -> Page {
+    councils_page(&state, Some(role), &q).await
+}
+
+/// `GET /open/councils`: the same, for the public, of published quarters.
+pub(in crate::http) async fn open(State(state): State<AppState>, Query(q): Query<ViewQuery>) -> Page {
+    councils_page(&state, None, &q).await
+}
+
+/// The page for `reader` (a role, or the public for `None`).
+async fn councils_page(state: &AppState, reader: Option<Role>, q: &ViewQuery) -> Page {
+    let (current, api) = if reader.is_some() {
+        ("/dashboard/councils", "/v1/views/councils")
+    } else {
+        ("/open/councils", "/v1/open/councils")
+    };
+    let access = state.access(reader).await.map_err(HttpError::from)?;
+    if let (Some(role), false) = (reader, access.reads()) {
+        return Err(refused(&role, current, "This role manages the network and does not read benchmarks."));
+    }
+    let snap = state.snapshot().await.map_err(HttpError::from)?;
+    let w = chosen_window(&snap, &access, q.period.as_deref(), current)?;
+    let default = match reader {
+        Some(Role::Region(r)) => Group::Region(r),
+        Some(Role::Council(c)) => Group::Region(c.council().region),
+        _ => Group::England,
+    };
+    let g = match q.group.as_deref() {
+        Some(_) => group(q.group.as_deref())?,
+        None => default,
+    };
+    let m = measure(q.measure.as_deref())?;
+    let o = order(q.sort.as_deref())?;
+    let view = views::councils(&snap, &access, g, m, w, o).map_err(|why| match reader {
+        Some(role) => refused(&role, current, &why),
+        None => layout::page("Not published yet", None, current, html! { h1 { "Not published yet" } p { (why) "." } }),
+    })?;
+    let england = england_line(&snap, &access, m, w);
+    let download = format!("{api}?period={w}&group={}&measure={}&sort={}", g.id(), m.id(), sort_id(o));
+    let offered = |w: Window| reader.is_some() || access.published(w);
+    let t = &view.tables[0];
+    Ok(layout::page(
+        "Every council",
+        reader.as_ref(),
+        current,
+        html! {
+            h1 { "Every council of " (g.name()) ", " (w) }
+            (period_form_of(&snap, w, html! { (group_select(g)) (measure_select(m)) (sort_select(o)) }, offered))
+            p { "Each council's estimate (the diamond) with its 95% interval (the line between the caps). "
+                "The verdict in the table compares each council with the rest of England." }
+            (charts::intervals("councils", &t.caption, &points(t), m.is_proportion(), england.as_ref()))
+            (table(t, &download, 0))
+        },
+    ))
+}
+
+fn sort_id(o: Order) -> &'static str {
+    match o {
+        Order::Name => "name",
+        Order::Estimate => "estimate",
+    }
+}
+
+/// The group picker: England, each region, each council type.
+fn group_select(selected: Group) -> Markup {
+    let mut groups = vec![Group::England];
+    groups.extend(Region::ALL.map(Group::Region));
+    groups.extend(AuthorityType::ALL.map(Group::Type));
+    html! {
+        div {
+            label for="group" { "Councils of" }
+            select id="group" name="group" {
+                @for g in &groups { option value=(g.id()) selected[*g == selected] { (g.name()) } }
+            }
+        }
+    }
+}
+
+/// The order picker.
+fn sort_select(selected: Order) -> Markup {
+    html! {
+        div {
+            label for="sort" { "Order" }
+            select id="sort" name="sort" {
+                option value="name" selected[selected == Order::Name] { "By name" }
+                option value="estimate" selected[selected == Order::Estimate] { "By estimate, highest first" }
+            }
+        }
+    }
+}
