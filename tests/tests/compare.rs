@@ -66,12 +66,22 @@ async fn a_council_sees_itself_beside_its_region_type_and_england_with_verdicts(
         other => panic!("expected a refusal for a quarter without a release, got {other:?}"),
     }
 
-    // Another council's token may not see Hartlepool's own figures.
-    match compare::fetch(&coordinator, &camden, code, None).await {
-        Err(compare::CompareError::Fetch(SubmitError::Refused { problem, .. })) => {
-            assert_eq!(problem.status, 403, "{problem:?}")
+    // Before the quarter's publication date, another council's token may not see Hartlepool's own figures,
+    // and Hartlepool may not yet see its region's or England's: the coordinator says when they are published.
+    let store = net.store().await;
+    let far = time::Date::from_calendar_date(2099, time::Month::January, 1).unwrap();
+    for q in store.quarters_with_releases().await.unwrap() {
+        store.set_publication_date(q, far, "2026-12-03T00:00:00Z").await.unwrap();
+    }
+    store.db().close().await;
+    for (who, token) in [("Camden", &camden), ("Hartlepool", &hartlepool)] {
+        match compare::fetch(&coordinator, token, code, None).await {
+            Err(compare::CompareError::Fetch(SubmitError::Refused { problem, .. })) => {
+                assert_eq!(problem.status, 403, "{who}: {problem:?}");
+                assert!(format!("{problem:?}").contains("published on 1 January 2099"), "{who}: {problem:?}");
+            }
+            other => panic!("expected a refusal for {who}, got {other:?}"),
         }
-        other => panic!("expected a refusal, got {other:?}"),
     }
     net.stop().await;
 }

@@ -51,6 +51,13 @@ pub async fn compare(State(node): State<NodeState>, viewer: Viewer, Query(q): Qu
             (layout::notice(html! { p { "The network has no benchmarks for this period yet: no council's release has "
                 "been received for it. Submit yours from " a href="/" { "the quarters" } "." } }))
         },
+        Err(compare::CompareError::Fetch(SubmitError::Refused { problem, .. })) if problem.status == 403 => html! {
+            h1 { "Compare" }
+            (layout::notice(html! { p { "The network's figures for this quarter are not published yet, so they cannot "
+                "be compared with yours: " (problem.detail) "." }
+                p { "Until then your own exact figures are on " a href="/" { "the quarter's page" } ", and earlier, "
+                    "published quarters can be compared here." } }))
+        },
         Err(e) => html! {
             h1 { "Compare" }
             (layout::notice(html! { p { "The coordinator's benchmarks could not be fetched: " (e.to_string()) } }))
