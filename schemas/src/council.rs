@@ -62,6 +62,21 @@ impl Region {
         }
     }
 
+    /// The region's ONS (GSS) code, E12000001 to E12000009.
+    pub fn ons_code(self) -> &'static str {
+        match self {
+            Region::NorthEast => "E12000001",
+            Region::NorthWest => "E12000002",
+            Region::YorkshireAndTheHumber => "E12000003",
+            Region::EastMidlands => "E12000004",
+            Region::WestMidlands => "E12000005",
+            Region::EastOfEngland => "E12000006",
+            Region::London => "E12000007",
+            Region::SouthEast => "E12000008",
+            Region::SouthWest => "E12000009",
+        }
+    }
+
     /// The machine name used in URLs, roles and files.
     pub fn slug(self) -> &'static str {
         match self {

@@ -132,6 +132,28 @@ try {
   await page.selectOption('select[name="code"]', council);
   await Promise.all([page.waitForURL(`**/dashboard/council/${council}`), page.click('form[action="/dashboard/council/go"] button')]);
   await audit(`/dashboard/council/${council}`, 'council', (p) => chartsAndTables(p, 1));
+  await audit('/dashboard/councils', 'councils', (p) => chartsAndTables(p, 1));
+  await audit('/dashboard/councils?group=england&sort=estimate&measure=repeat', 'councils-england', async (p) => {
+    await chartsAndTables(p, 1);
+    // Sorted by estimate: the table's estimates never rise down the page.
+    const values = await page.locator('table tbody tr td:nth-of-type(4)').allInnerTexts();
+    const numbers = values.map((v) => parseFloat(v)).filter((v) => !Number.isNaN(v));
+    if (numbers.length < 10) fail(p, `only ${numbers.length} councils' estimates`);
+    for (let i = 1; i < numbers.length; i++) if (numbers[i] > numbers[i - 1]) fail(p, 'not sorted by estimate');
+    // The chart has England's line, and says when its axis does not start at zero.
+    if ((await page.locator('svg.chart line.reference').count()) !== 1) fail(p, 'no England line');
+    // Repeat enquiries: less is better, so a higher council is marked worse, never better.
+    if ((await page.locator('.tag--better', { hasText: 'higher' }).count()) > 0) fail(p, 'a higher repeat rate is called better');
+  });
+  // The councils page's pickers are reached with the keyboard.
+  await page.goto(base + '/dashboard/councils');
+  let picker = false;
+  for (let i = 0; i < 40 && !picker; i++) {
+    await page.keyboard.press('Tab');
+    picker = await page.evaluate(() => document.activeElement && document.activeElement.getAttribute('name') === 'sort');
+  }
+  if (!picker) fail('/dashboard/councils', 'the order picker cannot be reached with Tab');
+  await audit('/dashboard/trend?group=region:north_east&measure=mean_days', 'trend', (p) => chartsAndTables(p, 1));
   await audit('/dashboard/status', 'status', (p) => chartsAndTables(p, 0));
   await audit('/dashboard/methodology', 'methodology');
 
@@ -169,6 +191,14 @@ try {
   await forged.waitForLoadState();
   if (!(await forged.locator('h1').innerText()).includes('another site')) fail('/sign-in', 'the refusal does not say why');
   await forged.close();
+
+  // The open-data pages need no sign-in (this network's quarters are published).
+  await audit('/open', 'open');
+  if ((await page.locator('a', { hasText: 'every council' }).count()) === 0) fail('/open', 'no published quarter listed');
+  await audit('/open/groups', 'open-groups', (p) => chartsAndTables(p, 2));
+  await audit('/open/councils', 'open-councils', (p) => chartsAndTables(p, 1));
+  await audit('/open/trend', 'open-trend', (p) => chartsAndTables(p, 1));
+  if ((await page.locator('form[action="/sign-out"]').count()) > 0) fail('/open', 'shows a sign-out button signed out');
 
   if (outside.length) fail('*', `requests outside the server: ${outside.join(', ')}`);
 } catch (e) {

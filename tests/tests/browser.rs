@@ -39,6 +39,6 @@ async fn the_dashboard_works_in_a_real_browser_and_axe_finds_nothing_serious() {
     assert!(out.status.success(), "the browser run failed:\n{report}\n{log}");
     let report: serde_json::Value = serde_json::from_str(&report).expect("a JSON report");
     let pages = report["pages"].as_array().unwrap();
-    assert!(pages.len() >= 9, "every page was visited: {report}");
+    assert!(pages.len() >= 16, "every page was visited: {report}");
     eprintln!("browser: {} pages passed; screenshots in {}", pages.len(), shots.display());
 }

@@ -55,6 +55,8 @@ pub struct TrendPoint {
     pub councils: u64,
     /// The estimate.
     pub estimate: Option<Estimate>,
+    /// The benchmark it comes from.
+    pub benchmark: msp_schemas::api::Benchmark,
 }
 
 /// A measure's trend for a group over every quarter with releases.
@@ -63,7 +65,12 @@ pub fn trend(snap: &Snapshot, group: Group, measure: Measure) -> Vec<TrendPoint>
         .iter()
         .map(|q| {
             let b = snap.benchmark(group, Window::Quarter(*q));
-            TrendPoint { period: *q, councils: b.coverage.councils_included, estimate: b.measure(measure) }
+            TrendPoint {
+                period: *q,
+                councils: b.coverage.councils_included,
+                estimate: b.measure(measure),
+                benchmark: b,
+            }
         })
         .collect()
 }

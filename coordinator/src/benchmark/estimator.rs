@@ -102,32 +102,34 @@ fn summed(spec: &'static msp_schemas::ReportSpec, releases: &[&CouncilRelease]) 
     sums
 }
 
-/// One council's `measure` over `window`, and the same measure for the rest of `group` without
-/// it: what a page of every council compares each with. The group's sums are made once and each
-/// council's taken from them, so this is cheap for all 153.
+/// One part's `measure` over `window` (a council, or a region within England), and the same
+/// measure for the rest of `group` without it: what a page of every council, or of every region,
+/// compares each with. The group's sums are made once and each part's taken from them, so this is
+/// cheap for all 153 councils.
 #[derive(Debug, Clone, Copy)]
 pub struct AgainstRest {
-    /// The council's estimate (`None`: it did not submit).
+    /// The part's estimate (`None`: none of its councils submitted).
     pub council: Option<msp_estimate::Estimate>,
     /// The rest of the group's (`None`: no other council submitted).
     pub rest: Option<msp_estimate::Estimate>,
 }
 
-/// [`AgainstRest`] for each of `councils`, within `group` over `window`.
+/// [`AgainstRest`] for each of `parts`, within `group` over `window` (a part's releases outside
+/// `group` are not counted: each part is taken as its councils within the group).
 pub fn each_against_rest(
     group: Group,
     window: Window,
     releases: &[CouncilRelease],
     measure: Measure,
-    councils: &[CouncilCode],
+    parts: &[Group],
 ) -> Vec<AgainstRest> {
     let spec = SpecId::MspQuarterlyV1.spec();
     let all = taken(group, window, releases);
     let total = summed(spec, &all);
-    councils
+    parts
         .iter()
-        .map(|c| {
-            let own_releases: Vec<&CouncilRelease> = all.iter().copied().filter(|r| r.council == *c).collect();
+        .map(|part| {
+            let own_releases: Vec<&CouncilRelease> = all.iter().copied().filter(|r| part.takes(r)).collect();
             let own = summed(spec, &own_releases);
             let rest: Vec<Vec<Sum>> =
                 total.iter().zip(&own).map(|(t, o)| t.iter().zip(o).map(|(t, o)| t.minus(*o)).collect()).collect();

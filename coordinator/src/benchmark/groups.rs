@@ -87,7 +87,7 @@ impl Group {
     }
 
     /// Whether a release belongs to the group (declared context counts for model groups).
-    pub(super) fn takes(&self, r: &CouncilRelease) -> bool {
+    pub fn takes(&self, r: &CouncilRelease) -> bool {
         match self {
             Group::TeamModel(m) => r.team_model == *m,
             Group::MspLevel(l) => r.msp_level == *l,

@@ -74,6 +74,8 @@ pub fn router(state: AppState) -> Router {
         .route("/open", get(dashboard::open::index))
         .route("/open/groups", get(dashboard::open::groups))
         .route("/open/councils", get(dashboard::councils::open))
+        .route("/dashboard/trend", get(dashboard::trend::page))
+        .route("/open/trend", get(dashboard::trend::open))
         .route("/dashboard/council", get(dashboard::council::picker))
         .route("/dashboard/council/go", get(dashboard::council::go))
         .route("/dashboard/council/{code}", get(dashboard::council::page))

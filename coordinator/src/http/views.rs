@@ -29,9 +29,12 @@ fn respond(view: View, q: &ViewQuery) -> Result<Response, HttpError> {
     match q.format.as_deref().unwrap_or("json") {
         "json" => Ok(Json(view).into_response()),
         "csv" => {
-            let t = q.table.unwrap_or(0);
-            let body = exports::csv(&view, t).map_err(HttpError::BadQuery)?;
-            let name = view.tables.get(t).map_or(base, |t| t.id.clone());
+            let body = exports::csv(&view, q.table).map_err(HttpError::BadQuery)?;
+            let name = match q.table {
+                Some(t) => view.tables.get(t).map_or(base, |t| t.id.clone()),
+                None if !view.data.is_empty() => format!("{base}-data"),
+                None => base,
+            };
             Ok(file(body, "text/csv; charset=utf-8", &format!("{name}.csv")))
         }
         "xlsx" => {
@@ -146,7 +149,7 @@ pub(super) async fn groups<R: Reader>(
     q: Result<Query<ViewQuery>, QueryRejection>,
 ) -> Result<Response, HttpError> {
     windowed_view(&state, reader.role(), q, |snap, access, q, w| {
-        Ok(views::groups(snap, access, measure(q.measure.as_deref())?, w))
+        Ok(views::groups(snap, access, measure(q.measure.as_deref())?, w, order(q.sort.as_deref())?))
     })
     .await
 }

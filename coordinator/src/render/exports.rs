@@ -1,5 +1,7 @@
-//! Every view's tables as files: CSV (one table) and XLSX (one sheet per table, plus a sheet that
-//! says where the figures come from and how to read them).
+//! Every view as files: CSV — the view's long table of figures (see [`crate::views::long`]), or
+//! one of its tables as shown — and XLSX: a "Data" sheet with the long table, a sheet that says
+//! where the figures come from and how to read them, and one sheet per table, each with its
+//! header frozen and an autofilter, and a name that reads (not a caption cut at 31 characters).
 //!
 //! Text is made inert against formula injection (OWASP "CSV injection"): a spreadsheet reads a
 //! cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return as a formula, which can
@@ -12,7 +14,40 @@ use std::borrow::Cow;
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
-use crate::views::{Value, View};
+use crate::views::{Value, View, long::COLUMNS};
+
+/// A sheet name for each caption: the words before its first colon or comma, cut at a word to
+/// Excel's 31 characters, without the characters Excel forbids, and made unique.
+fn sheet_names<'a>(captions: impl IntoIterator<Item = &'a str>, taken: &[&str]) -> Vec<String> {
+    let mut names: Vec<String> = taken.iter().map(|t| (*t).to_owned()).collect();
+    let mut out = Vec::new();
+    for caption in captions {
+        let head: String =
+            caption.split([':', ',']).next().unwrap_or(caption).chars().filter(|c| !"[]*?/\\'".contains(*c)).collect();
+        let mut name = String::new();
+        for word in head.split_whitespace() {
+            if name.chars().count() + word.chars().count() + usize::from(!name.is_empty()) > 28 {
+                break;
+            }
+            if !name.is_empty() {
+                name.push(' ');
+            }
+            name.push_str(word);
+        }
+        if name.is_empty() {
+            name = head.chars().take(28).collect();
+        }
+        let base = name.clone();
+        let mut n = 2;
+        while names.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
+            name = format!("{base} {n}");
+            n += 1;
+        }
+        names.push(name.clone());
+        out.push(name);
+    }
+    out
+}
 
 /// Whether a spreadsheet would read `text` as a formula.
 fn formula_like(text: &str) -> bool {
@@ -34,9 +69,19 @@ fn cell(v: &Value) -> Cow<'_, str> {
     }
 }
 
-/// One table of a view as CSV: a header row, then the rows; numbers unrounded (proportions as
-/// fractions of 1); missing values empty.
-pub fn csv(view: &View, table: usize) -> Result<Vec<u8>, String> {
+/// A view as CSV: its long table (`table` = `None`, for views that have one), or one of its
+/// tables as shown: a header row, then the rows; numbers as computed (proportions as fractions of
+/// 1); missing values empty.
+pub fn csv(view: &View, table: Option<usize>) -> Result<Vec<u8>, String> {
+    if table.is_none() && !view.data.is_empty() {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(COLUMNS).map_err(|e| e.to_string())?;
+        for f in &view.data {
+            w.write_record(f.cells().iter().map(|c| inert(c).into_owned())).map_err(|e| e.to_string())?;
+        }
+        return w.into_inner().map_err(|e| e.to_string());
+    }
+    let table = table.unwrap_or(0);
     let t = view.tables.get(table).ok_or_else(|| format!("this view has {} tables", view.tables.len()))?;
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(t.columns.iter().map(|c| inert(&c.heading).into_owned())).map_err(|e| e.to_string())?;
@@ -73,6 +118,26 @@ fn workbook(view: &View) -> Result<Workbook, XlsxError> {
     let bold = Format::new().set_bold();
     let pct = Format::new().set_num_format("0.0%");
     let dec = Format::new().set_num_format("0.0");
+    if !view.data.is_empty() {
+        let data = book.add_worksheet().set_name("Data")?;
+        for (c, h) in COLUMNS.iter().enumerate() {
+            text(data, 0, c as u16, h, Some(&bold))?;
+            data.set_column_width(c as u16, if c == 5 { 48 } else { 14 })?;
+        }
+        for (r, f) in view.data.iter().enumerate() {
+            let r = r as u32 + 1;
+            for (c, v) in f.cells().iter().enumerate() {
+                let c = c as u16;
+                // Numbers as numbers (estimate to councils in group); text as inert text.
+                match v.parse::<f64>() {
+                    Ok(n) if (7..=11).contains(&c) => data.write_number(r, c, n).map(|_| ())?,
+                    _ => text(data, r, c, v, None)?,
+                }
+            }
+        }
+        data.set_freeze_panes(1, 0)?;
+        data.autofilter(0, 0, view.data.len() as u32, COLUMNS.len() as u16 - 1)?;
+    }
     let about = book.add_worksheet().set_name("About")?;
     let lines = [
         view.title.clone(),
@@ -80,15 +145,18 @@ fn workbook(view: &View) -> Result<Workbook, XlsxError> {
         format!("Computed from the first {} entries of the coordinator's transparency log.", view.tree_size),
         "Every figure comes from differentially private releases: intervals are 95% and account for the added noise."
             .into(),
-        "Proportions are stored as fractions of 1 and shown as percentages.".into(),
+        "Data: every figure of this view, one row per area, period and measure, percentages to one decimal place."
+            .into(),
+        "The other sheets are the tables as the dashboard shows them; their proportions are stored as fractions of 1 \
+         and shown as percentages."
+            .into(),
     ];
     for (i, l) in lines.iter().enumerate() {
         text(about, i as u32, 0, l, None)?;
     }
-    for (n, t) in view.tables.iter().enumerate() {
-        let name: String =
-            format!("{} {}", n + 1, t.caption).chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
-        let sheet = book.add_worksheet().set_name(name.trim())?;
+    let names = sheet_names(view.tables.iter().map(|t| t.caption.as_str()), &["Data", "About"]);
+    for (t, name) in view.tables.iter().zip(&names) {
+        let sheet = book.add_worksheet().set_name(name)?;
         text(sheet, 0, 0, &t.caption, None)?;
         for (c, col) in t.columns.iter().enumerate() {
             text(sheet, 2, c as u16, &col.heading, Some(&bold))?;
@@ -105,6 +173,11 @@ fn workbook(view: &View) -> Result<Workbook, XlsxError> {
                     Value::Missing(m) => text(sheet, r, c, &m.missing, None)?,
                 }
             }
+        }
+        if !t.columns.is_empty() {
+            sheet.set_freeze_panes(3, 0)?;
+            sheet.autofilter(2, 0, t.rows.len() as u32 + 2, t.columns.len() as u16 - 1)?;
+            sheet.set_column_width(0, 34)?;
         }
         let below = t.rows.len() as u32 + 4;
         for (i, note) in t.notes.iter().enumerate() {
@@ -137,6 +210,7 @@ mod tests {
                     .collect(),
                 notes: vec!["@note".into()],
             }],
+            data: Vec::new(),
         }
     }
 
@@ -152,7 +226,7 @@ mod tests {
 
     #[test]
     fn csv_text_cells_are_inert_and_negative_numbers_stay_numbers() {
-        let csv = String::from_utf8(csv(&hostile(), 0).unwrap()).unwrap();
+        let csv = String::from_utf8(csv(&hostile(), Some(0)).unwrap()).unwrap();
         let mut rows = csv::ReaderBuilder::new().has_headers(false).from_reader(csv.as_bytes());
         let rows: Vec<Vec<String>> = rows.records().map(|r| r.unwrap().iter().map(str::to_owned).collect()).collect();
         assert_eq!(rows[0], ["Name", "'=Estimate"]);
@@ -202,6 +276,60 @@ mod tests {
             assert!(!quoted(cell), "{cell} is not: {sheet}");
         }
         assert!(quoted_about(&bytes), "the About sheet's title (=title) too");
+    }
+
+    #[test]
+    fn sheet_names_read_and_are_unique() {
+        let names = sheet_names(
+            [
+                "Regions: Outcomes fully achieved (of those who expressed outcomes), 2026-27-Q1",
+                "Hartlepool beside North East, English unitaries and England, 2026-27-Q2",
+                "Councils of Yorkshire and The Humber: Outcomes fully achieved, 2026-27-Q1",
+                "Regions: another",
+                "Data: a table",
+            ],
+            &["Data", "About"],
+        );
+        assert_eq!(
+            names,
+            ["Regions", "Hartlepool beside North East", "Councils of Yorkshire and", "Regions 2", "Data 2"]
+        );
+        assert!(names.iter().all(|n| n.chars().count() <= 31));
+    }
+
+    #[test]
+    fn the_long_table_has_a_frozen_header_an_autofilter_and_numbers_as_numbers() {
+        let mut v = hostile();
+        let f = crate::views::Figure {
+            period: "2026-27-Q1".into(),
+            area_code: "E12000001".into(),
+            area_name: "North East".into(),
+            area_type: "region",
+            measure: "fully".into(),
+            measure_label: "Outcomes fully achieved".into(),
+            unit: "percent",
+            estimate: Some(67.3),
+            lower: Some(64.6),
+            upper: Some(70.0),
+            councils_included: 12,
+            councils_in_group: 12,
+            too_wide: Some(false),
+            status: "shown".into(),
+        };
+        v.data = vec![f];
+        let text = String::from_utf8(csv(&v, None).unwrap()).unwrap();
+        assert!(text.starts_with("period,area_code,area_name,area_type,measure,measure_label,unit,estimate,lower,upper,councils_included,councils_in_group,too_wide,status\n"), "{text}");
+        assert!(text.contains("2026-27-Q1,E12000001,North East,region,fully,Outcomes fully achieved,percent,67.3,64.6,70,12,12,false,shown"), "{text}");
+        let bytes = xlsx(&v).unwrap();
+        let data = part(&bytes, "xl/worksheets/sheet1.xml");
+        assert!(data.contains("<pane ySplit=\"1\"") && data.contains("state=\"frozen\""), "{data}");
+        assert!(data.contains("<autoFilter ref=\"A1:N2\""), "{data}");
+        assert!(data.contains("<v>67.3</v>"), "{data}");
+        let book = part(&bytes, "xl/workbook.xml");
+        assert!(
+            book.contains("name=\"Data\"") && book.contains("name=\"About\"") && book.contains("name=\"Caption\""),
+            "{book}"
+        );
     }
 
     fn quoted_about(bytes: &[u8]) -> bool {

@@ -84,6 +84,7 @@ pub fn breakdowns(snap: &Snapshot, access: &Access, group: Group, window: Window
         title: format!("{}: breakdowns", b.name),
         window: Some(window.to_string()),
         tree_size: snap.tree_size,
+        data: Vec::new(),
         tables: vec![
             mix(
                 "desired_outcomes",

@@ -64,7 +64,18 @@ pub fn council(snap: &Snapshot, access: &Access, code: CouncilCode, window: Wind
         rows,
         notes: vec![coverage_note(&benches[0]), "The verdict compares the council with the rest of its region.".into()],
     };
+    let data = groups
+        .iter()
+        .zip(&benches)
+        .zip(&visible)
+        .flat_map(|((g, b), shown)| {
+            Measure::ALL
+                .iter()
+                .map(move |m| super::long::figure(access, *g, window, *m, Some(b), b.measure(*m), *shown))
+        })
+        .collect();
     Ok(View {
+        data,
         title: c.name.to_owned(),
         window: Some(window.to_string()),
         tree_size: snap.tree_size,

@@ -5,7 +5,10 @@
 use msp_estimate::{Measure, difference};
 use msp_schemas::{CouncilCode, api::Verdict};
 
-use super::table::{DataTable, Value, View, col, est_cells, verdict, withheld};
+use super::{
+    long::{Figure, figure},
+    table::{DataTable, Value, View, col, est_cells, verdict, withheld},
+};
 use crate::{
     auth::{Access, NOT_A_READER},
     benchmark::{Group, Snapshot, Window, each_against_rest},
@@ -51,8 +54,14 @@ pub fn councils(
         return Err(access.refusal(&format!("The councils of {}", group.name()), window));
     }
     let england_shown = access.may_see_in(snap, Group::England, window);
-    let against = each_against_rest(Group::England, window, &snap.latest, measure, &visible);
+    let parts: Vec<Group> = visible.iter().map(|c| Group::Council(*c)).collect();
+    let against = each_against_rest(Group::England, window, &snap.latest, measure, &parts);
     let proportion = measure.is_proportion();
+    let data: Vec<Figure> = visible
+        .iter()
+        .zip(&against)
+        .map(|(c, a)| figure(access, Group::Council(*c), window, measure, None, a.council, true))
+        .collect();
     let mut rows: Vec<(Option<f64>, Vec<Value>)> = visible
         .iter()
         .zip(&against)
@@ -115,5 +124,6 @@ pub fn councils(
             rows: rows.into_iter().map(|(_, r)| r).collect(),
             notes,
         }],
+        data,
     })
 }

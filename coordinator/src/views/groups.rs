@@ -1,15 +1,19 @@
 //! One measure across groups side by side: England, the regions and the council types.
 
-use msp_estimate::Measure;
+use msp_estimate::{Measure, Verdict, difference};
 use msp_schemas::{AuthorityType, Region};
 
-use super::table::{DataTable, Value, View, col, est_cells, withheld};
+use super::{
+    councils::Order,
+    long::{Figure, figure},
+    table::{DataTable, Value, View, col, est_cells, verdict, withheld},
+};
 use crate::{
     auth::Access,
-    benchmark::{Group, Snapshot, Window},
+    benchmark::{Group, Snapshot, Window, each_against_rest},
 };
 
-/// One measure across groups side by side.
+/// One measure across groups side by side, and the same as figures of the long table.
 pub fn across(
     snap: &Snapshot,
     access: &Access,
@@ -17,32 +21,58 @@ pub fn across(
     measure: Measure,
     window: Window,
     caption: &str,
-) -> DataTable {
+    order: Order,
+) -> (DataTable, Vec<Figure>) {
+    let mut data = Vec::new();
     let mut notes = Vec::new();
     let mut hidden = Vec::new();
-    let rows: Vec<Vec<Value>> = groups
+    let england_shown = access.may_see_in(snap, Group::England, window);
+    let against = each_against_rest(Group::England, window, &snap.latest, measure, groups);
+    let mut rows: Vec<(Option<f64>, Vec<Value>)> = groups
         .iter()
-        .map(|g| {
+        .zip(&against)
+        .map(|(g, a)| {
             let b = snap.benchmark(*g, window);
             let mut row = vec![
                 Value::text(b.name.clone()),
                 Value::Count(b.coverage.councils_included as f64),
                 Value::Count(b.coverage.councils_in_group as f64),
             ];
-            if access.may_see_in(snap, *g, window) {
+            let shown = access.may_see_in(snap, *g, window);
+            data.push(figure(access, *g, window, measure, Some(&b), b.measure(measure), shown));
+            if shown {
                 row.extend(est_cells(measure.is_proportion(), b.measure(measure)));
             } else {
                 hidden.push(b.name.clone());
                 row.extend(withheld(access, window));
             }
-            row
+            row.push(match g {
+                Group::England => Value::text("—"),
+                _ if shown && england_shown => {
+                    verdict(measure, a.council.zip(a.rest).map(|(x, y)| Verdict::of(&difference(&x, &y))))
+                }
+                _ => Value::missing(format!("not yet: {}", access.withheld(window))),
+            });
+            (b.measure(measure).filter(|_| shown).map(|e| e.value), row)
         })
         .collect();
+    if order == Order::Estimate {
+        // England stays first, as the reference.
+        rows.sort_by(|a, b| {
+            let england = |r: &Vec<Value>| !matches!(&r[0], Value::Text(t) if t == "England");
+            england(&a.1).cmp(&england(&b.1)).then(b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal))
+        });
+    }
+    let rows: Vec<Vec<Value>> = rows.into_iter().map(|(_, r)| r).collect();
     if !hidden.is_empty() {
         notes.push(access.hidden_note(&hidden, window));
     }
-    notes.push(format!("{}. Intervals are 95%.", measure.label()));
-    DataTable {
+    notes.push(format!(
+        "{}. Intervals are 95%. Each group is compared with the rest of England (England without it), so that the \
+         two are independent.",
+        measure.label()
+    ));
+    let table = DataTable {
         id: format!("{}-{}-{window}", caption.to_lowercase().replace(' ', "-"), measure.id()),
         caption: format!("{caption}: {}, {window}", measure.label()),
         columns: vec![
@@ -53,24 +83,27 @@ pub fn across(
             col("Lower 95%"),
             col("Upper 95%"),
             col("Note"),
+            col("Against the rest of England"),
         ],
         rows,
         notes,
-    }
+    };
+    (table, data)
 }
 
 /// Regions and authority types side by side for one measure.
-pub fn groups(snap: &Snapshot, access: &Access, measure: Measure, window: Window) -> View {
+pub fn groups(snap: &Snapshot, access: &Access, measure: Measure, window: Window, order: Order) -> View {
     let mut regions = vec![Group::England];
     regions.extend(Region::ALL.map(Group::Region));
     let types: Vec<Group> = AuthorityType::ALL.map(Group::Type).to_vec();
+    let (regions, mut data) = across(snap, access, &regions, measure, window, "Regions", order);
+    let (types, more) = across(snap, access, &types, measure, window, "Council types", order);
+    data.extend(more);
     View {
         title: format!("Regions and council types: {}", measure.label()),
         window: Some(window.to_string()),
         tree_size: snap.tree_size,
-        tables: vec![
-            across(snap, access, &regions, measure, window, "Regions"),
-            across(snap, access, &types, measure, window, "Council types"),
-        ],
+        tables: vec![regions, types],
+        data,
     }
 }

@@ -31,10 +31,15 @@ pub fn headline(snap: &Snapshot, access: &Access, group: Group, window: Window) 
         rows,
         notes: vec![coverage_note(&b)],
     };
+    let data = msp_estimate::Measure::ALL
+        .iter()
+        .map(|m| super::long::figure(access, group, window, *m, Some(&b), b.measure(*m), true))
+        .collect();
     Ok(View {
         title: format!("{}: headline measures", b.name),
         window: Some(window.to_string()),
         tree_size: snap.tree_size,
         tables: vec![table],
+        data,
     })
 }

@@ -5,6 +5,7 @@ use msp_estimate::Measure;
 use msp_schemas::codes::{CodeList, MspLevel, TeamModel};
 
 use super::{
+    councils::Order,
     differences::differences_table,
     groups::across,
     table::{Value, View},
@@ -33,14 +34,14 @@ pub fn models(snap: &Snapshot, access: &Access, measure: Measure, window: Window
         &format!("Differences between models of practice, {window}"),
     );
     diffs.rows.retain(|r| matches!(&r[1], Value::Text(l) if l == measure.label()));
+    let (teams, mut data) = across(snap, access, &teams, measure, window, "Team models", Order::Name);
+    let (levels, more) = across(snap, access, &levels, measure, window, "MSP levels", Order::Name);
+    data.extend(more);
     View {
         title: format!("Models of practice: {}", measure.label()),
         window: Some(window.to_string()),
         tree_size: snap.tree_size,
-        tables: vec![
-            across(snap, access, &teams, measure, window, "Team models"),
-            across(snap, access, &levels, measure, window, "MSP levels"),
-            diffs,
-        ],
+        tables: vec![teams, levels, diffs],
+        data,
     }
 }

@@ -41,6 +41,7 @@ pub fn submissions(snap: &Snapshot, role: &Role) -> View {
         title: "Submission status".into(),
         window: None,
         tree_size: snap.tree_size,
+        data: Vec::new(),
         tables: vec![
             DataTable {
                 id: "submission-status".into(),

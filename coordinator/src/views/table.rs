@@ -89,6 +89,9 @@ pub struct View {
     pub tree_size: u64,
     /// Its tables.
     pub tables: Vec<DataTable>,
+    /// Its figures as one long table (see [`super::long`]); empty for views that are not figures
+    /// of areas (submission status, breakdowns).
+    pub data: Vec<super::long::Figure>,
 }
 
 /// A column headed `heading`.

@@ -14,16 +14,15 @@ pub fn trend_view(snap: &Snapshot, access: &Access, group: Group, measure: Measu
         return Err(crate::auth::NOT_A_READER.to_owned());
     }
     let points = trend(snap, group, measure);
+    let mut data: Vec<super::long::Figure> = Vec::new();
     let rows = points
         .iter()
         .map(|p| {
             let w = Window::Quarter(p.period);
+            let shown = access.may_see_in(snap, group, w);
+            data.push(super::long::figure(access, group, w, measure, Some(&p.benchmark), p.estimate, shown));
             let mut row = vec![Value::text(p.period.to_string()), Value::Count(p.councils as f64)];
-            row.extend(if access.may_see_in(snap, group, w) {
-                est_cells(measure.is_proportion(), p.estimate)
-            } else {
-                withheld(access, w)
-            });
+            row.extend(if shown { est_cells(measure.is_proportion(), p.estimate) } else { withheld(access, w) });
             row
         })
         .collect();
@@ -39,7 +38,17 @@ pub fn trend_view(snap: &Snapshot, access: &Access, group: Group, measure: Measu
                 Value::Count(b.coverage.councils_included as f64),
                 Value::Count(b.coverage.quarters_included as f64),
             ];
-            row.extend(if access.may_see_in(snap, group, Window::Year(y)) {
+            let shown = access.may_see_in(snap, group, Window::Year(y));
+            data.push(super::long::figure(
+                access,
+                group,
+                Window::Year(y),
+                measure,
+                Some(&b),
+                b.measure(measure),
+                shown,
+            ));
+            row.extend(if shown {
                 est_cells(measure.is_proportion(), b.measure(measure))
             } else {
                 withheld(access, Window::Year(y))
@@ -51,6 +60,7 @@ pub fn trend_view(snap: &Snapshot, access: &Access, group: Group, measure: Measu
         title: format!("{}: {}", group.name(), measure.label()),
         window: None,
         tree_size: snap.tree_size,
+        data,
         tables: vec![
             DataTable {
                 id: format!("trend-{}-{}", group.id().replace(':', "-"), measure.id()),

@@ -7,7 +7,10 @@ use axum::extract::{Query, State};
 use maud::{Markup, html};
 use msp_schemas::{AuthorityType, Region};
 
-use super::layout::{self, Page, chosen_window, england_line, measure_select, period_form_of, points, refused, table};
+use super::layout::{
+    self, Page, chosen_window, england_line, measure_select, period_form_of, points, refused, sort_id, sort_select,
+    table,
+};
 use crate::{
     auth::Role,
     benchmark::{Group, Window},
@@ -18,7 +21,7 @@ use crate::{
         state::AppState,
     },
     render::charts,
-    views::{self, Order},
+    views,
 };
 
 /// `GET /dashboard/councils`: a region's reader (or a council's) sees its region by default.
@@ -76,17 +79,15 @@ async fn councils_page(state: &AppState, reader: Option<Role>, q: &ViewQuery) ->
             (period_form_of(&snap, w, html! { (group_select(g)) (measure_select(m)) (sort_select(o)) }, offered))
             p { "Each council's estimate (the diamond) with its 95% interval (the line between the caps). "
                 "The verdict in the table compares each council with the rest of England." }
-            (charts::intervals("councils", &t.caption, &points(t), m.is_proportion(), england.as_ref()))
+            @let (with, without): (Vec<_>, Vec<_>) = points(t).into_iter().partition(|(_, p)| p.is_some());
+            (charts::intervals("councils", &t.caption, &with, m.is_proportion(), england.as_ref()))
+            @if !without.is_empty() {
+                p.notes { (without.len()) " of the " (t.rows.len()) " councils have no figure for " (w) " and are left out "
+                    "of the chart: " (without.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")) "." }
+            }
             (table(t, &download, 0))
         },
     ))
-}
-
-fn sort_id(o: Order) -> &'static str {
-    match o {
-        Order::Name => "name",
-        Order::Estimate => "estimate",
-    }
 }
 
 /// The group picker: England, each region, each council type.
@@ -99,19 +100,6 @@ fn group_select(selected: Group) -> Markup {
             label for="group" { "Councils of" }
             select id="group" name="group" {
                 @for g in &groups { option value=(g.id()) selected[*g == selected] { (g.name()) } }
-            }
-        }
-    }
-}
-
-/// The order picker.
-fn sort_select(selected: Order) -> Markup {
-    html! {
-        div {
-            label for="sort" { "Order" }
-            select id="sort" name="sort" {
-                option value="name" selected[selected == Order::Name] { "By name" }
-                option value="estimate" selected[selected == Order::Estimate] { "By estimate, highest first" }
             }
         }
     }

@@ -18,11 +18,11 @@ use crate::{
     benchmark::{Group, Snapshot, Window},
     http::{
         error::HttpError,
-        query::{ViewQuery, measure, window},
+        query::{ViewQuery, measure, order, window},
         state::AppState,
     },
     render::charts::{self, Point},
-    views::{self, DataTable, Value},
+    views::{self, DataTable, Order, Value},
 };
 
 /// A page, or what is shown instead of it: a redirect (to sign in, or an administrator to
@@ -72,6 +72,7 @@ fn nav(role: Option<&Role>) -> Vec<NavItem<'static>> {
             item("/dashboard", "England"),
             item("/dashboard/groups", "Regions and council types"),
             item("/dashboard/councils", "Every council"),
+            item("/dashboard/trend", "Trends"),
             item("/dashboard/models", "Models of practice"),
             item("/dashboard/breakdowns", "Breakdowns"),
             item("/dashboard/council", "Council"),
@@ -82,6 +83,7 @@ fn nav(role: Option<&Role>) -> Vec<NavItem<'static>> {
             item("/open", "Open data"),
             item("/open/groups", "Regions and council types"),
             item("/open/councils", "Every council"),
+            item("/open/trend", "Trends"),
             methodology,
         ],
     }
@@ -173,9 +175,10 @@ pub(super) fn table(t: &DataTable, download: &str, index: usize) -> Markup {
         }
         @for n in &t.notes { p.notes { (n) } }
         p.downloads {
-            "Download this table: "
-            a href=(format!("{download}{sep}format=csv&table={index}")) { "CSV" } ", "
-            a href=(format!("{download}{sep}format=xlsx")) { "XLSX (every table on this page)" } ", "
+            "Download: "
+            a href=(format!("{download}{sep}format=csv&table={index}")) { "this table (CSV)" } ", "
+            a href=(format!("{download}{sep}format=csv")) { "every figure on this page, one row each (CSV)" } ", "
+            a href=(format!("{download}{sep}format=xlsx")) { "XLSX (every figure and every table)" } ", "
             a href=(format!("{download}{sep}format=json")) { "JSON" }
         }
     }
@@ -334,19 +337,26 @@ pub(super) async fn measure_page(state: &AppState, reader: Option<Role>, q: &Vie
     let w = chosen_window(&snap, &access, q.period.as_deref(), current)?;
     let m = measure(q.measure.as_deref()).map_err(|_| HttpError::BadQuery("unknown measure".into()))?;
     let (view, title) = match which {
-        MeasurePage::Groups => (views::groups(&snap, &access, m, w), "Regions and council types"),
+        MeasurePage::Groups => {
+            (views::groups(&snap, &access, m, w, order(q.sort.as_deref())?), "Regions and council types")
+        }
         MeasurePage::Models => (views::models(&snap, &access, m, w), "Models of practice"),
     };
-    let download = format!("{api}?period={w}&measure={}", m.id());
+    let o = order(q.sort.as_deref())?;
+    let download = format!("{api}?period={w}&measure={}&sort={}", m.id(), sort_id(o));
     let england = england_line(&snap, &access, m, w);
     let offered = |w: Window| reader.is_some() || access.published(w);
+    let pickers = match which {
+        MeasurePage::Groups => html! { (measure_select(m)) (sort_select(o)) },
+        MeasurePage::Models => measure_select(m),
+    };
     Ok(page(
         title,
         reader.as_ref(),
         current,
         html! {
             h1 { (title) ", " (w) }
-            (period_form_of(&snap, w, measure_select(m), offered))
+            (period_form_of(&snap, w, pickers, offered))
             @for (i, t) in view.tables.iter().enumerate() {
                 h2 { (t.caption) }
                 @let pts = points(t);
@@ -357,4 +367,25 @@ pub(super) async fn measure_page(state: &AppState, reader: Option<Role>, q: &Vie
             }
         },
     ))
+}
+
+/// The order of a sorted view, as its query names it.
+pub(super) fn sort_id(o: Order) -> &'static str {
+    match o {
+        Order::Name => "name",
+        Order::Estimate => "estimate",
+    }
+}
+
+/// The order picker.
+pub(super) fn sort_select(selected: Order) -> Markup {
+    html! {
+        div {
+            label for="sort" { "Order" }
+            select id="sort" name="sort" {
+                option value="name" selected[selected == Order::Name] { "By name" }
+                option value="estimate" selected[selected == Order::Estimate] { "By estimate, highest first" }
+            }
+        }
+    }
 }

@@ -15,6 +15,7 @@ pub mod open;
 pub mod origin;
 pub mod sign_in;
 pub mod status;
+pub mod trend;
 
 use axum::response::Redirect;
 
