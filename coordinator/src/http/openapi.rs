@@ -7,7 +7,7 @@ fn view_path(summary: &str, extra: &[(&str, &str)]) -> Value {
     let mut params = vec![
         json!({"name": "period", "in": "query", "schema": {"type": "string"}, "description": "A quarter (2026-27-Q1) or financial year (2026-27); default the latest quarter with releases."}),
         json!({"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv", "xlsx"]}, "description": "json (default), csv or xlsx."}),
-        json!({"name": "table", "in": "query", "schema": {"type": "integer", "minimum": 0}, "description": "With format=csv: which table of the view."}),
+        json!({"name": "table", "in": "query", "schema": {"type": "integer", "minimum": 0}, "description": "With format=csv: which table of the view, as shown; without it, CSV is the view's figures as one long table (period, area_code, area_name, area_type, measure, measure_label, unit, estimate, lower, upper, councils_included, councils_in_group, too_wide, status)."}),
     ];
     for (name, description) in extra {
         params.push(json!({"name": name, "in": "query", "schema": {"type": "string"}, "description": description}));
@@ -27,6 +27,21 @@ fn view_path(summary: &str, extra: &[(&str, &str)]) -> Value {
     }})
 }
 
+/// A view of the open-data API: the same view, with no sign-in, for published quarters only.
+fn open_path(summary: &str, extra: &[(&str, &str)]) -> Value {
+    let mut v = view_path(
+        &format!("{summary} Open data: no sign-in; published quarters only (default: the latest published)."),
+        extra,
+    );
+    if let Some(get) = v.get_mut("get").and_then(Value::as_object_mut) {
+        get.remove("security");
+        if let Some(r) = get.get_mut("responses").and_then(Value::as_object_mut) {
+            r.remove("401");
+        }
+    }
+    v
+}
+
 /// The OpenAPI document.
 pub(super) async fn document() -> Json<Value> {
     let group = (
@@ -37,6 +52,7 @@ pub(super) async fn document() -> Json<Value> {
         "measure",
         "A headline measure id: asked, expressed, fully, partially, not_achieved, fully_or_partially, risk_reduced_or_removed, capacity_supported, repeat, felt_safer, listened_to, mean_days, mean_meetings, mean_multiagency_meetings, mean_staff_hours.",
     );
+    let sort = ("sort", "name (default) or estimate (highest first).");
     Json(json!({
         "openapi": "3.1.0",
         "info": {
@@ -59,7 +75,14 @@ pub(super) async fn document() -> Json<Value> {
                         "id": {"type": "string"}, "caption": {"type": "string"},
                         "columns": {"type": "array", "items": {"type": "object", "properties": {"heading": {"type": "string"}}}},
                         "rows": {"type": "array", "items": {"type": "array", "items": {}}},
-                        "notes": {"type": "array", "items": {"type": "string"}}}}}}}
+                        "notes": {"type": "array", "items": {"type": "string"}}}}},
+                    "data": {"type": "array", "description": "The view's figures as one long table, as format=csv gives it.", "items": {"type": "object", "properties": {
+                        "period": {"type": "string"}, "area_code": {"type": "string", "description": "ONS code (England E92000001, regions E12…, councils) or the group id"},
+                        "area_name": {"type": "string"}, "area_type": {"type": "string"}, "measure": {"type": "string"}, "measure_label": {"type": "string"},
+                        "unit": {"type": "string", "enum": ["percent", "days", "meetings", "hours"]},
+                        "estimate": {"type": ["number", "null"]}, "lower": {"type": ["number", "null"]}, "upper": {"type": ["number", "null"]},
+                        "councils_included": {"type": "integer"}, "councils_in_group": {"type": "integer"},
+                        "too_wide": {"type": ["boolean", "null"]}, "status": {"type": "string"}}}}}}
             }
         },
         "paths": {
@@ -98,12 +121,19 @@ pub(super) async fn document() -> Json<Value> {
                 "responses": {"200": {"description": "The comparison."}, "403": {"$ref": "#/components/responses/Problem"}}}},
             "/v1/views/overview": view_path("Headline measures of a group (England by default).", &[group]),
             "/v1/views/breakdowns": view_path("Desired outcomes, risk type and location mix, and outcomes fully achieved by support reason, age band, ethnic group and sex, for a group (England by default).", &[group]),
-            "/v1/views/groups": view_path("One measure for England, each region and each council type.", &[measure]),
+            "/v1/views/groups": view_path("One measure for England, each region and each council type.", &[measure, sort]),
             "/v1/views/models": view_path("One measure by team model and MSP level, with their differences.", &[measure]),
             "/v1/views/council/{code}": {"get": view_path("A council beside its region, council type and England.", &[])["get"].clone()
                 .as_object().cloned().map(|mut o| { o.insert("parameters".into(), json!([{"name": "code", "in": "path", "required": true, "schema": {"type": "string"}},
                     {"name": "period", "in": "query", "schema": {"type": "string"}}, {"name": "format", "in": "query", "schema": {"type": "string"}}])); Value::Object(o) }).unwrap_or(Value::Null)},
-            "/v1/views/trend": view_path("A measure by quarter for a group.", &[group, measure]),
+            "/v1/views/trend": view_path("A measure by quarter and by financial year for a group.", &[group, measure]),
+            "/v1/views/councils": view_path("Every council of a group for one measure, each with its verdict against the rest of England.", &[group, measure, sort]),
+            "/v1/open/overview": open_path("Headline measures of a group (England by default).", &[group]),
+            "/v1/open/groups": open_path("One measure for England, each region and each council type.", &[measure, sort]),
+            "/v1/open/councils": open_path("Every council of a group for one measure.", &[group, measure, sort]),
+            "/v1/open/models": open_path("One measure by team model and MSP level.", &[measure]),
+            "/v1/open/breakdowns": open_path("Breakdowns for a group.", &[group]),
+            "/v1/open/trend": open_path("A measure by quarter and by financial year for a group.", &[group, measure]),
             "/v1/views/status": view_path("Which councils have released which quarters.", &[]),
             "/healthz": {"get": {"summary": "Liveness.", "responses": {"200": {"description": "ok"}}}},
             "/readyz": {"get": {"summary": "Readiness (the database answers).", "responses": {"200": {"description": "ready"}, "503": {"$ref": "#/components/responses/Problem"}}}},
