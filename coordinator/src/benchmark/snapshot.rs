@@ -144,6 +144,25 @@ impl Releases {
 }
 
 impl Releases {
+    /// The snapshot of the log's first `size` entries: the releases a figure published at that
+    /// tree size was computed from, so that it can be reproduced later (a Freedom of Information
+    /// request, say). `None` when the log is not that long yet. Made afresh, not cached: it is
+    /// asked for rarely.
+    pub async fn at(&self, store: &Store, size: u64) -> Result<Option<Arc<Snapshot>>, CoordinatorStoreError> {
+        let current = self.current(store).await?;
+        if size >= current.tree_size {
+            return Ok((size == current.tree_size).then_some(current));
+        }
+        let (mut all, mut rho) = (Vec::new(), Vec::new());
+        for s in store.submissions_from(0).await?.into_iter().take_while(|s| s.log_index < size) {
+            let release = Release::from_json(s.payload.as_bytes())
+                .map_err(|e| CoordinatorStoreError::Corrupt(format!("stored release {}: {e}", s.log_index)))?;
+            all.push(CouncilRelease::from_release(&release));
+            rho.push(release.fields().privacy.rho);
+        }
+        Ok(Some(Arc::new(Snapshot::new(size, all, rho, self.policy.policy.clone()))))
+    }
+
     /// The snapshot for the log as it is now.
     pub async fn current(&self, store: &Store) -> Result<Arc<Snapshot>, CoordinatorStoreError> {
         let size = Store::log_size(store.db().pool()).await?;

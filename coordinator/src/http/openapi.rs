@@ -7,6 +7,7 @@ fn view_path(summary: &str, extra: &[(&str, &str)]) -> Value {
     let mut params = vec![
         json!({"name": "period", "in": "query", "schema": {"type": "string"}, "description": "A quarter (2026-27-Q1) or financial year (2026-27); default the latest quarter with releases."}),
         json!({"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv", "xlsx"]}, "description": "json (default), csv or xlsx."}),
+        json!({"name": "tree_size", "in": "query", "schema": {"type": "integer", "minimum": 0}, "description": "The figures as computed from the transparency log's first tree_size entries, as an answer stating that tree_size gave them (to reproduce a published figure); default all of them."}),
         json!({"name": "table", "in": "query", "schema": {"type": "integer", "minimum": 0}, "description": "With format=csv: which table of the view, as shown; without it, CSV is the view's figures as one long table (period, area_code, area_name, area_type, measure, measure_label, unit, estimate, lower, upper, councils_included, councils_in_group, too_wide, status)."}),
     ];
     for (name, description) in extra {

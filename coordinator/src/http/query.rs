@@ -23,6 +23,8 @@ pub struct ViewQuery {
     pub table: Option<usize>,
     /// For a view of every council: name (default) or estimate.
     pub sort: Option<String>,
+    /// The figures as computed from the log's first `tree_size` entries (default: all of them).
+    pub tree_size: Option<u64>,
 }
 
 /// The order asked for (default: by name).

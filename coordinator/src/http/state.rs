@@ -78,6 +78,15 @@ impl AppState {
         Ok(Access { role, publication, today })
     }
 
+    /// The releases as the log held them at `tree_size` entries, if given (and the log is that long),
+    /// or as it holds them now.
+    pub async fn snapshot_at(&self, tree_size: Option<u64>) -> Result<Option<Arc<Snapshot>>, CoordinatorStoreError> {
+        match tree_size {
+            Some(n) => self.releases.at(&self.store, n).await,
+            None => self.snapshot().await.map(Some),
+        }
+    }
+
     /// The releases as the log holds them now.
     pub async fn snapshot(&self) -> Result<Arc<Snapshot>, CoordinatorStoreError> {
         self.releases.current(&self.store).await

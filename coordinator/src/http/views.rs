@@ -96,7 +96,7 @@ async fn windowed_view(
     make: impl FnOnce(&Snapshot, &Access, &ViewQuery, Window) -> Result<View, HttpError>,
 ) -> Result<Response, HttpError> {
     let q = query(q)?;
-    let snap = state.snapshot().await?;
+    let snap = snapshot(state, &q).await?;
     let access = state.access(reader).await?;
     if !access.reads() {
         return Err(HttpError::Forbidden(NOT_A_READER.into()));
@@ -106,6 +106,16 @@ async fn windowed_view(
         (_, period) => window(&snap, period)?,
     };
     respond(make(&snap, &access, &q, w)?, &q)
+}
+
+/// The snapshot a query asks for: at its `tree_size`, or now.
+async fn snapshot(state: &AppState, q: &ViewQuery) -> Result<std::sync::Arc<Snapshot>, HttpError> {
+    state.snapshot_at(q.tree_size).await?.ok_or_else(|| {
+        HttpError::NotFound(format!(
+            "the transparency log does not have {} entries yet: ask for a tree_size it has reached (GET /v1/log/head)",
+            q.tree_size.unwrap_or_default()
+        ))
+    })
 }
 
 /// The latest quarter with releases that is published.
@@ -200,7 +210,7 @@ pub(super) async fn trend<R: Reader>(
     q: Result<Query<ViewQuery>, QueryRejection>,
 ) -> Result<Response, HttpError> {
     let q = query(q)?;
-    let snap = state.snapshot().await?;
+    let snap = snapshot(&state, &q).await?;
     let access = state.access(reader.role()).await?;
     let view = views::trend_view(&snap, &access, group(q.group.as_deref())?, measure(q.measure.as_deref())?)
         .map_err(HttpError::Forbidden)?;
