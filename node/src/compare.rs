@@ -1,6 +1,7 @@
-//! `msp-node compare`: the council's own headline figures beside its region, its authority type
-//! and England, fetched from the coordinator with the council's read token, each with its 95%
-//! interval, and a plain verdict against the rest of its region.
+//! `msp-node compare`: the council's own headline figures beside its region, its authority type,
+//! England and any other group the coordinator knows (a named comparator group such as the
+//! council's nearest neighbours, `--group named:<id>`), fetched with the council's read token,
+//! each with its 95% interval, and a plain verdict against the rest of its region.
 //!
 //! Each group figure says how many councils stand behind it; one that stands on this council
 //! alone is its own figure and is flagged as such. A quarter the council has no release for has
@@ -47,8 +48,9 @@ pub struct Row {
     pub proportion: bool,
     /// The council's own estimate, interval and whether it is too wide to compare.
     pub own: Option<(f64, f64, f64, bool)>,
-    /// The region's, the authority type's and England's estimates, with intervals.
-    pub groups: [Option<(f64, f64, f64)>; 3],
+    /// The region's, the authority type's, England's and any other group's estimates, with
+    /// intervals.
+    pub groups: Vec<Option<(f64, f64, f64)>>,
     /// Against the rest of the region: higher, lower, can't tell, or too wide to compare.
     pub verdict: String,
 }
@@ -58,11 +60,11 @@ pub struct Row {
 pub struct Comparison {
     /// The council's name.
     pub council: String,
-    /// The groups' names: region, authority type, England.
-    pub groups: [String; 3],
+    /// The groups' names: region, authority type, England, then any others asked for.
+    pub groups: Vec<String>,
     /// How many councils stand behind each group's figures (councils with a release in the
-    /// window): region, authority type, England.
-    pub councils: [u64; 3],
+    /// window), as `groups`.
+    pub councils: Vec<u64>,
     /// The quarter or year.
     pub window: String,
     /// The log size the figures come from.
@@ -91,13 +93,15 @@ pub fn check_has_release(against: &api::Comparison) -> Result<(), CompareError> 
     Ok(())
 }
 
-/// Fetches the council against its region (with the difference's verdict), its authority type and
-/// England; refused when the coordinator holds no release of the council for the window.
+/// Fetches the council against its region (with the difference's verdict), its authority type,
+/// England and the groups `also` names (group ids such as `named:hartlepool-neighbours`); refused
+/// when the coordinator holds no release of the council for the window.
 pub async fn fetch(
     coordinator: &Coordinator,
     token: &str,
     council: CouncilCode,
     period: Option<&str>,
+    also: &[String],
 ) -> Result<Comparison, CompareError> {
     let c = council.council();
     let when = period.map(|p| format!("&period={p}")).unwrap_or_default();
@@ -106,7 +110,12 @@ pub async fn fetch(
     check_has_release(&against)?;
     let kind: BenchmarkAnswer =
         coordinator.read(&format!("/v1/benchmarks?group=type:{}{when}", c.authority_type.slug()), token).await?;
-    let england: BenchmarkAnswer = coordinator.read(&format!("/v1/benchmarks?group=england{when}"), token).await?;
+    let mut others: Vec<BenchmarkAnswer> =
+        vec![kind, coordinator.read(&format!("/v1/benchmarks?group=england{when}"), token).await?];
+    for g in also {
+        let id: String = g.chars().filter(|c| c.is_ascii_alphanumeric() || ":-_".contains(*c)).collect();
+        others.push(coordinator.read(&format!("/v1/benchmarks?group={id}{when}"), token).await?);
+    }
     let rows = against
         .differences
         .iter()
@@ -121,23 +130,19 @@ pub async fn fetch(
                 label: d.label.clone(),
                 proportion: d.proportion,
                 own: d.a.as_ref().map(interval).map(|(v, l, h)| (v, l, h, too_wide)),
-                groups: [
-                    d.b.as_ref().map(interval),
-                    kind.benchmark.measure(&d.measure).as_ref().map(interval),
-                    england.benchmark.measure(&d.measure).as_ref().map(interval),
-                ],
+                groups: std::iter::once(d.b.as_ref().map(interval))
+                    .chain(others.iter().map(|o| o.benchmark.measure(&d.measure).as_ref().map(interval)))
+                    .collect(),
                 verdict: verdict.to_owned(),
             }
         })
         .collect();
     Ok(Comparison {
         council: against.a.name,
-        councils: [
-            against.b.coverage.councils_included,
-            kind.benchmark.coverage.councils_included,
-            england.benchmark.coverage.councils_included,
-        ],
-        groups: [against.b.name, kind.benchmark.name, england.benchmark.name],
+        councils: std::iter::once(against.b.coverage.councils_included)
+            .chain(others.iter().map(|o| o.benchmark.coverage.councils_included))
+            .collect(),
+        groups: std::iter::once(against.b.name).chain(others.into_iter().map(|o| o.benchmark.name)).collect(),
         window: against.a.window,
         tree_size: against.tree_size,
         rows,
@@ -155,12 +160,20 @@ fn figure(proportion: bool, (v, l, h): (f64, f64, f64)) -> String {
 /// The comparison as a plain-text table.
 pub fn render(c: &Comparison) -> String {
     let mut out = format!(
-        "{} beside {}, {} and England, {} (95% intervals; from the first {} entries of the coordinator's log)\n\n",
-        c.council, c.groups[0], c.groups[1], c.window, c.tree_size
+        "{} beside {} (95% intervals; from the first {} entries of the coordinator's log), {}\n\n",
+        c.council,
+        match c.groups.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => c.groups.join(", "),
+        },
+        c.tree_size,
+        c.window
     );
-    let headings = ["Measure", &c.council, &c.groups[0], &c.groups[1], &c.groups[2], "Against the rest of the region"];
+    let mut headings: Vec<&str> = vec!["Measure", &c.council];
+    headings.extend(c.groups.iter().map(String::as_str));
+    headings.push("Against the rest of the region");
     let mut based = vec![String::new(), "your release".to_owned()];
-    based.extend((0..3).map(|i| {
+    based.extend((0..c.groups.len()).map(|i| {
         let n = c.councils[i];
         format!("based on {n} council{}{}", if n == 1 { "" } else { "s" }, if c.alone(i) { " *" } else { "" })
     }));
@@ -183,7 +196,7 @@ pub fn render(c: &Comparison) -> String {
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');
     }
-    if (0..3).any(|i| c.alone(i)) {
+    if (0..c.groups.len()).any(|i| c.alone(i)) {
         out.push_str(
             "\n* based on 1 council: yours. That figure is your own council's, not a benchmark: no other council in \
              the group has a release for this window yet.\n",
@@ -237,13 +250,13 @@ mod tests {
             label: "Outcomes fully achieved".into(),
             proportion: true,
             own: Some((0.5, 0.4, 0.6, false)),
-            groups: [Some((0.5, 0.4, 0.6)), Some((0.55, 0.5, 0.6)), Some((0.6, 0.58, 0.62))],
+            groups: vec![Some((0.5, 0.4, 0.6)), Some((0.55, 0.5, 0.6)), Some((0.6, 0.58, 0.62))],
             verdict: "can't tell".into(),
         };
         let c = Comparison {
             council: "Hartlepool".into(),
-            groups: ["North East".into(), "English unitaries".into(), "England".into()],
-            councils: [1, 20, 140],
+            groups: vec!["North East".into(), "English unitaries".into(), "England".into()],
+            councils: vec![1, 20, 140],
             window: "2026-27-Q1".into(),
             tree_size: 161,
             rows: vec![row],
@@ -252,7 +265,7 @@ mod tests {
         assert!(text.contains("based on 1 council *") && text.contains("based on 20 councils"), "{text}");
         assert!(text.contains("based on 140 councils") && text.contains("50.0% (40.0–60.0) *"), "{text}");
         assert!(text.contains("* based on 1 council: yours"), "{text}");
-        let plural = render(&Comparison { councils: [3, 20, 140], ..c });
+        let plural = render(&Comparison { councils: vec![3, 20, 140], ..c });
         assert!(!plural.contains('*'), "{plural}");
     }
 }

@@ -337,6 +337,39 @@ async fn before_publication_no_role_sees_a_figure_from_a_council_it_may_not_see_
         assert_eq!(status, 200, "Hartlepool's page as {who} once published");
         assert!(html.contains("Hartlepool"));
     }
+    // A named comparator group, defined while the coordinator runs, is a group like any other at once: in the
+    // API, in the view of every council, and beside the council it was saved for on its own page.
+    let store = net.net.store().await;
+    let neighbours = msp_coordinator::benchmark::Comparator {
+        slug: "hartlepool-neighbours".parse().unwrap(),
+        name: "Hartlepool's nearest neighbours".into(),
+        owner: Some(HARTLEPOOL.parse().unwrap()),
+        members: [MIDDLESBROUGH, "E06000003", "E06000004"].iter().map(|c| c.parse().unwrap()).collect(),
+    };
+    store.define_comparator(&neighbours, "2026-12-03T00:00:00Z").await.unwrap();
+    store.db().close().await;
+    let (status, _, body) =
+        net.get("/v1/benchmarks?group=named:hartlepool-neighbours", Some(net.token("camden"))).await;
+    let named: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(named["name"], "Hartlepool's nearest neighbours", "{body}");
+    assert_eq!(named["coverage"]["councils_in_group"], 3, "{body}");
+    let (_, _, body) =
+        net.get("/v1/views/councils?group=named:hartlepool-neighbours", Some(net.token("hartlepool"))).await;
+    let rows: Value = serde_json::from_str(&body).unwrap();
+    let codes: Vec<&str> =
+        rows["tables"][0]["rows"].as_array().unwrap().iter().map(|r| r[1].as_str().unwrap()).collect();
+    assert_eq!(codes, [MIDDLESBROUGH, "E06000003", "E06000004"], "{body}");
+    let (_, _, html) = net.page(&format!("/dashboard/council/{HARTLEPOOL}"), Some(net.session("hartlepool"))).await;
+    assert!(
+        html.contains("Hartlepool&#39;s nearest neighbours") || html.contains("Hartlepool's nearest neighbours"),
+        "on its page"
+    );
+    let (_, _, html) = net.page("/dashboard/councils", Some(net.session("hartlepool"))).await;
+    assert!(html.contains("named:hartlepool-neighbours"), "offered in its picker");
+    let (_, _, html) = net.page("/dashboard/councils", Some(net.session("london"))).await;
+    assert!(!html.contains("named:hartlepool-neighbours"), "another council's peer list is not offered to London");
+
     let (status, _, admin) = net.get("/v1/benchmarks", Some(net.token("admin"))).await;
     assert_eq!(status, 403, "the administrator reads no figure even then: {admin}");
     // The open-data API and pages need no sign-in, and state the log size their figures come from.

@@ -20,7 +20,7 @@ async fn a_council_sees_itself_beside_its_region_type_and_england_with_verdicts(
     let coordinator = Coordinator::new(&net.base, Some(&net.ca), Backoff::default()).unwrap();
     let code = "E06000001".parse().unwrap();
 
-    let c = compare::fetch(&coordinator, &hartlepool, code, None).await.unwrap();
+    let c = compare::fetch(&coordinator, &hartlepool, code, None, &[]).await.unwrap();
     assert_eq!(c.council, "Hartlepool");
     assert_eq!(c.groups, ["North East".to_owned(), "English unitaries".to_owned(), "England".to_owned()]);
     assert_eq!(c.rows.len(), msp_estimate::Measure::ALL.len());
@@ -59,12 +59,29 @@ async fn a_council_sees_itself_beside_its_region_type_and_england_with_verdicts(
     assert!(text.contains("based on"), "{text}");
 
     // A quarter the council has no release for is refused, saying what to do, not shown as "no data".
-    match compare::fetch(&coordinator, &hartlepool, code, Some("2020-21-Q1")).await {
+    match compare::fetch(&coordinator, &hartlepool, code, Some("2020-21-Q1"), &[]).await {
         Err(e @ compare::CompareError::NoRelease { .. }) => {
             assert!(e.to_string().contains("no release of Hartlepool for 2020-21-Q1"), "{e}")
         }
         other => panic!("expected a refusal for a quarter without a release, got {other:?}"),
     }
+
+    // A named comparator group the operator saved as Hartlepool's peer list is a group like any other.
+    let store = net.store().await;
+    let neighbours = msp_coordinator::benchmark::Comparator {
+        slug: "hartlepool-neighbours".parse().unwrap(),
+        name: "Hartlepool's nearest neighbours".into(),
+        owner: Some(code),
+        members: ["E06000002", "E06000003", "E06000004"].iter().map(|c| c.parse().unwrap()).collect(),
+    };
+    store.define_comparator(&neighbours, "2026-12-03T00:00:00Z").await.unwrap();
+    store.db().close().await;
+    let with =
+        compare::fetch(&coordinator, &hartlepool, code, None, &["named:hartlepool-neighbours".into()]).await.unwrap();
+    assert_eq!(with.groups.last().map(String::as_str), Some("Hartlepool's nearest neighbours"), "{:?}", with.groups);
+    assert_eq!(with.councils, [c.councils.clone(), vec![3]].concat(), "three councils stand behind it");
+    assert!(with.rows.iter().all(|r| r.groups.len() == 4), "a fourth column in every row");
+    assert!(compare::render(&with).contains("Hartlepool's nearest neighbours"));
 
     // Before the quarter's publication date, another council's token may not see Hartlepool's own figures,
     // and Hartlepool may not yet see its region's or England's: the coordinator says when they are published.
@@ -75,7 +92,7 @@ async fn a_council_sees_itself_beside_its_region_type_and_england_with_verdicts(
     }
     store.db().close().await;
     for (who, token) in [("Camden", &camden), ("Hartlepool", &hartlepool)] {
-        match compare::fetch(&coordinator, token, code, None).await {
+        match compare::fetch(&coordinator, token, code, None, &[]).await {
             Err(compare::CompareError::Fetch(SubmitError::Refused { problem, .. })) => {
                 assert_eq!(problem.status, 403, "{who}: {problem:?}");
                 assert!(format!("{problem:?}").contains("published on 1 January 2099"), "{who}: {problem:?}");

@@ -115,7 +115,7 @@ fn benchmark_intervals_cover_the_synthetic_truth_about_95_percent_of_the_time() 
                         for (level, (group, truth)) in
                             [(Group::England, te), (Group::Region(Region::London), tl)].into_iter().enumerate()
                         {
-                            let b = benchmark(group, Window::Quarter(period), &releases);
+                            let b = benchmark(group, Window::Quarter(period), &releases, &Default::default());
                             for (k, m) in MEASURES.iter().enumerate() {
                                 let e = b.measure(*m).expect("an estimate");
                                 if e.low <= truth[k] && truth[k] <= e.high {

@@ -5,9 +5,7 @@ use msp_estimate::{Estimate, Measure, difference};
 use msp_schemas::api::{Comparison, Difference, Verdict};
 
 use super::{
-    estimator::benchmark,
     groups::{Group, Window},
-    release::CouncilRelease,
     snapshot::Snapshot,
 };
 
@@ -21,12 +19,8 @@ pub fn compare(snap: &Snapshot, a: Group, b: Group, window: Window) -> Compariso
     let bb = snap.benchmark(b, window);
     let (in_a, in_b) = (snap.included(a, window), snap.included(b, window));
     let contains = a != b && !in_a.is_empty() && in_a.iter().all(|c| in_b.contains(c));
-    let b_for_difference = if contains {
-        let without: Vec<CouncilRelease> = snap.latest.iter().filter(|r| !in_a.contains(&r.council)).cloned().collect();
-        benchmark(b, window, &without)
-    } else {
-        bb.clone()
-    };
+    let b_for_difference =
+        if contains { snap.benchmark_without(b, window, |r| in_a.contains(&r.council)) } else { bb.clone() };
     let differences = Measure::ALL
         .iter()
         .map(|m| {

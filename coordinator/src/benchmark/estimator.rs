@@ -17,7 +17,7 @@ use msp_schemas::{
 };
 
 use super::{
-    groups::{Group, Window},
+    groups::{Group, Memberships, Window},
     median::bootstrap_median,
     release::CouncilRelease,
 };
@@ -76,16 +76,16 @@ impl Cells for Summed<'_> {
     }
 }
 
-/// The releases of `group` within `window`.
-fn taken(group: Group, window: Window, releases: &[CouncilRelease]) -> Vec<&CouncilRelease> {
+/// The releases of `group` within `window` (`m` says who is in named groups).
+fn taken<'a>(group: Group, window: Window, releases: &'a [CouncilRelease], m: &Memberships) -> Vec<&'a CouncilRelease> {
     let quarters = window.quarters();
-    releases.iter().filter(|r| quarters.contains(&r.period) && group.takes(r)).collect()
+    releases.iter().filter(|r| quarters.contains(&r.period) && group.takes(r, m)).collect()
 }
 
 /// The councils a benchmark of `group` over `window` includes, in code order: what the
 /// visibility rules (see [`crate::auth`]) judge, and what the API does not show.
-pub fn included(group: Group, window: Window, releases: &[CouncilRelease]) -> Vec<CouncilCode> {
-    let councils: BTreeSet<CouncilCode> = taken(group, window, releases).iter().map(|r| r.council).collect();
+pub fn included(group: Group, window: Window, releases: &[CouncilRelease], m: &Memberships) -> Vec<CouncilCode> {
+    let councils: BTreeSet<CouncilCode> = taken(group, window, releases, m).iter().map(|r| r.council).collect();
     councils.into_iter().collect()
 }
 
@@ -122,14 +122,15 @@ pub fn each_against_rest(
     releases: &[CouncilRelease],
     measure: Measure,
     parts: &[Group],
+    m: &Memberships,
 ) -> Vec<AgainstRest> {
     let spec = SpecId::MspQuarterlyV1.spec();
-    let all = taken(group, window, releases);
+    let all = taken(group, window, releases, m);
     let total = summed(spec, &all);
     parts
         .iter()
         .map(|part| {
-            let own_releases: Vec<&CouncilRelease> = all.iter().copied().filter(|r| part.takes(r)).collect();
+            let own_releases: Vec<&CouncilRelease> = all.iter().copied().filter(|r| part.takes(r, m)).collect();
             let own = summed(spec, &own_releases);
             let rest: Vec<Vec<Sum>> =
                 total.iter().zip(&own).map(|(t, o)| t.iter().zip(o).map(|(t, o)| t.minus(*o)).collect()).collect();
@@ -142,15 +143,16 @@ pub fn each_against_rest(
         .collect()
 }
 
-/// The benchmark of `group` over `window`, from the latest releases.
-pub fn benchmark(group: Group, window: Window, releases: &[CouncilRelease]) -> Benchmark {
+/// The benchmark of `group` over `window`, from the latest releases (`m` says who is in named
+/// groups, and their names).
+pub fn benchmark(group: Group, window: Window, releases: &[CouncilRelease], m: &Memberships) -> Benchmark {
     let spec = SpecId::MspQuarterlyV1.spec();
     let quarters = window.quarters();
-    let included = taken(group, window, releases);
+    let included = taken(group, window, releases, m);
     let sums = summed(spec, &included);
     let councils: BTreeSet<CouncilCode> = included.iter().map(|r| r.council).collect();
     let in_group = if group.by_register() {
-        Council::all().iter().filter(|c| group.holds(c.council_code())).count()
+        Council::all().iter().filter(|c| group.holds(c.council_code(), m)).count()
     } else {
         councils.len()
     };
@@ -197,7 +199,7 @@ pub fn benchmark(group: Group, window: Window, releases: &[CouncilRelease]) -> B
         .collect();
     Benchmark {
         group: group.id(),
-        name: group.name(),
+        name: group.name_in(m),
         window: window.to_string(),
         coverage,
         measures,
@@ -235,13 +237,18 @@ mod tests {
             release("E06000002", "2026-27-Q1", 1, 20, 3.0),
             release("E09000007", "2026-27-Q1", 1, 40, 1.0),
         ]);
-        let b = benchmark(Group::Region(Region::NorthEast), Window::Quarter("2026-27-Q1".parse().unwrap()), &rs);
+        let b = benchmark(
+            Group::Region(Region::NorthEast),
+            Window::Quarter("2026-27-Q1".parse().unwrap()),
+            &rs,
+            &Memberships::default(),
+        );
         assert_eq!(b.coverage.councils_included, 2);
         assert_eq!(b.coverage.councils_in_group, 12);
         let cell = &b.tables[0].cells[0];
         assert_eq!(cell.value, 30.0);
         assert!((cell.se - (4.0f64 + 9.0).sqrt()).abs() < 1e-12);
-        let e = benchmark(Group::England, Window::Quarter("2026-27-Q1".parse().unwrap()), &rs);
+        let e = benchmark(Group::England, Window::Quarter("2026-27-Q1".parse().unwrap()), &rs, &Memberships::default());
         assert_eq!(e.tables[0].cells[0].value, 70.0);
         assert_eq!(e.coverage.councils_in_group, 153);
     }
@@ -254,8 +261,12 @@ mod tests {
             release("E06000001", "2026-27-Q2", 1, 5, 2.0),
         ]);
         assert_eq!(rs.len(), 2);
-        let year =
-            benchmark(Group::Council("E06000001".parse().unwrap()), Window::Year("2026-27".parse().unwrap()), &rs);
+        let year = benchmark(
+            Group::Council("E06000001".parse().unwrap()),
+            Window::Year("2026-27".parse().unwrap()),
+            &rs,
+            &Memberships::default(),
+        );
         assert_eq!(year.tables[3].cells[0].value, 16.0);
         assert!((year.tables[3].cells[0].se - 8f64.sqrt()).abs() < 1e-12);
         assert_eq!((year.coverage.quarters_included, year.coverage.quarters_expected), (2, 4));
@@ -267,9 +278,12 @@ mod tests {
         a.team_model = TeamModel::Locality;
         let rs = latest(vec![a, release("E06000002", "2026-27-Q1", 1, 10, 2.0)]);
         let q = Window::Quarter("2026-27-Q1".parse().unwrap());
-        assert_eq!(included(Group::TeamModel(TeamModel::Locality), q, &rs).len(), 1);
-        let peers = benchmark(Group::Peers("E06000001".parse().unwrap()), q, &rs);
-        assert_eq!(included(Group::Peers("E06000001".parse().unwrap()), q, &rs), vec!["E06000002".parse().unwrap()]);
+        assert_eq!(included(Group::TeamModel(TeamModel::Locality), q, &rs, &Memberships::default()).len(), 1);
+        let peers = benchmark(Group::Peers("E06000001".parse().unwrap()), q, &rs, &Memberships::default());
+        assert_eq!(
+            included(Group::Peers("E06000001".parse().unwrap()), q, &rs, &Memberships::default()),
+            vec!["E06000002".parse().unwrap()]
+        );
         assert_eq!((peers.coverage.councils_included, peers.coverage.councils_in_group), (1, 11));
     }
 
@@ -306,7 +320,7 @@ mod tests {
             })
             .collect();
         assert_eq!(rs.len(), 153 * 4);
-        let b = benchmark(Group::England, Window::Year("2026-27".parse().unwrap()), &rs);
+        let b = benchmark(Group::England, Window::Year("2026-27".parse().unwrap()), &rs, &Memberships::default());
         assert_eq!(b.coverage.councils_included, 153);
         for (t, (values, _)) in b.tables.iter().zip(&tables) {
             for cell in &t.cells {
@@ -338,13 +352,13 @@ mod tests {
             release("E06000004", "2026-27-Q1", 1, i64::MIN, 1.0),
             release("E06000005", "2026-27-Q1", 1, 7, 1.0),
         ]);
-        let b = benchmark(Group::England, q, &rs);
+        let b = benchmark(Group::England, q, &rs, &Memberships::default());
         assert_eq!(b.tables[0].cells[0].value, 5.0, "2·MAX + 2·MIN + 7 = 5, exactly");
     }
 
     #[test]
     fn an_empty_group_has_no_estimates() {
-        let b = benchmark(Group::England, Window::Quarter("2026-27-Q1".parse().unwrap()), &[]);
+        let b = benchmark(Group::England, Window::Quarter("2026-27-Q1".parse().unwrap()), &[], &Memberships::default());
         assert!(b.measures.iter().all(|m| m.estimate.is_none()) && b.median_days.is_none());
         assert_eq!(b.coverage.councils_included, 0);
     }

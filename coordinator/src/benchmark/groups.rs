@@ -1,6 +1,10 @@
 //! The groups of councils benchmarks are made for (England, a region, an authority type, a
-//! declared model of practice, one council, a council's peers) and the windows they cover (a
-//! quarter, or a financial year of four). Each parses from, and prints as, its id.
+//! declared model of practice, one council, a council's peers, a named comparator group) and the
+//! windows they cover (a quarter, or a financial year of four). Each parses from, and prints as,
+//! its id. A named group's councils are the operator's list ([`Memberships`]), read from the
+//! database with the releases.
+
+use std::collections::BTreeMap;
 
 use msp_schemas::{
     AuthorityType, CouncilCode, FinancialYear, Period, Region,
@@ -26,6 +30,104 @@ pub enum Group {
     Council(CouncilCode),
     /// A council's peers: the other councils of its region.
     Peers(CouncilCode),
+    /// A named comparator group: a list of councils the operator defined (nearest neighbours,
+    /// say), network-wide or saved for one council.
+    Named(Slug),
+}
+
+/// Longest name of a named group's id.
+pub const SLUG_MAX: usize = 40;
+
+/// A named group's id: 1 to 40 of a-z, 0-9 and `-`, starting with a letter or digit. Kept inline so
+/// that a [`Group`] stays a plain value.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Slug {
+    len: u8,
+    bytes: [u8; SLUG_MAX],
+}
+
+impl Slug {
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).expect("checked ASCII when made")
+    }
+}
+
+impl std::str::FromStr for Slug {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let ok = !s.is_empty()
+            && s.len() <= SLUG_MAX
+            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !s.starts_with('-');
+        if !ok {
+            return Err(format!(
+                "{s:?} is not a group id: use 1 to {SLUG_MAX} lower-case letters, digits and hyphens, such as \
+                 hartlepool-neighbours"
+            ));
+        }
+        let mut bytes = [0u8; SLUG_MAX];
+        bytes[..s.len()].copy_from_slice(s.as_bytes());
+        Ok(Slug { len: s.len() as u8, bytes })
+    }
+}
+
+impl std::fmt::Debug for Slug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+impl std::fmt::Display for Slug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Fewest councils a named group may have: a group is a group of three or more.
+pub const MIN_NAMED: usize = 3;
+
+/// A named comparator group as the operator defined it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comparator {
+    /// Its id.
+    pub slug: Slug,
+    /// Its name, for people.
+    pub name: String,
+    /// The council it was saved for (its peer list), or `None` for a network-wide group.
+    pub owner: Option<CouncilCode>,
+    /// Its councils, in code order.
+    pub members: Vec<CouncilCode>,
+}
+
+/// The named groups, by id: who is in the groups the register does not fix.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Memberships {
+    named: BTreeMap<Slug, Comparator>,
+}
+
+impl Memberships {
+    /// The named groups `groups`.
+    pub fn new(groups: impl IntoIterator<Item = Comparator>) -> Self {
+        Self { named: groups.into_iter().map(|g| (g.slug, g)).collect() }
+    }
+
+    /// A named group.
+    pub fn get(&self, slug: Slug) -> Option<&Comparator> {
+        self.named.get(&slug)
+    }
+
+    /// Every named group, by id.
+    pub fn all(&self) -> impl Iterator<Item = &Comparator> {
+        self.named.values()
+    }
+
+    /// The named groups `reader` is offered in pickers: the network-wide ones, and those saved
+    /// for the reader's council (national analysts are offered all).
+    pub fn offered(&self, council: Option<CouncilCode>, everything: bool) -> Vec<&Comparator> {
+        self.named.values().filter(|g| everything || g.owner.is_none() || g.owner == council).collect()
+    }
 }
 
 impl Group {
@@ -40,6 +142,7 @@ impl Group {
             Group::MspLevel(l) => format!("msp_level:{}", l.code()),
             Group::Council(c) => format!("council:{c}"),
             Group::Peers(c) => format!("peers:{c}"),
+            Group::Named(s) => format!("named:{s}"),
         }
     }
 
@@ -53,6 +156,16 @@ impl Group {
             Group::MspLevel(l) => format!("MSP level: {}", l.label()),
             Group::Council(c) => c.council().name.into(),
             Group::Peers(c) => format!("{}'s peers ({})", c.council().name, c.council().region.name()),
+            // Its name is the operator's: [`Group::name_in`] gives it.
+            Group::Named(s) => format!("Group {s}"),
+        }
+    }
+
+    /// The name, for people, with named groups' names from `m`.
+    pub fn name_in(&self, m: &Memberships) -> String {
+        match self {
+            Group::Named(s) => m.get(*s).map_or_else(|| self.name(), |g| g.name.clone()),
+            _ => self.name(),
         }
     }
 
@@ -62,8 +175,8 @@ impl Group {
         !matches!(self, Group::TeamModel(_) | Group::MspLevel(_))
     }
 
-    /// Whether a council is in the group by the register.
-    pub(super) fn holds(&self, c: CouncilCode) -> bool {
+    /// Whether a council is in the group by the register, or by `m` for a named group.
+    pub(super) fn holds(&self, c: CouncilCode, m: &Memberships) -> bool {
         let council = c.council();
         match self {
             Group::England => true,
@@ -72,26 +185,28 @@ impl Group {
             Group::Council(x) => *x == c,
             Group::Peers(x) => *x != c && x.council().region == council.region,
             Group::TeamModel(_) | Group::MspLevel(_) => true,
+            Group::Named(s) => m.get(*s).is_some_and(|g| g.members.contains(&c)),
         }
     }
 
-    /// The councils the register puts in the group, in code order (`None` for a model group,
-    /// whose members are the councils declaring it).
-    pub fn members(&self) -> Option<Vec<CouncilCode>> {
+    /// The councils the register (or, for a named group, `m`) puts in the group, in code order
+    /// (`None` for a model group, whose members are the councils declaring it).
+    pub fn members(&self, m: &Memberships) -> Option<Vec<CouncilCode>> {
         self.by_register().then(|| {
             let mut all: Vec<CouncilCode> =
-                msp_schemas::Council::all().iter().map(|c| c.council_code()).filter(|c| self.holds(*c)).collect();
+                msp_schemas::Council::all().iter().map(|c| c.council_code()).filter(|c| self.holds(*c, m)).collect();
             all.sort();
             all
         })
     }
 
-    /// Whether a release belongs to the group (declared context counts for model groups).
-    pub fn takes(&self, r: &CouncilRelease) -> bool {
+    /// Whether a release belongs to the group (declared context counts for model groups; `m`
+    /// says who is in named groups).
+    pub fn takes(&self, r: &CouncilRelease, m: &Memberships) -> bool {
         match self {
-            Group::TeamModel(m) => r.team_model == *m,
+            Group::TeamModel(model) => r.team_model == *model,
             Group::MspLevel(l) => r.msp_level == *l,
-            other => other.holds(r.council),
+            other => other.holds(r.council, m),
         }
     }
 
@@ -113,7 +228,7 @@ impl std::str::FromStr for Group {
         let bad = || {
             format!(
                 "{s:?} is not a group: use england, region:<slug>, type:<slug>, team_model:<code>, msp_level:<code>, \
-                 council:<code> or peers:<code>"
+                 council:<code>, peers:<code> or named:<id>"
             )
         };
         if s == "england" {
@@ -127,6 +242,7 @@ impl std::str::FromStr for Group {
             "msp_level" => Group::MspLevel(value.parse().map_err(|e| format!("{e}"))?),
             "council" => Group::Council(value.parse().map_err(|e| format!("{e}"))?),
             "peers" => Group::Peers(value.parse().map_err(|e| format!("{e}"))?),
+            "named" => Group::Named(value.parse()?),
             _ => return Err(bad()),
         })
     }
@@ -182,6 +298,11 @@ mod tests {
             assert_eq!(g.id().parse::<Group>().unwrap(), g);
         }
         assert!("region:wales".parse::<Group>().is_err());
+        let named: Group = "named:hartlepool-neighbours".parse().unwrap();
+        assert_eq!(named.id(), "named:hartlepool-neighbours");
+        for bad in ["named:", "named:Hartlepool", "named:-x", "named:a b", &format!("named:{}", "a".repeat(41))] {
+            assert!(bad.parse::<Group>().is_err(), "{bad}");
+        }
         assert_eq!("2026-27".parse::<Window>().unwrap(), Window::Year("2026-27".parse().unwrap()));
         assert!("2026-27-Q9".parse::<Window>().is_err());
     }

@@ -13,8 +13,8 @@ use msp_schemas::{
 use tokio::sync::RwLock;
 
 use super::{
-    estimator::{benchmark, included},
-    groups::{Group, Window},
+    estimator::{AgainstRest, benchmark, each_against_rest, included},
+    groups::{Group, Memberships, Window},
     release::{CouncilRelease, latest},
 };
 use crate::store::{CoordinatorStoreError, Store};
@@ -34,6 +34,11 @@ pub struct Snapshot {
     charges: Vec<(CouncilCode, Period, f64)>,
     /// The network policy the releases were held to.
     pub policy: NetworkPolicy,
+    /// Who is in the named comparator groups, as the database held them with these releases.
+    pub groups: Arc<Memberships>,
+    /// What the named groups were when read (see [`Store::comparators_stamp`]), to tell when to
+    /// read them again.
+    groups_stamp: String,
 }
 
 impl Snapshot {
@@ -45,7 +50,35 @@ impl Snapshot {
         quarters.sort();
         quarters.dedup();
         let charges = all.iter().zip(rho).map(|(r, rho)| (r.council, r.period, rho)).collect();
-        Self { tree_size, all, latest, quarters, charges, policy }
+        Self { tree_size, all, latest, quarters, charges, policy, groups: Arc::default(), groups_stamp: String::new() }
+    }
+
+    /// The same releases with the named groups `groups` (read when their stamp was `stamp`).
+    pub fn with_groups(mut self, groups: Arc<Memberships>, stamp: String) -> Self {
+        self.groups = groups;
+        self.groups_stamp = stamp;
+        self
+    }
+
+    /// A group's name, for people (a named group's as the operator gave it).
+    pub fn name(&self, group: Group) -> String {
+        group.name_in(&self.groups)
+    }
+
+    /// The councils the register or the named groups put in `group` (`None` for a model group).
+    pub fn members(&self, group: Group) -> Option<Vec<CouncilCode>> {
+        group.members(&self.groups)
+    }
+
+    /// [`each_against_rest`] over these releases.
+    pub fn against_rest(
+        &self,
+        group: Group,
+        window: Window,
+        measure: msp_estimate::Measure,
+        parts: &[Group],
+    ) -> Vec<AgainstRest> {
+        each_against_rest(group, window, &self.latest, measure, parts, &self.groups)
     }
 
     /// The ρ `council` has published, by quarter of data (every revision counts).
@@ -60,12 +93,23 @@ impl Snapshot {
 
     /// A benchmark from this snapshot.
     pub fn benchmark(&self, group: Group, window: Window) -> Benchmark {
-        benchmark(group, window, &self.latest)
+        benchmark(group, window, &self.latest, &self.groups)
+    }
+
+    /// A benchmark of `group` from these releases less those `left_out` lets through: "the rest".
+    pub fn benchmark_without(
+        &self,
+        group: Group,
+        window: Window,
+        left_out: impl Fn(&CouncilRelease) -> bool,
+    ) -> Benchmark {
+        let rest: Vec<CouncilRelease> = self.latest.iter().filter(|r| !left_out(r)).cloned().collect();
+        benchmark(group, window, &rest, &self.groups)
     }
 
     /// The councils a benchmark from this snapshot includes (for the visibility rules).
     pub fn included(&self, group: Group, window: Window) -> Vec<CouncilCode> {
-        included(group, window, &self.latest)
+        included(group, window, &self.latest, &self.groups)
     }
 
     /// Submission status of the councils `visible` lets through: the quarters with releases,
@@ -160,22 +204,29 @@ impl Releases {
             all.push(CouncilRelease::from_release(&release));
             rho.push(release.fields().privacy.rho);
         }
-        Ok(Some(Arc::new(Snapshot::new(size, all, rho, self.policy.policy.clone()))))
+        let snap = Snapshot::new(size, all, rho, self.policy.policy.clone());
+        Ok(Some(Arc::new(snap.with_groups(current.groups.clone(), current.groups_stamp.clone()))))
     }
 
     /// The snapshot for the log as it is now.
     pub async fn current(&self, store: &Store) -> Result<Arc<Snapshot>, CoordinatorStoreError> {
         let size = Store::log_size(store.db().pool()).await?;
+        let stamp = store.comparators_stamp().await?;
         {
             let snap = self.snapshot.read().await;
-            if snap.tree_size == size {
+            if snap.tree_size == size && snap.groups_stamp == stamp {
                 return Ok(snap.clone());
             }
         }
         let mut guard = self.snapshot.write().await;
-        if guard.tree_size == size {
+        if guard.tree_size == size && guard.groups_stamp == stamp {
             return Ok(guard.clone());
         }
+        let groups = if guard.groups_stamp == stamp {
+            guard.groups.clone()
+        } else {
+            Arc::new(Memberships::new(store.comparators().await?))
+        };
         let mut all = guard.all.clone();
         let mut rho: Vec<f64> = guard.charges.iter().map(|(.., rho)| *rho).collect();
         let mut tree_size = guard.tree_size;
@@ -186,7 +237,7 @@ impl Releases {
             rho.push(release.fields().privacy.rho);
             tree_size = tree_size.max(s.log_index + 1);
         }
-        let snap = Arc::new(Snapshot::new(tree_size, all, rho, self.policy.policy.clone()));
+        let snap = Arc::new(Snapshot::new(tree_size, all, rho, self.policy.policy.clone()).with_groups(groups, stamp));
         *guard = snap.clone();
         Ok(snap)
     }

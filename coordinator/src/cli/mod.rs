@@ -4,7 +4,7 @@
 //!
 //! - [`serve`]: the API and dashboard over HTTPS; `migrate`: the schema brought up to date;
 //! - [`council`]: enrol, list and revoke councils' keys; [`token`]: bearer tokens;
-//! - [`publication`]: when each quarter's figures are published;
+//! - [`publication`]: when each quarter's figures are published; [`group`]: named comparator groups;
 //! - [`submission`]: a signed file from an offline node; [`signing_key`]: show or rotate the
 //!   receipt-signing key; [`error`]: what a command can fail with.
 
@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand};
 
 pub mod council;
 pub mod error;
+pub mod group;
 pub mod publication;
 pub mod serve;
 pub mod signing_key;
@@ -29,6 +30,7 @@ use crate::{
     store::{CoordinatorStoreError, Store},
 };
 use council::CouncilCommand;
+use group::GroupCommand;
 use publication::PublicationCommand;
 use serve::ServeArgs;
 use signing_key::SigningKeyArgs;
@@ -72,6 +74,9 @@ pub enum Command {
     /// When each quarter's figures are published: list, set or reset the dates.
     #[command(subcommand)]
     Publication(PublicationCommand),
+    /// Named comparator groups (a council's nearest neighbours, say): define, list or remove them.
+    #[command(subcommand)]
+    Group(GroupCommand),
     /// Show the receipt-signing key's public half and fingerprint, making the key first if the data
     /// directory has none (keys/coordinator.p8): to read the fingerprint to councils, or to make the
     /// key that every replica is given. With --rotate, retire it and make a new one.
@@ -102,6 +107,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Token(t) => token::token(&store, t).await,
         Command::Publication(p) => publication::publication(&store, p, time::OffsetDateTime::now_utc()).await,
+        Command::Group(g) => group::group(&store, g, time::OffsetDateTime::now_utc()).await,
         Command::SigningKey(_) => unreachable!("handled above"),
     }
 }

@@ -28,7 +28,7 @@ pub(super) async fn benchmark(
     let w = window(&snap, q.period.as_deref())?;
     let access = state.access(Some(role)).await?;
     if !access.may_see_in(&snap, g, w) {
-        return Err(HttpError::Forbidden(access.refusal(&g.name(), w)));
+        return Err(HttpError::Forbidden(access.refusal(&snap.name(g), w)));
     }
     Ok(Json(BenchmarkAnswer { tree_size: snap.tree_size, benchmark: snap.benchmark(g, w) }))
 }
@@ -55,7 +55,7 @@ pub(super) async fn comparison(
     let access = state.access(Some(role)).await?;
     for g in [a, b] {
         if !access.may_see_in(&snap, g, w) {
-            return Err(HttpError::Forbidden(access.refusal(&g.name(), w)));
+            return Err(HttpError::Forbidden(access.refusal(&snap.name(g), w)));
         }
     }
     Ok(Json(compare(&snap, a, b, w)))

@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[Migration] = &[
     ledger::MIGRATION,
     sessions::MIGRATION,
     publication::MIGRATION,
+    comparators::MIGRATION,
 ];
 
 /// A bearer token as listed (never the token itself).
@@ -61,6 +62,7 @@ impl From<sqlx::Error> for CoordinatorStoreError {
 
 type Result<T> = std::result::Result<T, CoordinatorStoreError>;
 
+mod comparators;
 mod ledger;
 mod publication;
 mod sessions;

@@ -14,12 +14,21 @@ use crate::{
 };
 
 /// One council beside its region, its type and England, with differences and verdicts.
+/// The groups a council is shown beside: itself, its region, its council type, England, and the
+/// named groups saved as its peer lists.
+pub fn beside(snap: &Snapshot, code: CouncilCode) -> Vec<Group> {
+    let c = code.council();
+    let mut groups = vec![Group::Council(code), Group::Region(c.region), Group::Type(c.authority_type), Group::England];
+    groups.extend(snap.groups.all().filter(|g| g.owner == Some(code)).map(|g| Group::Named(g.slug)));
+    groups
+}
+
 pub fn council(snap: &Snapshot, access: &Access, code: CouncilCode, window: Window) -> Result<View, String> {
     if !access.sees_council(code, window) {
         return Err(access.refusal(&format!("{}'s own figures", code.council().name), window));
     }
     let c = code.council();
-    let groups = [Group::Council(code), Group::Region(c.region), Group::Type(c.authority_type), Group::England];
+    let groups = beside(snap, code);
     let benches: Vec<Benchmark> = groups.iter().map(|g| snap.benchmark(*g, window)).collect();
     let visible: Vec<bool> = groups.iter().map(|g| access.may_see_in(snap, *g, window)).collect();
     let mut columns = vec![col("Measure")];
@@ -52,14 +61,26 @@ pub fn council(snap: &Snapshot, access: &Access, code: CouncilCode, window: Wind
     let detail = differences_table(
         snap,
         access,
-        &[(Group::Council(code), Group::Region(c.region)), (Group::Council(code), Group::England)],
+        &[(Group::Council(code), Group::Region(c.region)), (Group::Council(code), Group::England)]
+            .into_iter()
+            .chain(groups[4..].iter().map(|g| (Group::Council(code), *g)))
+            .collect::<Vec<_>>(),
         window,
         &format!("council-{code}-differences-{window}"),
         &format!("{} against its region and England, {window}", c.name),
     );
     let side = DataTable {
         id: format!("council-{code}-{window}"),
-        caption: format!("{} beside {}, {}s and England, {window}", c.name, c.region.name(), c.authority_type.name()),
+        caption: match &benches[4..] {
+            [] => format!("{} beside {}, {}s and England, {window}", c.name, c.region.name(), c.authority_type.name()),
+            named => format!(
+                "{} beside {}, {}s, England and {}, {window}",
+                c.name,
+                c.region.name(),
+                c.authority_type.name(),
+                named.iter().map(|b| b.name.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        },
         columns,
         rows,
         notes: vec![coverage_note(&benches[0]), "The verdict compares the council with the rest of its region.".into()],

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::{
     auth::{Access, NOT_A_READER},
-    benchmark::{Group, Snapshot, Window, each_against_rest},
+    benchmark::{Group, Snapshot, Window},
 };
 
 /// How the councils are ordered.
@@ -48,14 +48,14 @@ pub fn councils(
     if !access.reads() {
         return Err(NOT_A_READER.to_owned());
     }
-    let members = group.members().unwrap_or_else(|| snap.included(group, window));
+    let members = snap.members(group).unwrap_or_else(|| snap.included(group, window));
     let visible: Vec<CouncilCode> = members.iter().copied().filter(|c| access.sees_council(*c, window)).collect();
     if visible.is_empty() {
-        return Err(access.refusal(&format!("The councils of {}", group.name()), window));
+        return Err(access.refusal(&format!("The councils of {}", snap.name(group)), window));
     }
     let england_shown = access.may_see_in(snap, Group::England, window);
     let parts: Vec<Group> = visible.iter().map(|c| Group::Council(*c)).collect();
-    let against = each_against_rest(Group::England, window, &snap.latest, measure, &parts);
+    let against = snap.against_rest(Group::England, window, measure, &parts);
     let proportion = measure.is_proportion();
     let data: Vec<Figure> = visible
         .iter()
@@ -104,12 +104,12 @@ pub fn councils(
         notes.push(format!("England: {} (95% interval {} to {}).", pct(e.value), pct(e.low), pct(e.high)));
     }
     Ok(View {
-        title: format!("{}: every council, {}", group.name(), measure.label()),
+        title: format!("{}: every council, {}", snap.name(group), measure.label()),
         window: Some(window.to_string()),
         tree_size: snap.tree_size,
         tables: vec![DataTable {
             id: format!("councils-{}-{}-{window}", group.id().replace(':', "-"), measure.id()),
-            caption: format!("Councils of {}: {}, {window}", group.name(), measure.label()),
+            caption: format!("Councils of {}: {}, {window}", snap.name(group), measure.label()),
             columns: vec![
                 col("Council"),
                 col("Code"),

@@ -25,7 +25,7 @@ pub(super) fn differences_table(
     ];
     for (a, b) in pairs {
         if !access.may_see_in(snap, *a, window) || !access.may_see_in(snap, *b, window) {
-            notes.push(format!("{} against {}: not yet, {}.", a.name(), b.name(), access.withheld(window)));
+            notes.push(format!("{} against {}: not yet, {}.", snap.name(*a), snap.name(*b), access.withheld(window)));
             continue;
         }
         let c = compare(snap, *a, *b, window);

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::{
     auth::Access,
-    benchmark::{Group, Snapshot, Window, each_against_rest},
+    benchmark::{Group, Snapshot, Window},
 };
 
 /// One measure across groups side by side, and the same as figures of the long table.
@@ -27,7 +27,7 @@ pub fn across(
     let mut notes = Vec::new();
     let mut hidden = Vec::new();
     let england_shown = access.may_see_in(snap, Group::England, window);
-    let against = each_against_rest(Group::England, window, &snap.latest, measure, groups);
+    let against = snap.against_rest(Group::England, window, measure, groups);
     let mut rows: Vec<(Option<f64>, Vec<Value>)> = groups
         .iter()
         .zip(&against)

@@ -101,6 +101,7 @@ pub fn area(group: Group) -> (String, String, &'static str) {
         Group::MspLevel(_) => (group.id(), "MSP level"),
         Group::Council(c) => (c.as_str().to_owned(), "council"),
         Group::Peers(_) => (group.id(), "peers"),
+        Group::Named(_) => (group.id(), "comparator group"),
     };
     (code, group.name(), kind)
 }
@@ -139,7 +140,9 @@ pub fn figure(
     estimate: Option<Estimate>,
     shown: bool,
 ) -> Figure {
-    let (area_code, area_name, area_type) = area(group);
+    let (area_code, name, area_type) = area(group);
+    // A benchmark knows a named group's name as the operator gave it.
+    let area_name = b.map_or(name, |b| b.name.clone());
     let (councils_included, councils_in_group) =
         b.map_or((u64::from(estimate.is_some()), 1), |b| (b.coverage.councils_included, b.coverage.councils_in_group));
     let e = estimate.filter(|_| shown);

@@ -23,7 +23,7 @@ pub mod table;
 pub mod trend;
 
 pub use breakdowns::breakdowns;
-pub use council::council;
+pub use council::{beside, council};
 pub use councils::{Order, councils};
 pub use groups::{across, groups};
 pub use headline::headline;

@@ -57,14 +57,14 @@ pub fn trend_view(snap: &Snapshot, access: &Access, group: Group, measure: Measu
         })
         .collect();
     Ok(View {
-        title: format!("{}: {}", group.name(), measure.label()),
+        title: format!("{}: {}", snap.name(group), measure.label()),
         window: None,
         tree_size: snap.tree_size,
         data,
         tables: vec![
             DataTable {
                 id: format!("trend-{}-{}", group.id().replace(':', "-"), measure.id()),
-                caption: format!("{} by quarter, {}", measure.label(), group.name()),
+                caption: format!("{} by quarter, {}", measure.label(), snap.name(group)),
                 columns: vec![
                     col("Quarter"),
                     col("Councils included"),
@@ -78,7 +78,7 @@ pub fn trend_view(snap: &Snapshot, access: &Access, group: Group, measure: Measu
             },
             DataTable {
                 id: format!("trend-years-{}-{}", group.id().replace(':', "-"), measure.id()),
-                caption: format!("{} by financial year, {}", measure.label(), group.name()),
+                caption: format!("{} by financial year, {}", measure.label(), snap.name(group)),
                 columns: vec![
                     col("Financial year"),
                     col("Councils included"),

@@ -23,6 +23,11 @@ pub struct CompareArgs {
     /// A file holding the council's read token (default: the MSP_NODE_TOKEN environment variable).
     #[arg(long)]
     pub token_file: Option<PathBuf>,
+    /// Another group to compare with, by its id (repeatable): a named comparator group the
+    /// coordinator's operator defined (named:hartlepool-neighbours), a council type or region
+    /// (type:unitary, region:london), a model of practice (team_model:specialist).
+    #[arg(long = "group")]
+    pub groups: Vec<String>,
     /// Print as JSON.
     #[arg(long)]
     pub json: bool,
@@ -54,8 +59,15 @@ pub async fn compare(data: &DataDir, a: CompareArgs) -> Result<(), CliError> {
             "{p:?} is not a period: give a quarter (2026-27-Q1) or a financial year (2026-27)"
         )));
     }
+    if let Some(g) =
+        a.groups.iter().find(|g| g.is_empty() || !g.chars().all(|c| c.is_ascii_alphanumeric() || ":-_".contains(c)))
+    {
+        return Err(CliError::Usage(format!(
+            "{g:?} is not a group id: give one such as named:hartlepool-neighbours, type:unitary or region:london"
+        )));
+    }
     let coordinator = Coordinator::for_node(&config, data, Backoff::default())?;
-    let c = crate::compare::fetch(&coordinator, &token, config.council, a.period.as_deref()).await.map_err(
+    let c = crate::compare::fetch(&coordinator, &token, config.council, a.period.as_deref(), &a.groups).await.map_err(
         |e| match e {
             CompareError::Fetch(e) => CliError::Submit(e),
             refused => CliError::Usage(refused.to_string()),

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::layout::{self, Page, no_data, period_form, refused, table};
 use crate::{
     auth::Role,
-    benchmark::{Group, Window},
+    benchmark::Window,
     http::{
         caller::SignedIn,
         error::HttpError,
@@ -95,18 +95,17 @@ pub(in crate::http) async fn page(
     let view = views::council(&snap, &access, code, w).map_err(|why| refused(&role, HERE, &why))?;
     let c = code.council();
     let key = Measure::Fully;
-    let beside: Vec<(String, Option<Point>)> =
-        [Group::Council(code), Group::Region(c.region), Group::Type(c.authority_type), Group::England]
-            .iter()
-            .map(|g| {
-                let b = snap.benchmark(*g, w);
-                let shown = access.may_see_in(&snap, *g, w);
-                (
-                    b.name.clone(),
-                    b.measure(key).filter(|_| shown).map(|e| Point { value: e.value, low: e.low, high: e.high }),
-                )
-            })
-            .collect();
+    let beside: Vec<(String, Option<Point>)> = views::beside(&snap, code)
+        .iter()
+        .map(|g| {
+            let b = snap.benchmark(*g, w);
+            let shown = access.may_see_in(&snap, *g, w);
+            (
+                b.name.clone(),
+                b.measure(key).filter(|_| shown).map(|e| Point { value: e.value, low: e.low, high: e.high }),
+            )
+        })
+        .collect();
     let download = format!("/v1/views/council/{code}?period={w}");
     Ok(layout::page(
         c.name,

@@ -75,8 +75,8 @@ async fn councils_page(state: &AppState, reader: Option<Role>, q: &ViewQuery) ->
         reader.as_ref(),
         current,
         html! {
-            h1 { "Every council of " (g.name()) ", " (w) }
-            (period_form_of(&snap, w, html! { (group_select(g)) (measure_select(m)) (sort_select(o)) }, offered))
+            h1 { "Every council of " (snap.name(g)) ", " (w) }
+            (period_form_of(&snap, w, html! { (group_select(g, &named_offered(&snap, reader))) (measure_select(m)) (sort_select(o)) }, offered))
             p { "Each council's estimate (the diamond) with its 95% interval (the line between the caps). "
                 "The verdict in the table compares each council with the rest of England." }
             @let (with, without): (Vec<_>, Vec<_>) = points(t).into_iter().partition(|(_, p)| p.is_some());
@@ -90,17 +90,29 @@ async fn councils_page(state: &AppState, reader: Option<Role>, q: &ViewQuery) ->
     ))
 }
 
-/// The group picker: England, each region, each council type.
-fn group_select(selected: Group) -> Markup {
-    let mut groups = vec![Group::England];
-    groups.extend(Region::ALL.map(Group::Region));
-    groups.extend(AuthorityType::ALL.map(Group::Type));
+/// The group picker: England, each region, each council type, and the named groups offered.
+fn group_select(selected: Group, named: &[(Group, String)]) -> Markup {
+    let mut groups: Vec<(Group, String)> = vec![(Group::England, Group::England.name())];
+    groups.extend(Region::ALL.map(|r| (Group::Region(r), r.name().to_owned())));
+    groups.extend(AuthorityType::ALL.map(|t| (Group::Type(t), Group::Type(t).name())));
+    groups.extend(named.iter().cloned());
     html! {
         div {
             label for="group" { "Councils of" }
             select id="group" name="group" {
-                @for g in &groups { option value=(g.id()) selected[*g == selected] { (g.name()) } }
+                @for (g, name) in &groups { option value=(g.id()) selected[*g == selected] { (name) } }
             }
         }
     }
+}
+
+/// The named groups a reader is offered in pickers, with their names: the network's, and the
+/// peer lists saved for the reader's council (national analysts and the public: every one).
+pub(super) fn named_offered(snap: &crate::benchmark::Snapshot, reader: Option<Role>) -> Vec<(Group, String)> {
+    let (council, everything) = match reader {
+        Some(Role::Council(c)) => (Some(c), false),
+        Some(Role::Region(_)) => (None, false),
+        _ => (None, true),
+    };
+    snap.groups.offered(council, everything).into_iter().map(|g| (Group::Named(g.slug), g.name.clone())).collect()
 }

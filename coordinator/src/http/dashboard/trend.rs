@@ -59,9 +59,9 @@ async fn trend_page(state: &AppState, reader: Option<Role>, q: &ViewQuery) -> Pa
         reader.as_ref(),
         current,
         html! {
-            h1 { (m.label()) ": " (g.name()) ", by quarter" }
+            h1 { (m.label()) ": " (snap.name(g)) ", by quarter" }
             form.form-row method="get" {
-                (group_select(g, reader))
+                (group_select(g, reader, &super::councils::named_offered(&snap, reader)))
                 (measure_select(m))
                 button.button type="submit" { "Show" }
             }
@@ -79,23 +79,24 @@ async fn trend_page(state: &AppState, reader: Option<Role>, q: &ViewQuery) -> Pa
 }
 
 /// The group picker: England, each region and council type, and the reader's own council.
-fn group_select(selected: Group, reader: Option<Role>) -> Markup {
-    let mut groups = vec![Group::England];
-    groups.extend(Region::ALL.map(Group::Region));
-    groups.extend(AuthorityType::ALL.map(Group::Type));
+fn group_select(selected: Group, reader: Option<Role>, named: &[(Group, String)]) -> Markup {
+    let mut groups: Vec<(Group, String)> = vec![(Group::England, Group::England.name())];
+    groups.extend(Region::ALL.map(|r| (Group::Region(r), r.name().to_owned())));
+    groups.extend(AuthorityType::ALL.map(|t| (Group::Type(t), Group::Type(t).name())));
+    groups.extend(named.iter().cloned());
     if let Some(Role::Council(c)) = reader {
-        groups.insert(0, Group::Council(c));
+        groups.insert(0, (Group::Council(c), Group::Council(c).name()));
     }
     if let Group::Council(_) = selected
-        && !groups.contains(&selected)
+        && !groups.iter().any(|(g, _)| *g == selected)
     {
-        groups.push(selected);
+        groups.push((selected, selected.name()));
     }
     html! {
         div {
             label for="group" { "Group" }
             select id="group" name="group" {
-                @for g in &groups { option value=(g.id()) selected[*g == selected] { (g.name()) } }
+                @for (g, name) in &groups { option value=(g.id()) selected[*g == selected] { (name) } }
             }
         }
     }

@@ -38,7 +38,7 @@ pub async fn compare(State(node): State<NodeState>, viewer: Viewer, Query(q): Qu
         layout::period(p)?;
     }
     let coordinator = Coordinator::for_node(&node.config, &node.data, Backoff::default()).map_err(failed)?;
-    let fetched = compare::fetch(&coordinator, token, node.config.council, period.as_deref()).await;
+    let fetched = compare::fetch(&coordinator, token, node.config.council, period.as_deref(), &[]).await;
     let body = match fetched {
         Err(compare::CompareError::NoRelease { window, .. }) => html! {
             h1 { "Compare" }
@@ -63,7 +63,7 @@ pub async fn compare(State(node): State<NodeState>, viewer: Viewer, Query(q): Qu
             (layout::notice(html! { p { "The coordinator's benchmarks could not be fetched: " (e.to_string()) } }))
         },
         Ok(c) => html! {
-            h1 { (c.council) " beside " (c.groups[0]) ", " (c.groups[1]) " and England" }
+            h1 { (c.council) " beside " (c.groups.join(", ")) }
             p.lead { (c.window) ". Every figure is an estimate from noisy releases, with its 95% interval." }
             @for (i, g) in c.groups.iter().enumerate() {
                 @if c.alone(i) {
