@@ -189,3 +189,71 @@ fn serve_stops_cleanly_on_sigterm() {
     let status = child.wait().unwrap();
     assert!(status.success(), "{status}");
 }
+
+#[test]
+fn a_named_group_is_defined_from_a_file_of_codes_listed_and_removed_and_a_bad_one_is_refused_saying_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let good = file(
+        "nn.csv",
+        "name,code\nMiddlesbrough,E06000002\nRedcar and Cleveland,E06000003\nStockton-on-Tees,E06000004\n",
+    );
+    let out = ok(&coordinator(
+        dir.path(),
+        &[
+            "group",
+            "define",
+            "hartlepool-neighbours",
+            "--name",
+            "Hartlepool's nearest neighbours",
+            "--councils",
+            &good,
+            "--for",
+            "E06000001",
+        ],
+    ));
+    assert!(
+        out.contains("named:hartlepool-neighbours")
+            && out.contains("as Hartlepool's peer list")
+            && out.contains("E06000004"),
+        "{out}"
+    );
+    let list = ok(&coordinator(dir.path(), &["group", "list"]));
+    assert!(
+        list.contains("named:hartlepool-neighbours") && list.contains("E06000001") && list.contains(" 3 "),
+        "{list}"
+    );
+
+    let two = file("two.csv", "E06000002\nE06000003\n");
+    let err = failed(&coordinator(dir.path(), &["group", "define", "pair", "--name", "A pair", "--councils", &two]));
+    assert!(err.contains("needs at least 3"), "{err}");
+    let bad = file("bad.csv", "E06000002\nE06000003\nE99999999\n");
+    let err = failed(&coordinator(dir.path(), &["group", "define", "bad", "--name", "Bad", "--councils", &bad]));
+    assert!(err.contains("line 3:") && err.contains("no group was defined"), "{err}");
+    let err = failed(&coordinator(dir.path(), &["group", "define", "Not_A_Slug", "--name", "x", "--councils", &good]));
+    assert!(err.contains("not a group id"), "{err}");
+
+    ok(&coordinator(dir.path(), &["group", "remove", "hartlepool-neighbours"]));
+    assert!(ok(&coordinator(dir.path(), &["group", "list"])).contains("No named groups yet"));
+    let err = failed(&coordinator(dir.path(), &["group", "remove", "hartlepool-neighbours"]));
+    assert!(err.contains("there is no group named:hartlepool-neighbours"), "{err}");
+}
+
+#[test]
+fn publication_dates_are_listed_set_and_reset_and_a_date_inside_the_quarter_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(&coordinator(dir.path(), &["publication", "set", "2026-27-Q1", "2026-08-15"]));
+    assert!(out.contains("2026-27-Q1 is published on 15 August 2026 (its default was 1 September 2026)"), "{out}");
+    let list = ok(&coordinator(dir.path(), &["publication", "list"]));
+    assert!(list.contains("2026-27-Q1") && list.contains("15 August 2026") && list.contains("operator"), "{list}");
+    let err = failed(&coordinator(dir.path(), &["publication", "set", "2026-27-Q1", "2026-06-30"]));
+    assert!(err.contains("ends on 30 June 2026"), "{err}");
+    let err = failed(&coordinator(dir.path(), &["publication", "set", "2026-27-Q1", "15/08/2026"]));
+    assert!(err.contains("YYYY-MM-DD"), "{err}");
+    let out = ok(&coordinator(dir.path(), &["publication", "reset", "2026-27-Q1"]));
+    assert!(out.contains("back on its default publication date, 1 September 2026"), "{out}");
+}
