@@ -193,6 +193,9 @@ async fn before_publication_no_role_sees_a_figure_from_a_council_it_may_not_see_
             assert!(body.contains("published on 1 January 2099"), "{path} as {who} says when");
         }
     }
+    // Before publication no council is in a size band: a band would say something of unpublished releases.
+    let (_, _, body) = net.get("/v1/benchmarks?group=size:medium", Some(net.token("national"))).await;
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["coverage"]["councils_in_group"], 0, "{body}");
     // So the differencing of the former rule has nothing to work on: England before and after one council's
     // submission, a financial year minus its quarters, England minus two model groups are all refused (above).
 
@@ -337,6 +340,16 @@ async fn before_publication_no_role_sees_a_figure_from_a_council_it_may_not_see_
         assert_eq!(status, 200, "Hartlepool's page as {who} once published");
         assert!(html.contains("Hartlepool"));
     }
+    // Size bands come from councils' own noisy releases of published quarters: every council with one is in
+    // exactly one band (before publication, none is).
+    let mut banded = 0;
+    for band in ["small", "medium", "large"] {
+        let (status, _, body) = net.get(&format!("/v1/benchmarks?group=size:{band}"), Some(net.token("camden"))).await;
+        assert_eq!(status, 200, "{body}");
+        banded += serde_json::from_str::<Value>(&body).unwrap()["coverage"]["councils_in_group"].as_u64().unwrap();
+    }
+    assert_eq!(banded, 24, "the 24 councils with published releases, each in one band");
+
     // A named comparator group, defined while the coordinator runs, is a group like any other at once: in the
     // API, in the view of every council, and beside the council it was saved for on its own page.
     let store = net.net.store().await;

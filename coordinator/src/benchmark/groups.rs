@@ -33,6 +33,56 @@ pub enum Group {
     /// A named comparator group: a list of councils the operator defined (nearest neighbours,
     /// say), network-wide or saved for one council.
     Named(Slug),
+    /// Councils of one size, by their own noisy volumes in published quarters (see [`SizeBand`]).
+    Size(SizeBand),
+}
+
+/// A council's size: the people with a concluded enquiry it released a year, from its noisy
+/// releases of the four latest published quarters it released (scaled to a year when fewer). From
+/// published quarters only, so that which band a council is in tells no one anything its
+/// unpublished releases hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SizeBand {
+    /// Fewer than 500 people a year.
+    Small,
+    /// 500 to 1,499.
+    Medium,
+    /// 1,500 or more.
+    Large,
+}
+
+impl SizeBand {
+    /// Every band, smallest first.
+    pub const ALL: [SizeBand; 3] = [SizeBand::Small, SizeBand::Medium, SizeBand::Large];
+
+    /// The band of a council releasing `people` a year.
+    pub fn of(people: f64) -> SizeBand {
+        if people < 500.0 {
+            SizeBand::Small
+        } else if people < 1500.0 {
+            SizeBand::Medium
+        } else {
+            SizeBand::Large
+        }
+    }
+
+    /// Its id.
+    pub fn slug(self) -> &'static str {
+        match self {
+            SizeBand::Small => "small",
+            SizeBand::Medium => "medium",
+            SizeBand::Large => "large",
+        }
+    }
+
+    /// Its name, for people.
+    pub fn name(self) -> &'static str {
+        match self {
+            SizeBand::Small => "Smaller councils (fewer than 500 people a year)",
+            SizeBand::Medium => "Mid-sized councils (500 to 1,499 people a year)",
+            SizeBand::Large => "Larger councils (1,500 or more people a year)",
+        }
+    }
 }
 
 /// Longest name of a named group's id.
@@ -105,12 +155,24 @@ pub struct Comparator {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Memberships {
     named: BTreeMap<Slug, Comparator>,
+    sizes: BTreeMap<CouncilCode, SizeBand>,
 }
 
 impl Memberships {
     /// The named groups `groups`.
     pub fn new(groups: impl IntoIterator<Item = Comparator>) -> Self {
-        Self { named: groups.into_iter().map(|g| (g.slug, g)).collect() }
+        Self { named: groups.into_iter().map(|g| (g.slug, g)).collect(), sizes: BTreeMap::new() }
+    }
+
+    /// The same, with each council's size band.
+    pub fn with_sizes(mut self, sizes: BTreeMap<CouncilCode, SizeBand>) -> Self {
+        self.sizes = sizes;
+        self
+    }
+
+    /// A council's size band, if it has released a published quarter.
+    pub fn size(&self, c: CouncilCode) -> Option<SizeBand> {
+        self.sizes.get(&c).copied()
     }
 
     /// A named group.
@@ -143,6 +205,7 @@ impl Group {
             Group::Council(c) => format!("council:{c}"),
             Group::Peers(c) => format!("peers:{c}"),
             Group::Named(s) => format!("named:{s}"),
+            Group::Size(b) => format!("size:{}", b.slug()),
         }
     }
 
@@ -158,6 +221,7 @@ impl Group {
             Group::Peers(c) => format!("{}'s peers ({})", c.council().name, c.council().region.name()),
             // Its name is the operator's: [`Group::name_in`] gives it.
             Group::Named(s) => format!("Group {s}"),
+            Group::Size(b) => b.name().to_owned(),
         }
     }
 
@@ -172,7 +236,7 @@ impl Group {
     /// Whether the group is fixed by the register (so its size is known in advance) rather
     /// than by what councils declare in their releases.
     pub(super) fn by_register(&self) -> bool {
-        !matches!(self, Group::TeamModel(_) | Group::MspLevel(_))
+        !matches!(self, Group::TeamModel(_) | Group::MspLevel(_) | Group::Size(_))
     }
 
     /// Whether a council is in the group by the register, or by `m` for a named group.
@@ -186,6 +250,7 @@ impl Group {
             Group::Peers(x) => *x != c && x.council().region == council.region,
             Group::TeamModel(_) | Group::MspLevel(_) => true,
             Group::Named(s) => m.get(*s).is_some_and(|g| g.members.contains(&c)),
+            Group::Size(b) => m.size(c) == Some(*b),
         }
     }
 
@@ -228,7 +293,7 @@ impl std::str::FromStr for Group {
         let bad = || {
             format!(
                 "{s:?} is not a group: use england, region:<slug>, type:<slug>, team_model:<code>, msp_level:<code>, \
-                 council:<code>, peers:<code> or named:<id>"
+                 council:<code>, peers:<code>, named:<id> or size:small|medium|large"
             )
         };
         if s == "england" {
@@ -243,6 +308,12 @@ impl std::str::FromStr for Group {
             "council" => Group::Council(value.parse().map_err(|e| format!("{e}"))?),
             "peers" => Group::Peers(value.parse().map_err(|e| format!("{e}"))?),
             "named" => Group::Named(value.parse()?),
+            "size" => Group::Size(
+                SizeBand::ALL
+                    .into_iter()
+                    .find(|b| b.slug() == value)
+                    .ok_or_else(|| format!("{value:?} is not a size band: use small, medium or large"))?,
+            ),
             _ => return Err(bad()),
         })
     }

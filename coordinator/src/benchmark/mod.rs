@@ -26,6 +26,6 @@ pub mod snapshot;
 
 pub use compare::{TrendPoint, compare, trend};
 pub use estimator::{AgainstRest, benchmark, each_against_rest, included};
-pub use groups::{Comparator, Group, MIN_NAMED, Memberships, SLUG_MAX, Slug, Window};
+pub use groups::{Comparator, Group, MIN_NAMED, Memberships, SLUG_MAX, SizeBand, Slug, Window};
 pub use release::{CouncilRelease, latest};
 pub use snapshot::{Releases, Snapshot, StatusRow};

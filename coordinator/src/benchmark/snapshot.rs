@@ -3,7 +3,7 @@
 //! show: which quarters each council has released, and the ρ it has published against the
 //! network policy's caps. Every view states the log size it was computed from.
 
-use std::sync::Arc;
+use std::{collections::BTreeMap, sync::Arc};
 
 use msp_schemas::{
     Council, CouncilCode, Period, Release,
@@ -14,7 +14,7 @@ use tokio::sync::RwLock;
 
 use super::{
     estimator::{AgainstRest, benchmark, each_against_rest, included},
-    groups::{Group, Memberships, Window},
+    groups::{Group, Memberships, SizeBand, Window},
     release::{CouncilRelease, latest},
 };
 use crate::store::{CoordinatorStoreError, Store};
@@ -36,9 +36,28 @@ pub struct Snapshot {
     pub policy: NetworkPolicy,
     /// Who is in the named comparator groups, as the database held them with these releases.
     pub groups: Arc<Memberships>,
-    /// What the named groups were when read (see [`Store::comparators_stamp`]), to tell when to
-    /// read them again.
+    /// What the named groups were when read (see [`Store::comparators_stamp`]) and which quarters
+    /// were published (the size bands come from them), to tell when to work them out again.
     groups_stamp: String,
+}
+
+/// Each council's size band, from its releases of the four latest published quarters it released
+/// (see [`SizeBand`]): its people with a concluded enquiry, summed and scaled to a year.
+fn size_bands(latest: &[CouncilRelease], published: &dyn Fn(Period) -> bool) -> BTreeMap<CouncilCode, SizeBand> {
+    let spec = msp_schemas::spec::SpecId::MspQuarterlyV1.spec();
+    let Some(table) = spec.tables.iter().position(|t| t.id == "enquiries_concluded") else { return BTreeMap::new() };
+    let mut by: BTreeMap<CouncilCode, Vec<&CouncilRelease>> = BTreeMap::new();
+    for r in latest.iter().filter(|r| published(r.period)) {
+        by.entry(r.council).or_default().push(r);
+    }
+    by.into_iter()
+        .map(|(c, mut rs)| {
+            rs.sort_by(|a, b| b.period.cmp(&a.period));
+            rs.truncate(4);
+            let people: i64 = rs.iter().map(|r| r.tables.get(table).map_or(0, |(v, _)| v.iter().sum::<i64>())).sum();
+            (c, SizeBand::of(people as f64 * 4.0 / rs.len() as f64))
+        })
+        .collect()
 }
 
 impl Snapshot {
@@ -192,8 +211,13 @@ impl Releases {
     /// tree size was computed from, so that it can be reproduced later (a Freedom of Information
     /// request, say). `None` when the log is not that long yet. Made afresh, not cached: it is
     /// asked for rarely.
-    pub async fn at(&self, store: &Store, size: u64) -> Result<Option<Arc<Snapshot>>, CoordinatorStoreError> {
-        let current = self.current(store).await?;
+    pub async fn at(
+        &self,
+        store: &Store,
+        size: u64,
+        published: &(dyn Fn(Period) -> bool + Sync),
+    ) -> Result<Option<Arc<Snapshot>>, CoordinatorStoreError> {
+        let current = self.current(store, published).await?;
         if size >= current.tree_size {
             return Ok((size == current.tree_size).then_some(current));
         }
@@ -208,25 +232,29 @@ impl Releases {
         Ok(Some(Arc::new(snap.with_groups(current.groups.clone(), current.groups_stamp.clone()))))
     }
 
-    /// The snapshot for the log as it is now.
-    pub async fn current(&self, store: &Store) -> Result<Arc<Snapshot>, CoordinatorStoreError> {
+    /// The snapshot for the log as it is now, with the size bands of the quarters `published`
+    /// lets through.
+    pub async fn current(
+        &self,
+        store: &Store,
+        published: &(dyn Fn(Period) -> bool + Sync),
+    ) -> Result<Arc<Snapshot>, CoordinatorStoreError> {
         let size = Store::log_size(store.db().pool()).await?;
-        let stamp = store.comparators_stamp().await?;
+        let named = store.comparators_stamp().await?;
+        let published_key = |quarters: &[Period]| {
+            quarters.iter().filter(|q| published(**q)).map(|q| q.ordinal().to_string()).collect::<Vec<_>>().join(",")
+        };
+        let stamp = |quarters: &[Period]| format!("{named}|{}", published_key(quarters));
         {
             let snap = self.snapshot.read().await;
-            if snap.tree_size == size && snap.groups_stamp == stamp {
+            if snap.tree_size == size && snap.groups_stamp == stamp(&snap.quarters) {
                 return Ok(snap.clone());
             }
         }
         let mut guard = self.snapshot.write().await;
-        if guard.tree_size == size && guard.groups_stamp == stamp {
+        if guard.tree_size == size && guard.groups_stamp == stamp(&guard.quarters) {
             return Ok(guard.clone());
         }
-        let groups = if guard.groups_stamp == stamp {
-            guard.groups.clone()
-        } else {
-            Arc::new(Memberships::new(store.comparators().await?))
-        };
         let mut all = guard.all.clone();
         let mut rho: Vec<f64> = guard.charges.iter().map(|(.., rho)| *rho).collect();
         let mut tree_size = guard.tree_size;
@@ -237,8 +265,72 @@ impl Releases {
             rho.push(release.fields().privacy.rho);
             tree_size = tree_size.max(s.log_index + 1);
         }
-        let snap = Arc::new(Snapshot::new(tree_size, all, rho, self.policy.policy.clone()).with_groups(groups, stamp));
+        let snap = Snapshot::new(tree_size, all, rho, self.policy.policy.clone());
+        let groups = Memberships::new(store.comparators().await?).with_sizes(size_bands(&snap.latest, published));
+        let stamp = stamp(&snap.quarters);
+        let snap = Arc::new(snap.with_groups(Arc::new(groups), stamp));
         *guard = snap.clone();
         Ok(snap)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use msp_schemas::{
+        codes::{MspLevel, TeamModel},
+        spec::SpecId,
+    };
+
+    use super::*;
+
+    /// A release of `council` for `period` with `people` in `enquiries_concluded` (all else zero).
+    fn release(council: &str, period: &str, people: i64) -> CouncilRelease {
+        let spec = SpecId::MspQuarterlyV1.spec();
+        let tables = spec
+            .tables
+            .iter()
+            .map(|t| {
+                let mut v = vec![0; t.cells.len()];
+                if t.id == "enquiries_concluded" {
+                    v[0] = people;
+                }
+                (v, 1.0)
+            })
+            .collect();
+        CouncilRelease {
+            council: council.parse().unwrap(),
+            period: period.parse().unwrap(),
+            revision: 1,
+            team_model: TeamModel::Locality,
+            msp_level: MspLevel::NoLevel,
+            tables,
+        }
+    }
+
+    #[test]
+    fn a_councils_size_comes_from_its_four_latest_published_quarters_scaled_to_a_year() {
+        let q = |s: &str| s.parse::<Period>().unwrap();
+        let releases = vec![
+            // Hartlepool: 100 a quarter for four published quarters, then 1,000 unpublished.
+            release("E06000001", "2025-26-Q2", 100),
+            release("E06000001", "2025-26-Q3", 100),
+            release("E06000001", "2025-26-Q4", 100),
+            release("E06000001", "2026-27-Q1", 100),
+            release("E06000001", "2026-27-Q2", 1000),
+            // Middlesbrough: one published quarter of 200, a year of 800.
+            release("E06000002", "2026-27-Q1", 200),
+            // Camden: nothing published.
+            release("E09000007", "2026-27-Q2", 900),
+        ];
+        let published = |p: Period| p <= q("2026-27-Q1");
+        let sizes = size_bands(&releases, &published);
+        assert_eq!(sizes.get(&"E06000001".parse().unwrap()), Some(&SizeBand::Small), "400 a year, not 1,300");
+        assert_eq!(
+            sizes.get(&"E06000002".parse().unwrap()),
+            Some(&SizeBand::Medium),
+            "200 in one quarter is 800 a year"
+        );
+        assert_eq!(sizes.get(&"E09000007".parse().unwrap()), None, "no band from an unpublished release");
+        assert_eq!(SizeBand::of(1500.0), SizeBand::Large);
     }
 }

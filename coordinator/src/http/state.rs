@@ -82,14 +82,23 @@ impl AppState {
     /// or as it holds them now.
     pub async fn snapshot_at(&self, tree_size: Option<u64>) -> Result<Option<Arc<Snapshot>>, CoordinatorStoreError> {
         match tree_size {
-            Some(n) => self.releases.at(&self.store, n).await,
+            Some(n) => {
+                let (publication, today) = self.publication().await?;
+                self.releases.at(&self.store, n, &|q| publication.date(q) <= today).await
+            }
             None => self.snapshot().await.map(Some),
         }
     }
 
+    /// The publication dates as the operator has set them, and today.
+    async fn publication(&self) -> Result<(Publication, time::Date), CoordinatorStoreError> {
+        Ok((Publication::new(self.store.publication_dates().await?), (self.clock)().date()))
+    }
+
     /// The releases as the log holds them now.
     pub async fn snapshot(&self) -> Result<Arc<Snapshot>, CoordinatorStoreError> {
-        self.releases.current(&self.store).await
+        let (publication, today) = self.publication().await?;
+        self.releases.current(&self.store, &|q| publication.date(q) <= today).await
     }
 }
 

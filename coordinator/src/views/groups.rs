@@ -10,7 +10,7 @@ use super::{
 };
 use crate::{
     auth::Access,
-    benchmark::{Group, Snapshot, Window},
+    benchmark::{Group, SizeBand, Snapshot, Window},
 };
 
 /// One measure across groups side by side, and the same as figures of the long table.
@@ -99,11 +99,19 @@ pub fn groups(snap: &Snapshot, access: &Access, measure: Measure, window: Window
     let (regions, mut data) = across(snap, access, &regions, measure, window, "Regions", order);
     let (types, more) = across(snap, access, &types, measure, window, "Council types", order);
     data.extend(more);
+    let sizes: Vec<Group> = SizeBand::ALL.map(Group::Size).to_vec();
+    let (mut sizes, more) = across(snap, access, &sizes, measure, window, "Council sizes", order);
+    data.extend(more);
+    sizes.notes.push(
+        "A council's size is the people with a concluded enquiry it released a year, from its own noisy releases of \
+         the latest four published quarters: councils with no published release are in no size band."
+            .into(),
+    );
     View {
-        title: format!("Regions and council types: {}", measure.label()),
+        title: format!("Regions, council types and sizes: {}", measure.label()),
         window: Some(window.to_string()),
         tree_size: snap.tree_size,
-        tables: vec![regions, types],
+        tables: vec![regions, types, sizes],
         data,
     }
 }

@@ -102,6 +102,7 @@ pub fn area(group: Group) -> (String, String, &'static str) {
         Group::Council(c) => (c.as_str().to_owned(), "council"),
         Group::Peers(_) => (group.id(), "peers"),
         Group::Named(_) => (group.id(), "comparator group"),
+        Group::Size(_) => (group.id(), "size band"),
     };
     (code, group.name(), kind)
 }

@@ -95,6 +95,7 @@ fn group_select(selected: Group, named: &[(Group, String)]) -> Markup {
     let mut groups: Vec<(Group, String)> = vec![(Group::England, Group::England.name())];
     groups.extend(Region::ALL.map(|r| (Group::Region(r), r.name().to_owned())));
     groups.extend(AuthorityType::ALL.map(|t| (Group::Type(t), Group::Type(t).name())));
+    groups.extend(crate::benchmark::SizeBand::ALL.map(|b| (Group::Size(b), b.name().to_owned())));
     groups.extend(named.iter().cloned());
     html! {
         div {

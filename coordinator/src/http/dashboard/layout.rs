@@ -70,7 +70,7 @@ fn nav(role: Option<&Role>) -> Vec<NavItem<'static>> {
         Some(Role::Admin) => vec![status, methodology],
         Some(_) => vec![
             item("/dashboard", "England"),
-            item("/dashboard/groups", "Regions and council types"),
+            item("/dashboard/groups", "Regions, council types and sizes"),
             item("/dashboard/councils", "Every council"),
             item("/dashboard/trend", "Trends"),
             item("/dashboard/models", "Models of practice"),
@@ -81,7 +81,7 @@ fn nav(role: Option<&Role>) -> Vec<NavItem<'static>> {
         ],
         None => vec![
             item("/open", "Open data"),
-            item("/open/groups", "Regions and council types"),
+            item("/open/groups", "Regions, council types and sizes"),
             item("/open/councils", "Every council"),
             item("/open/trend", "Trends"),
             methodology,
@@ -338,7 +338,7 @@ pub(super) async fn measure_page(state: &AppState, reader: Option<Role>, q: &Vie
     let m = measure(q.measure.as_deref()).map_err(|_| HttpError::BadQuery("unknown measure".into()))?;
     let (view, title) = match which {
         MeasurePage::Groups => {
-            (views::groups(&snap, &access, m, w, order(q.sort.as_deref())?), "Regions and council types")
+            (views::groups(&snap, &access, m, w, order(q.sort.as_deref())?), "Regions, council types and sizes")
         }
         MeasurePage::Models => (views::models(&snap, &access, m, w), "Models of practice"),
     };

@@ -48,7 +48,7 @@ pub(in crate::http) async fn index(State(state): State<AppState>) -> Page {
                                     @if access.published(w) {
                                         td { "Yes, on " (long_date(access.publication.date(**q))) }
                                         td {
-                                            a href=(format!("/open/groups?period={q}")) { "Regions and council types" } ", "
+                                            a href=(format!("/open/groups?period={q}")) { "Regions, council types and sizes" } ", "
                                             a href=(format!("/open/councils?period={q}")) { "every council" } ", "
                                             a href=(format!("/v1/open/councils?period={q}&format=csv")) { "CSV of every council" }
                                         }

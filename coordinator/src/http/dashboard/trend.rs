@@ -83,6 +83,7 @@ fn group_select(selected: Group, reader: Option<Role>, named: &[(Group, String)]
     let mut groups: Vec<(Group, String)> = vec![(Group::England, Group::England.name())];
     groups.extend(Region::ALL.map(|r| (Group::Region(r), r.name().to_owned())));
     groups.extend(AuthorityType::ALL.map(|t| (Group::Type(t), Group::Type(t).name())));
+    groups.extend(crate::benchmark::SizeBand::ALL.map(|b| (Group::Size(b), b.name().to_owned())));
     groups.extend(named.iter().cloned());
     if let Some(Role::Council(c)) = reader {
         groups.insert(0, (Group::Council(c), Group::Council(c).name()));
