@@ -45,6 +45,27 @@ impl Network {
         (status, ct, r.text().await.expect("a body"))
     }
 
+    /// POSTs a form to `path` in `session`, from the coordinator's own pages (`origin`) or not.
+    async fn post(&self, path: &str, session: &str, form: &[(&str, &str)], origin: bool) -> (u16, String) {
+        let mut req =
+            self.client.post(format!("{}{path}", self.net.base)).header("cookie", format!("msp_session={session}"));
+        if origin {
+            req = req.header("origin", &self.net.base);
+        }
+        let body: String = form
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.replace(' ', "+").replace('\'', "%27")))
+            .collect::<Vec<_>>()
+            .join("&");
+        let r = req
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("the coordinator answers");
+        (r.status().as_u16(), r.text().await.expect("a body"))
+    }
+
     async fn page(&self, path: &str, session: Option<&str>) -> (u16, Option<String>, String) {
         let mut req = self.client.get(format!("{}{path}", self.net.base));
         if let Some(s) = session {
@@ -382,6 +403,36 @@ async fn before_publication_no_role_sees_a_figure_from_a_council_it_may_not_see_
     assert!(html.contains("named:hartlepool-neighbours"), "offered in its picker");
     let (_, _, html) = net.page("/dashboard/councils", Some(net.session("london"))).await;
     assert!(!html.contains("named:hartlepool-neighbours"), "another council's peer list is not offered to London");
+
+    // A council saves its own comparator group from its page: from its own pages only, three councils or more,
+    // and only for itself.
+    let peers = format!("/dashboard/council/{HARTLEPOOL}/peers");
+    let (_, _, html) = net.page(&format!("/dashboard/council/{HARTLEPOOL}"), Some(net.session("hartlepool"))).await;
+    assert!(
+        html.contains(&format!("action=\"{peers}\"")) && html.contains("Your comparator group"),
+        "the form is on its page"
+    );
+    let chosen =
+        [("name", "Our CIPFA family"), ("council", "E06000005"), ("council", "E06000003"), ("council", "E08000021")];
+    let (status, _) = net.post(&peers, net.session("hartlepool"), &chosen, false).await;
+    assert_eq!(status, 403, "a form from elsewhere (no Origin) is refused");
+    let (status, body) = net.post(&peers, net.session("camden"), &chosen, true).await;
+    assert_eq!(status, 403, "another council may not save Hartlepool's group: {body}");
+    let (status, body) = net.post(&peers, net.session("hartlepool"), &chosen[..3], true).await;
+    assert!(status == 400 && body.contains("Choose at least 3 councils: you chose 2"), "{status} {body}");
+    let (status, _) = net.post(&peers, net.session("hartlepool"), &chosen, true).await;
+    assert_eq!(status, 303, "saved");
+    let (status, _, body) = net.get("/v1/benchmarks?group=named:peers-e06000001", Some(net.token("hartlepool"))).await;
+    let saved: Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        status == 200 && saved["name"] == "Our CIPFA family" && saved["coverage"]["councils_in_group"] == 3,
+        "{body}"
+    );
+    let (_, _, html) = net.page(&format!("/dashboard/council/{HARTLEPOOL}"), Some(net.session("hartlepool"))).await;
+    assert!(
+        html.contains("Our CIPFA family") && html.contains("Saved: 3 councils"),
+        "beside the council, and the form shows it"
+    );
 
     let (status, _, admin) = net.get("/v1/benchmarks", Some(net.token("admin"))).await;
     assert_eq!(status, 403, "the administrator reads no figure even then: {admin}");

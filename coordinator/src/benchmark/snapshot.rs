@@ -52,7 +52,7 @@ fn size_bands(latest: &[CouncilRelease], published: &dyn Fn(Period) -> bool) -> 
     }
     by.into_iter()
         .map(|(c, mut rs)| {
-            rs.sort_by(|a, b| b.period.cmp(&a.period));
+            rs.sort_by_key(|r| std::cmp::Reverse(r.period));
             rs.truncate(4);
             let people: i64 = rs.iter().map(|r| r.tables.get(table).map_or(0, |(v, _)| v.iter().sum::<i64>())).sum();
             (c, SizeBand::of(people as f64 * 4.0 / rs.len() as f64))

@@ -79,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .route("/dashboard/council", get(dashboard::council::picker))
         .route("/dashboard/council/go", get(dashboard::council::go))
         .route("/dashboard/council/{code}", get(dashboard::council::page))
+        .route("/dashboard/council/{code}/peers", post(dashboard::council::save_peers))
         .route("/dashboard/status", get(dashboard::status::page))
         .route("/dashboard/methodology", get(dashboard::methodology::page))
         .route("/healthz", get(health::healthz))

@@ -48,7 +48,7 @@ impl Axis {
             .filter(|v| v.is_finite())
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
         if !lo.is_finite() {
-            (lo, hi) = (0.0, if proportion { 1.0 } else { 1.0 });
+            (lo, hi) = (0.0, 1.0);
         }
         if lo >= 0.0 && lo <= hi * 0.25 {
             lo = 0.0;

@@ -2,18 +2,19 @@
 //! its council type and England.
 
 use axum::{
+    Form,
     extract::{Path, Query, State},
     response::{IntoResponse, Redirect},
 };
-use maud::html;
+use maud::{Markup, html};
 use msp_estimate::Measure;
-use msp_schemas::{Council, CouncilCode};
+use msp_schemas::{Council, CouncilCode, Region};
 use serde::Deserialize;
 
 use super::layout::{self, Page, no_data, period_form, refused, table};
 use crate::{
     auth::Role,
-    benchmark::Window,
+    benchmark::{Comparator, MIN_NAMED, Slug, Window},
     http::{
         caller::SignedIn,
         error::HttpError,
@@ -121,6 +122,99 @@ pub(in crate::http) async fn page(
                 h2 { (t.caption) }
                 (table(t, &download, i))
             }
+            @if role == Role::Council(code) {
+                (peers_form(&snap, code))
+            }
         },
     ))
+}
+
+/// The id of the peer group a council saves for itself.
+fn peers_slug(code: CouncilCode) -> Slug {
+    format!("peers-{}", code.as_str().to_lowercase()).parse().expect("a council code makes a valid id")
+}
+
+/// The form with which a council's reader saves the councils it compares itself with: a named
+/// group like any other, shown beside the council on this page and offered in its pickers.
+fn peers_form(snap: &crate::benchmark::Snapshot, code: CouncilCode) -> Markup {
+    let saved = snap.groups.get(peers_slug(code));
+    let name = saved.map_or_else(|| format!("{}'s comparator group", code.council().name), |g| g.name.clone());
+    let chosen = |c: CouncilCode| saved.is_some_and(|g| g.members.contains(&c));
+    html! {
+        h2 id="peers" { "Your comparator group" }
+        p { "Choose the councils you compare yourselves with — your nearest neighbours, say — three or more. "
+            "The group is shown beside your council on this page, offered in the pickers of the other pages, and "
+            "available to msp-node compare as " code { "--group named:" (peers_slug(code)) } ". "
+            "Its figures follow the publication rule like any group's." }
+        @if let Some(g) = saved { p { "Saved: " (g.members.len()) " councils." } }
+        form method="post" action=(format!("/dashboard/council/{code}/peers")) {
+            div {
+                label for="peers-name" { "Name of the group" }
+                input #peers-name type="text" name="name" value=(name) maxlength="100" required;
+            }
+            details open[saved.is_none()] {
+                summary { "Councils in the group" }
+                @for region in Region::ALL {
+                    fieldset.checkboxes {
+                        legend { (region.name()) }
+                        @for c in Council::all().iter().filter(|c| c.region == region && c.council_code() != code) {
+                            div.checkbox {
+                                input type="checkbox" id=(format!("peer-{}", c.code)) name="council" value=(c.code)
+                                    checked[chosen(c.council_code())];
+                                label for=(format!("peer-{}", c.code)) { (c.name) }
+                            }
+                        }
+                    }
+                }
+            }
+            button.button type="submit" { "Save the group" }
+        }
+    }
+}
+
+/// `POST /dashboard/council/{code}/peers`: a council's reader saves its comparator group (only its
+/// own council's; the form's origin is checked by [`super::origin`]).
+pub(in crate::http) async fn save_peers(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    SignedIn(role): SignedIn,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Page {
+    let code = code.parse::<CouncilCode>().map_err(|_| HttpError::NotFound("no council has that code".into()))?;
+    if role != Role::Council(code) {
+        return Err(refused(&role, HERE, "Only the council's own readers save its comparator group."));
+    }
+    let name = fields.iter().find(|(k, _)| k == "name").map_or("", |(_, v)| v.trim()).to_owned();
+    let mut members: Vec<CouncilCode> = Vec::new();
+    for (_, v) in fields.iter().filter(|(k, _)| k == "council") {
+        let c = v.parse::<CouncilCode>().map_err(|e| HttpError::BadQuery(e.to_string()))?;
+        if c != code && !members.contains(&c) {
+            members.push(c);
+        }
+    }
+    members.sort();
+    let problem = if name.is_empty() || name.chars().count() > 100 {
+        Some("Give the group a name of 1 to 100 characters.".to_owned())
+    } else if members.len() < MIN_NAMED {
+        Some(format!("Choose at least {MIN_NAMED} councils: you chose {}.", members.len()))
+    } else {
+        None
+    };
+    if let Some(why) = problem {
+        let mut r = layout::page(
+            "Comparator group not saved",
+            Some(&role),
+            HERE,
+            html! {
+                h1 { "Your comparator group was not saved" }
+                div.error-summary role="alert" { p { (why) } }
+                p { a href=(format!("/dashboard/council/{code}#peers")) { "Back to the form" } }
+            },
+        );
+        *r.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+        return Err(r);
+    }
+    let group = Comparator { slug: peers_slug(code), name, owner: Some(code), members };
+    state.store.define_comparator(&group, &(state.clock)().to_string()).await.map_err(HttpError::from)?;
+    Ok(Redirect::to(&format!("/dashboard/council/{code}#peers")).into_response())
 }

@@ -294,7 +294,9 @@ pub(super) enum MeasurePage {
 }
 
 /// The window a page shows: the one asked for, or by default the latest quarter with releases
-/// (for the public, the latest published one). `Err` carries the page to show instead.
+/// (for the public, the latest published one). `Err` carries the page to show instead (as every
+/// page handler's `Err` does: see [`Page`]).
+#[allow(clippy::result_large_err)]
 pub(super) fn chosen_window(
     snap: &Snapshot,
     access: &Access,
