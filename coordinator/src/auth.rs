@@ -170,10 +170,12 @@ impl Access {
         self.reads() && (self.published(w) || self.role.is_some_and(|r| r.sees_council(c)))
     }
 
-    /// Whether the reader may see `group` over `w`, which includes the councils `included`:
-    /// once `w` is published, always; before, only if the role may see every council in it
-    /// (and, for one council or its peers, that council).
-    pub fn may_see(&self, group: &Group, w: Window, included: &[CouncilCode]) -> bool {
+    /// Whether the reader may see `group` over `w`, whose members are `members` (`None` for a
+    /// model group, whose members are whoever declares it): once `w` is published, always;
+    /// before, only if the role may see every member — not merely every council that has
+    /// submitted, or whether a group is shown would tell who else has — and a model group only
+    /// to national analysts, as its members are known only from the releases themselves.
+    pub fn may_see(&self, group: &Group, w: Window, members: Option<&[CouncilCode]>) -> bool {
         if !self.reads() {
             return false;
         }
@@ -185,12 +187,35 @@ impl Access {
             Group::Council(c) | Group::Peers(c) => role.sees_council(*c),
             _ => true,
         };
-        named && included.iter().all(|c| role.sees_council(*c))
+        match members {
+            Some(members) => named && members.iter().all(|c| role.sees_council(*c)),
+            None => role == Role::National,
+        }
     }
 
-    /// [`Access::may_see`] for a benchmark of `snap`.
+    /// [`Access::may_see`] for a benchmark of `snap`; and a council's saved peer group only to
+    /// that council's readers and national analysts, whether published or not.
     pub fn may_see_in(&self, snap: &Snapshot, group: Group, w: Window) -> bool {
-        self.may_see(&group, w, &snap.included(group, w))
+        self.private(snap, group).is_none() && self.may_see(&group, w, snap.members(group).as_deref())
+    }
+
+    /// Why `group` is never shown to this reader, if it is a council's saved peer group and the
+    /// reader is neither that council's nor a national analyst.
+    pub fn private(&self, snap: &Snapshot, group: Group) -> Option<String> {
+        let Group::Named(s) = group else { return None };
+        let owner = snap.groups.get(s)?.owner?;
+        (!matches!(self.role, Some(Role::National)) && self.role != Some(Role::Council(owner))).then(|| {
+            format!(
+                "{} is {}'s own comparator group: only its readers and national analysts see it",
+                snap.name(group),
+                owner.council().name
+            )
+        })
+    }
+
+    /// Why `group` over `w` is not shown: a private group, or when it will be published.
+    pub fn refusal_in(&self, snap: &Snapshot, group: Group, w: Window) -> String {
+        self.private(snap, group).unwrap_or_else(|| self.refusal(&snap.name(group), w))
     }
 
     /// When a figure of `w` not shown yet will be: "published on 1 September 2026".
@@ -288,15 +313,21 @@ mod tests {
         let q = Window::Quarter("2026-27-Q1".parse().unwrap());
         let before = |role| access(Some(role), "2026-08-31");
         let other = Role::Council(code("E08000038"));
-        assert!(!before(other).may_see(&Group::England, q, &[a, b, c]), "not even a group of three");
-        assert!(before(Role::Council(a)).may_see(&Group::Council(a), q, &[a]));
-        assert!(!before(Role::Council(a)).may_see(&Group::Peers(a), q, &[b]), "its peers are other councils");
-        assert!(!before(Role::Council(a)).may_see(&Group::Council(b), q, &[]), "not even that b has not submitted");
-        assert!(before(Role::Region(Region::NorthEast)).may_see(&Group::Region(Region::NorthEast), q, &[a, b]));
-        assert!(!before(Role::Region(Region::NorthEast)).may_see(&Group::England, q, &[a, b, c]));
-        assert!(before(Role::National).may_see(&Group::England, q, &[a]));
-        assert!(!before(Role::Admin).may_see(&Group::England, q, &[a, b, c]));
-        assert!(!access(None, "2026-08-31").may_see(&Group::England, q, &[a, b, c]), "the public: nothing yet");
+        assert!(!before(other).may_see(&Group::England, q, Some(&[a, b, c])), "not even a group of three");
+        assert!(before(Role::Council(a)).may_see(&Group::Council(a), q, Some(&[a])));
+        assert!(!before(Role::Council(a)).may_see(&Group::Peers(a), q, Some(&[b])), "its peers are other councils");
+        assert!(
+            !before(Role::Council(a)).may_see(&Group::Council(b), q, Some(&[])),
+            "not even that b has not submitted"
+        );
+        assert!(before(Role::Region(Region::NorthEast)).may_see(&Group::Region(Region::NorthEast), q, Some(&[a, b])));
+        assert!(!before(Role::Region(Region::NorthEast)).may_see(&Group::England, q, Some(&[a, b, c])));
+        assert!(before(Role::National).may_see(&Group::England, q, Some(&[a])));
+        assert!(!before(Role::Admin).may_see(&Group::England, q, Some(&[a, b, c])));
+        assert!(!access(None, "2026-08-31").may_see(&Group::England, q, Some(&[a, b, c])), "the public: nothing yet");
+        let locality = Group::TeamModel(msp_schemas::codes::TeamModel::Locality);
+        assert!(!before(Role::Region(Region::NorthEast)).may_see(&locality, q, None), "a model group: national only");
+        assert!(before(Role::National).may_see(&locality, q, None));
         assert!(!before(other).sees_council(a, q));
     }
 
@@ -306,12 +337,12 @@ mod tests {
         let q = Window::Quarter("2026-27-Q1".parse().unwrap());
         let on = |role| access(role, "2026-09-01");
         for reader in [Some(Role::Council(code("E08000038"))), Some(Role::Region(Region::London)), None] {
-            assert!(on(reader).may_see(&Group::England, q, &[a, b]));
-            assert!(on(reader).may_see(&Group::Council(a), q, &[a]));
+            assert!(on(reader).may_see(&Group::England, q, Some(&[a, b])));
+            assert!(on(reader).may_see(&Group::Council(a), q, Some(&[a])));
             assert!(on(reader).sees_council(b, q));
         }
-        assert!(!on(Some(Role::Admin)).may_see(&Group::England, q, &[a]));
+        assert!(!on(Some(Role::Admin)).may_see(&Group::England, q, Some(&[a])));
         let year = Window::Year("2026-27".parse().unwrap());
-        assert!(!on(None).may_see(&Group::England, year, &[a]), "a year waits for its last quarter");
+        assert!(!on(None).may_see(&Group::England, year, Some(&[a])), "a year waits for its last quarter");
     }
 }

@@ -380,10 +380,16 @@ async fn before_publication_no_role_sees_a_figure_from_a_council_it_may_not_see_
         owner: Some(HARTLEPOOL.parse().unwrap()),
         members: [MIDDLESBROUGH, "E06000003", "E06000004"].iter().map(|c| c.parse().unwrap()).collect(),
     };
-    store.define_comparator(&neighbours, "2026-12-03T00:00:00Z").await.unwrap();
+    store.define_comparator(&neighbours.stored(), "2026-12-03T00:00:00Z").await.unwrap();
     store.db().close().await;
+    // A council's saved peer group is its own: another council, and the public, are refused it, saying so.
     let (status, _, body) =
         net.get("/v1/benchmarks?group=named:hartlepool-neighbours", Some(net.token("camden"))).await;
+    assert!(status == 403 && body.contains("is Hartlepool's own comparator group"), "{body}");
+    let (status, _, body) = net.get("/v1/open/councils?group=named:hartlepool-neighbours", None).await;
+    assert!(status == 403 && body.contains("own comparator group"), "the public: {body}");
+    let (status, _, body) =
+        net.get("/v1/benchmarks?group=named:hartlepool-neighbours", Some(net.token("hartlepool"))).await;
     let named: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(status, 200, "{body}");
     assert_eq!(named["name"], "Hartlepool's nearest neighbours", "{body}");

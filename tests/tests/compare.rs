@@ -74,7 +74,7 @@ async fn a_council_sees_itself_beside_its_region_type_and_england_with_verdicts(
         owner: Some(code),
         members: ["E06000002", "E06000003", "E06000004"].iter().map(|c| c.parse().unwrap()).collect(),
     };
-    store.define_comparator(&neighbours, "2026-12-03T00:00:00Z").await.unwrap();
+    store.define_comparator(&neighbours.stored(), "2026-12-03T00:00:00Z").await.unwrap();
     store.db().close().await;
     let with =
         compare::fetch(&coordinator, &hartlepool, code, None, &["named:hartlepool-neighbours".into()]).await.unwrap();

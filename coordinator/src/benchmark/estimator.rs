@@ -151,7 +151,8 @@ pub fn benchmark(group: Group, window: Window, releases: &[CouncilRelease], m: &
     let included = taken(group, window, releases, m);
     let sums = summed(spec, &included);
     let councils: BTreeSet<CouncilCode> = included.iter().map(|r| r.council).collect();
-    let in_group = if group.by_register() {
+    // A size band's members are known (from published quarters), like the register's.
+    let in_group = if group.by_register() || matches!(group, Group::Size(_)) {
         Council::all().iter().filter(|c| group.holds(c.council_code(), m)).count()
     } else {
         councils.len()

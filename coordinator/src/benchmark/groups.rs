@@ -151,6 +151,23 @@ pub struct Comparator {
     pub members: Vec<CouncilCode>,
 }
 
+impl Comparator {
+    /// The group as the store keeps it.
+    pub fn stored(&self) -> crate::store::StoredGroup {
+        crate::store::StoredGroup {
+            slug: self.slug.to_string(),
+            name: self.name.clone(),
+            owner: self.owner,
+            members: self.members.clone(),
+        }
+    }
+
+    /// A group as the store kept it (`None` if its id is not one: a database edited by hand).
+    pub fn from_stored(g: crate::store::StoredGroup) -> Option<Self> {
+        Some(Comparator { slug: g.slug.parse().ok()?, name: g.name, owner: g.owner, members: g.members })
+    }
+}
+
 /// The named groups, by id: who is in the groups the register does not fix.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Memberships {
@@ -239,6 +256,12 @@ impl Group {
         !matches!(self, Group::TeamModel(_) | Group::MspLevel(_) | Group::Size(_))
     }
 
+    /// Whether the group's members are known without its releases (the register, the operator's
+    /// list, or a size band from published quarters), so its size says nothing of who submitted.
+    pub fn members_known(&self) -> bool {
+        !matches!(self, Group::TeamModel(_) | Group::MspLevel(_))
+    }
+
     /// Whether a council is in the group by the register, or by `m` for a named group.
     pub(super) fn holds(&self, c: CouncilCode, m: &Memberships) -> bool {
         let council = c.council();
@@ -254,9 +277,12 @@ impl Group {
         }
     }
 
-    /// The councils the register (or, for a named group, `m`) puts in the group, in code order
-    /// (`None` for a model group, whose members are the councils declaring it).
+    /// The councils the register (or, for a named group or a size band, `m`) puts in the group,
+    /// in code order (`None` for a model group, whose members are the councils declaring it).
     pub fn members(&self, m: &Memberships) -> Option<Vec<CouncilCode>> {
+        if let Group::Size(b) = self {
+            return Some(m.sizes.iter().filter(|(_, s)| *s == b).map(|(c, _)| *c).collect());
+        }
         self.by_register().then(|| {
             let mut all: Vec<CouncilCode> =
                 msp_schemas::Council::all().iter().map(|c| c.council_code()).filter(|c| self.holds(*c, m)).collect();

@@ -14,7 +14,7 @@ use tokio::sync::RwLock;
 
 use super::{
     estimator::{AgainstRest, benchmark, each_against_rest, included},
-    groups::{Group, Memberships, SizeBand, Window},
+    groups::{Comparator, Group, Memberships, SizeBand, Window},
     release::{CouncilRelease, latest},
 };
 use crate::store::{CoordinatorStoreError, Store};
@@ -195,6 +195,8 @@ pub struct StatusRow {
 #[derive(Debug)]
 pub struct Releases {
     snapshot: RwLock<Arc<Snapshot>>,
+    /// The last snapshot of an earlier log size asked for ([`Releases::at`]).
+    earlier: tokio::sync::Mutex<Option<Arc<Snapshot>>>,
     policy: Arc<SignedPolicy>,
 }
 
@@ -202,7 +204,7 @@ impl Releases {
     /// None yet, held to `policy`.
     pub fn new(policy: Arc<SignedPolicy>) -> Self {
         let empty = Snapshot { policy: policy.policy.clone(), ..Snapshot::default() };
-        Self { snapshot: RwLock::new(Arc::new(empty)), policy }
+        Self { snapshot: RwLock::new(Arc::new(empty)), earlier: tokio::sync::Mutex::new(None), policy }
     }
 }
 
@@ -221,6 +223,11 @@ impl Releases {
         if size >= current.tree_size {
             return Ok((size == current.tree_size).then_some(current));
         }
+        if let Some(earlier) =
+            self.earlier.lock().await.as_ref().filter(|s| s.tree_size == size && s.groups_stamp == current.groups_stamp)
+        {
+            return Ok(Some(earlier.clone()));
+        }
         let (mut all, mut rho) = (Vec::new(), Vec::new());
         for s in store.submissions_from(0).await?.into_iter().take_while(|s| s.log_index < size) {
             let release = Release::from_json(s.payload.as_bytes())
@@ -229,7 +236,12 @@ impl Releases {
             rho.push(release.fields().privacy.rho);
         }
         let snap = Snapshot::new(size, all, rho, self.policy.policy.clone());
-        Ok(Some(Arc::new(snap.with_groups(current.groups.clone(), current.groups_stamp.clone()))))
+        // Size bands from these releases (the quarters published now); named groups as they are now.
+        let groups = (*current.groups).clone().with_sizes(size_bands(&snap.latest, published));
+        let snap = Arc::new(snap.with_groups(Arc::new(groups), current.groups_stamp.clone()));
+        // The last one asked for is kept: an FOI request's figures are often asked for again.
+        *self.earlier.lock().await = Some(snap.clone());
+        Ok(Some(snap))
     }
 
     /// The snapshot for the log as it is now, with the size bands of the quarters `published`
@@ -266,7 +278,8 @@ impl Releases {
             tree_size = tree_size.max(s.log_index + 1);
         }
         let snap = Snapshot::new(tree_size, all, rho, self.policy.policy.clone());
-        let groups = Memberships::new(store.comparators().await?).with_sizes(size_bands(&snap.latest, published));
+        let named = store.comparators().await?.into_iter().filter_map(Comparator::from_stored);
+        let groups = Memberships::new(named).with_sizes(size_bands(&snap.latest, published));
         let stamp = stamp(&snap.quarters);
         let snap = Arc::new(snap.with_groups(Arc::new(groups), stamp));
         *guard = snap.clone();

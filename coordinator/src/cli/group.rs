@@ -70,7 +70,7 @@ pub(super) async fn group(store: &Store, c: GroupCommand, now: OffsetDateTime) -
                 )));
             }
             let g = Comparator { slug: id, name, owner, members };
-            store.define_comparator(&g, &now.to_string()).await?;
+            store.define_comparator(&g.stored(), &now.to_string()).await?;
             let whose = owner
                 .map_or_else(|| "for the whole network".to_owned(), |o| format!("as {}'s peer list", o.council().name));
             say!("Group named:{id} ({}) defined {whose}, with {} councils:", g.name, g.members.len());
@@ -79,7 +79,8 @@ pub(super) async fn group(store: &Store, c: GroupCommand, now: OffsetDateTime) -
             }
         }
         GroupCommand::List { json } => {
-            let groups = store.comparators().await?;
+            let groups: Vec<Comparator> =
+                store.comparators().await?.into_iter().filter_map(Comparator::from_stored).collect();
             if json {
                 let out: Vec<serde_json::Value> = groups
                     .iter()
@@ -105,7 +106,7 @@ pub(super) async fn group(store: &Store, c: GroupCommand, now: OffsetDateTime) -
             }
         }
         GroupCommand::Remove { id } => {
-            if store.remove_comparator(id).await? {
+            if store.remove_comparator(id.as_str()).await? {
                 say!("Group named:{id} removed.");
             } else {
                 return Err(CliError::Usage(format!(

@@ -23,12 +23,12 @@ pub(super) async fn benchmark(
     q: Result<Query<ViewQuery>, QueryRejection>,
 ) -> Result<Json<BenchmarkAnswer>, HttpError> {
     let q = query(q)?;
-    let snap = state.snapshot().await?;
+    let snap = super::views::snapshot(&state, q.tree_size).await?;
     let g = group(q.group.as_deref())?;
     let w = window(&snap, q.period.as_deref())?;
     let access = state.access(Some(role)).await?;
     if !access.may_see_in(&snap, g, w) {
-        return Err(HttpError::Forbidden(access.refusal(&snap.name(g), w)));
+        return Err(HttpError::Forbidden(access.refusal_in(&snap, g, w)));
     }
     Ok(Json(BenchmarkAnswer { tree_size: snap.tree_size, benchmark: snap.benchmark(g, w) }))
 }
@@ -39,6 +39,8 @@ pub(super) struct CompareQuery {
     a: String,
     b: String,
     period: Option<String>,
+    /// The figures as computed from the log's first `tree_size` entries (default: all of them).
+    tree_size: Option<u64>,
 }
 
 /// `GET /v1/compare?a=…&b=…&period=…`.
@@ -50,12 +52,12 @@ pub(super) async fn comparison(
     let q = query(q)?;
     let (a, b) =
         (q.a.parse::<Group>().map_err(HttpError::BadQuery)?, q.b.parse::<Group>().map_err(HttpError::BadQuery)?);
-    let snap = state.snapshot().await?;
+    let snap = super::views::snapshot(&state, q.tree_size).await?;
     let w = window(&snap, q.period.as_deref())?;
     let access = state.access(Some(role)).await?;
     for g in [a, b] {
         if !access.may_see_in(&snap, g, w) {
-            return Err(HttpError::Forbidden(access.refusal(&snap.name(g), w)));
+            return Err(HttpError::Forbidden(access.refusal_in(&snap, g, w)));
         }
     }
     Ok(Json(compare(&snap, a, b, w)))

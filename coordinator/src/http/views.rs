@@ -96,7 +96,7 @@ async fn windowed_view(
     make: impl FnOnce(&Snapshot, &Access, &ViewQuery, Window) -> Result<View, HttpError>,
 ) -> Result<Response, HttpError> {
     let q = query(q)?;
-    let snap = snapshot(state, &q).await?;
+    let snap = snapshot(state, q.tree_size).await?;
     let access = state.access(reader).await?;
     if !access.reads() {
         return Err(HttpError::Forbidden(NOT_A_READER.into()));
@@ -109,11 +109,11 @@ async fn windowed_view(
 }
 
 /// The snapshot a query asks for: at its `tree_size`, or now.
-async fn snapshot(state: &AppState, q: &ViewQuery) -> Result<std::sync::Arc<Snapshot>, HttpError> {
-    state.snapshot_at(q.tree_size).await?.ok_or_else(|| {
+pub(super) async fn snapshot(state: &AppState, tree_size: Option<u64>) -> Result<std::sync::Arc<Snapshot>, HttpError> {
+    state.snapshot_at(tree_size).await?.ok_or_else(|| {
         HttpError::NotFound(format!(
             "the transparency log does not have {} entries yet: ask for a tree_size it has reached (GET /v1/log/head)",
-            q.tree_size.unwrap_or_default()
+            tree_size.unwrap_or_default()
         ))
     })
 }
@@ -210,7 +210,7 @@ pub(super) async fn trend<R: Reader>(
     q: Result<Query<ViewQuery>, QueryRejection>,
 ) -> Result<Response, HttpError> {
     let q = query(q)?;
-    let snap = snapshot(&state, &q).await?;
+    let snap = snapshot(&state, q.tree_size).await?;
     let access = state.access(reader.role()).await?;
     let view = views::trend_view(&snap, &access, group(q.group.as_deref())?, measure(q.measure.as_deref())?)
         .map_err(HttpError::Forbidden)?;

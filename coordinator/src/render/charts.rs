@@ -95,7 +95,7 @@ pub struct Reference {
 }
 
 /// What a chart shows, for screen readers: each labelled point with its interval (`interval`
-/// comes before the interval's ends), or "no data".
+/// comes before the interval's ends), or "no figure" (no data, or not published yet).
 fn describe(points: &[(String, Option<Point>)], proportion: bool, interval: &str) -> String {
     points
         .iter()
@@ -106,7 +106,7 @@ fn describe(points: &[(String, Option<Point>)], proportion: bool, interval: &str
                 label(proportion, p.low),
                 label(proportion, p.high)
             ),
-            None => format!("{l}: no data"),
+            None => format!("{l}: no figure"),
         })
         .collect::<Vec<_>>()
         .join("; ")
@@ -152,7 +152,7 @@ pub fn intervals(
                             @let (cx, d) = (x(p.value), 4.5);
                             polygon.point points=(format!("{:.1},{:.1} {:.1},{:.1} {:.1},{:.1} {:.1},{:.1}", cx, y - d, cx + d, y, cx, y + d, cx - d, y)) {}
                         }
-                        None => { text x=(left) y=(y + 4.0) { "no data" } }
+                        None => { text x=(left) y=(y + 4.0) { "no figure" } }
                     }
                 }
                 line.axis x1=(left) x2=(left) y1=(top - 8.0) y2=(h - 10.0) {}
@@ -228,7 +228,7 @@ mod tests {
         let svg = intervals("c1", "Fully achieved", &rows, true, None).into_string();
         assert!(svg.contains("role=\"img\"") && svg.contains("<title id=\"c1-title\">Fully achieved</title>"));
         assert!(svg.contains("North &lt;East&gt;: 50% (95% interval 40% to 60%)"), "{svg}");
-        assert!(svg.contains("London: no data"));
+        assert!(svg.contains("London: no figure"));
         let t =
             trend("t1", "Trend", &[("2026-27-Q1".into(), Some(Point { value: 30.0, low: 20.0, high: 41.0 }))], false);
         assert!(t.into_string().contains("2026-27-Q1: 30 (20 to 41)"));

@@ -1,5 +1,5 @@
-//! Named comparator groups (schema 6): their ids, names, owners and councils (see
-//! [`crate::benchmark::Memberships`]).
+//! Named comparator groups (schema 6): their ids, names, owners and councils, as plain data
+//! (the benchmarks make their comparator groups from them).
 
 use msp_schemas::CouncilCode;
 use msp_store::{
@@ -8,7 +8,19 @@ use msp_store::{
 };
 
 use super::{CoordinatorStoreError, Result, Store};
-use crate::benchmark::{Comparator, Slug};
+
+/// A named group as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredGroup {
+    /// Its id.
+    pub slug: String,
+    /// Its name.
+    pub name: String,
+    /// The council it was saved for, if any.
+    pub owner: Option<CouncilCode>,
+    /// Its councils, in code order.
+    pub members: Vec<CouncilCode>,
+}
 
 /// Schema 6: comparator groups.
 pub const MIGRATION: Migration = Migration {
@@ -20,7 +32,7 @@ pub const MIGRATION: Migration = Migration {
 
 impl Store {
     /// Every named group with its councils.
-    pub async fn comparators(&self) -> Result<Vec<Comparator>> {
+    pub async fn comparators(&self) -> Result<Vec<StoredGroup>> {
         let groups = sqlx::query("SELECT slug, name, owner FROM comparator_groups ORDER BY slug")
             .fetch_all(self.db().pool())
             .await?;
@@ -40,8 +52,8 @@ impl Store {
                     c.parse::<CouncilCode>().map_err(|_| corrupt(format!("{slug}: council {c}")))
                 })
                 .collect::<Result<Vec<_>>>()?;
-            out.push(Comparator {
-                slug: slug.parse::<Slug>().map_err(|_| corrupt(format!("id {slug}")))?,
+            out.push(StoredGroup {
+                slug: slug.clone(),
                 name: g.try_get(1)?,
                 owner: owner.map(|o| o.parse().map_err(|_| corrupt(format!("{slug}: owner {o}")))).transpose()?,
                 members: councils,
@@ -60,12 +72,12 @@ impl Store {
     }
 
     /// Defines (or redefines, replacing its councils) the named group `g`, at `at`, in one transaction.
-    pub async fn define_comparator(&self, g: &Comparator, at: &str) -> Result<()> {
+    pub async fn define_comparator(&self, g: &StoredGroup, at: &str) -> Result<()> {
         let mut tx = self.db().begin().await?;
-        sqlx::query("DELETE FROM comparator_members WHERE slug = $1").bind(g.slug.as_str()).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM comparator_groups WHERE slug = $1").bind(g.slug.as_str()).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM comparator_members WHERE slug = $1").bind(&g.slug).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM comparator_groups WHERE slug = $1").bind(&g.slug).execute(&mut *tx).await?;
         sqlx::query("INSERT INTO comparator_groups (slug, name, owner, defined_at) VALUES ($1, $2, $3, $4)")
-            .bind(g.slug.as_str())
+            .bind(&g.slug)
             .bind(&g.name)
             .bind(g.owner.map(|o| o.as_str().to_owned()))
             .bind(at)
@@ -73,7 +85,7 @@ impl Store {
             .await?;
         for c in &g.members {
             sqlx::query("INSERT INTO comparator_members (slug, council) VALUES ($1, $2)")
-                .bind(g.slug.as_str())
+                .bind(&g.slug)
                 .bind(c.as_str())
                 .execute(&mut *tx)
                 .await?;
@@ -83,11 +95,10 @@ impl Store {
     }
 
     /// Removes a named group; whether there was one.
-    pub async fn remove_comparator(&self, slug: Slug) -> Result<bool> {
+    pub async fn remove_comparator(&self, slug: &str) -> Result<bool> {
         let mut tx = self.db().begin().await?;
-        sqlx::query("DELETE FROM comparator_members WHERE slug = $1").bind(slug.as_str()).execute(&mut *tx).await?;
-        let done =
-            sqlx::query("DELETE FROM comparator_groups WHERE slug = $1").bind(slug.as_str()).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM comparator_members WHERE slug = $1").bind(slug).execute(&mut *tx).await?;
+        let done = sqlx::query("DELETE FROM comparator_groups WHERE slug = $1").bind(slug).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }

@@ -63,6 +63,7 @@ impl From<sqlx::Error> for CoordinatorStoreError {
 type Result<T> = std::result::Result<T, CoordinatorStoreError>;
 
 mod comparators;
+pub use comparators::StoredGroup;
 mod ledger;
 mod publication;
 mod sessions;

@@ -16,7 +16,7 @@ use crate::{
 /// from the cells' independent noises.
 pub fn breakdowns(snap: &Snapshot, access: &Access, group: Group, window: Window) -> Result<View, String> {
     if !access.may_see_in(snap, group, window) {
-        return Err(access.refusal(&snap.name(group), window));
+        return Err(access.refusal_in(snap, group, window));
     }
     let b = snap.benchmark(group, window);
     let empty = b.coverage.quarters_included == 0;

@@ -48,6 +48,9 @@ pub fn councils(
     if !access.reads() {
         return Err(NOT_A_READER.to_owned());
     }
+    if let Some(why) = access.private(snap, group) {
+        return Err(why);
+    }
     let members = snap.members(group).unwrap_or_else(|| snap.included(group, window));
     let visible: Vec<CouncilCode> = members.iter().copied().filter(|c| access.sees_council(*c, window)).collect();
     if visible.is_empty() {
@@ -91,7 +94,7 @@ pub fn councils(
          the two are independent.",
         measure.label()
     )];
-    if visible.len() < members.len() {
+    if visible.len() < members.len() && (group.members_known() || access.published(window)) {
         notes.push(format!(
             "{} of the group's {} councils are shown: the others' figures for {window} are {}.",
             visible.len(),

@@ -33,12 +33,14 @@ pub fn across(
         .zip(&against)
         .map(|(g, a)| {
             let b = snap.benchmark(*g, window);
+            let shown = access.may_see_in(snap, *g, window);
+            // Who has submitted is itself unpublished: no count for a group not shown.
+            let counted = |n: u64| if shown { Value::Count(n as f64) } else { withheld(access, window)[0].clone() };
             let mut row = vec![
                 Value::text(b.name.clone()),
-                Value::Count(b.coverage.councils_included as f64),
-                Value::Count(b.coverage.councils_in_group as f64),
+                counted(b.coverage.councils_included),
+                if shown || g.members_known() { Value::Count(b.coverage.councils_in_group as f64) } else { counted(0) },
             ];
-            let shown = access.may_see_in(snap, *g, window);
             data.push(figure(access, *g, window, measure, Some(&b), b.measure(measure), shown));
             if shown {
                 row.extend(est_cells(measure.is_proportion(), b.measure(measure)));

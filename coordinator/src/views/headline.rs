@@ -9,7 +9,7 @@ use crate::{
 /// The headline measures of one group (England by default): the overview.
 pub fn headline(snap: &Snapshot, access: &Access, group: Group, window: Window) -> Result<View, String> {
     if !access.may_see_in(snap, group, window) {
-        return Err(access.refusal(&snap.name(group), window));
+        return Err(access.refusal_in(snap, group, window));
     }
     let b = snap.benchmark(group, window);
     let mut rows: Vec<Vec<Value>> = b

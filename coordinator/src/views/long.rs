@@ -164,7 +164,8 @@ pub fn figure(
         lower: e.map(|e| rounded(measure, e.low)),
         upper: e.map(|e| rounded(measure, e.high)),
         councils_included: if shown { councils_included } else { 0 },
-        councils_in_group,
+        // A model group's size is who declared it in their releases: unpublished until shown.
+        councils_in_group: if shown || group.members_known() { councils_in_group } else { 0 },
         too_wide: e.map(|e| e.too_wide),
         status,
     }

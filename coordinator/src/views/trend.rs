@@ -13,6 +13,9 @@ pub fn trend_view(snap: &Snapshot, access: &Access, group: Group, measure: Measu
     if !access.reads() {
         return Err(crate::auth::NOT_A_READER.to_owned());
     }
+    if let Some(why) = access.private(snap, group) {
+        return Err(why);
+    }
     let points = trend(snap, group, measure);
     let mut data: Vec<super::long::Figure> = Vec::new();
     let rows = points
@@ -21,7 +24,8 @@ pub fn trend_view(snap: &Snapshot, access: &Access, group: Group, measure: Measu
             let w = Window::Quarter(p.period);
             let shown = access.may_see_in(snap, group, w);
             data.push(super::long::figure(access, group, w, measure, Some(&p.benchmark), p.estimate, shown));
-            let mut row = vec![Value::text(p.period.to_string()), Value::Count(p.councils as f64)];
+            let count = if shown { Value::Count(p.councils as f64) } else { withheld(access, w)[0].clone() };
+            let mut row = vec![Value::text(p.period.to_string()), count];
             row.extend(if shown { est_cells(measure.is_proportion(), p.estimate) } else { withheld(access, w) });
             row
         })
@@ -33,12 +37,14 @@ pub fn trend_view(snap: &Snapshot, access: &Access, group: Group, measure: Measu
         .into_iter()
         .map(|y| {
             let b = snap.benchmark(group, Window::Year(y));
+            let shown = access.may_see_in(snap, group, Window::Year(y));
+            let counted =
+                |n: u64| if shown { Value::Count(n as f64) } else { withheld(access, Window::Year(y))[0].clone() };
             let mut row = vec![
                 Value::text(y.to_string()),
-                Value::Count(b.coverage.councils_included as f64),
-                Value::Count(b.coverage.quarters_included as f64),
+                counted(b.coverage.councils_included),
+                counted(b.coverage.quarters_included),
             ];
-            let shown = access.may_see_in(snap, group, Window::Year(y));
             data.push(super::long::figure(
                 access,
                 group,

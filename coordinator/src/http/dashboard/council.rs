@@ -215,6 +215,6 @@ pub(in crate::http) async fn save_peers(
         return Err(r);
     }
     let group = Comparator { slug: peers_slug(code), name, owner: Some(code), members };
-    state.store.define_comparator(&group, &(state.clock)().to_string()).await.map_err(HttpError::from)?;
+    state.store.define_comparator(&group.stored(), &(state.clock)().to_string()).await.map_err(HttpError::from)?;
     Ok(Redirect::to(&format!("/dashboard/council/{code}#peers")).into_response())
 }

@@ -108,12 +108,12 @@ fn group_select(selected: Group, named: &[(Group, String)]) -> Markup {
 }
 
 /// The named groups a reader is offered in pickers, with their names: the network's, and the
-/// peer lists saved for the reader's council (national analysts and the public: every one).
+/// peer lists saved for the reader's council (national analysts: every one).
 pub(super) fn named_offered(snap: &crate::benchmark::Snapshot, reader: Option<Role>) -> Vec<(Group, String)> {
     let (council, everything) = match reader {
         Some(Role::Council(c)) => (Some(c), false),
-        Some(Role::Region(_)) => (None, false),
-        _ => (None, true),
+        Some(Role::National) => (None, true),
+        _ => (None, false),
     };
     snap.groups.offered(council, everything).into_iter().map(|g| (Group::Named(g.slug), g.name.clone())).collect()
 }

@@ -20,7 +20,9 @@ const HERE: &str = "/open";
 pub(in crate::http) async fn index(State(state): State<AppState>) -> Page {
     let snap = state.snapshot().await.map_err(HttpError::from)?;
     let access = state.access(None).await.map_err(HttpError::from)?;
-    let quarters: Vec<_> = snap.quarters.iter().rev().collect();
+    // Published quarters only: that an unpublished quarter has releases is itself unpublished.
+    let quarters: Vec<_> = snap.quarters.iter().rev().filter(|q| access.published(Window::Quarter(**q))).collect();
+    let next = quarters.first().and_then(|q| q.next());
     Ok(layout::page(
         "Open data",
         None,
@@ -34,32 +36,30 @@ pub(in crate::http) async fn index(State(state): State<AppState>) -> Page {
             p { "Every figure is computed from councils' differentially private releases: no case record, person or "
                 "exact count leaves a council. " a href="/dashboard/methodology" { "How to read the figures" } "." }
             @if quarters.is_empty() {
-                p { "No council has submitted a release yet." }
+                p { "No quarter is published yet." }
             } @else {
                 div.table-wrap {
                     table {
-                        caption { "Quarters with releases" }
+                        caption { "Published quarters" }
                         thead { tr { th scope="col" { "Quarter" } th scope="col" { "Published" } th scope="col" { "Figures" } } }
                         tbody {
                             @for q in &quarters {
                                 @let w = Window::Quarter(**q);
                                 tr {
                                     th scope="row" { (q) }
-                                    @if access.published(w) {
-                                        td { "Yes, on " (long_date(access.publication.date(**q))) }
-                                        td {
-                                            a href=(format!("/open/groups?period={q}")) { "Regions, council types and sizes" } ", "
-                                            a href=(format!("/open/councils?period={q}")) { "every council" } ", "
-                                            a href=(format!("/v1/open/councils?period={q}&format=csv")) { "CSV of every council" }
-                                        }
-                                    } @else {
-                                        td { "Not yet: on " (long_date(access.publication.date(**q))) }
-                                        td { "—" }
+                                    td { "On " (long_date(access.publication.date(**q))) }
+                                    td {
+                                        a href=(format!("/open/groups?period={w}")) { "Regions, council types and sizes" } ", "
+                                        a href=(format!("/open/councils?period={w}")) { "every council" } ", "
+                                        a href=(format!("/v1/open/councils?period={w}&format=csv")) { "CSV of every council" }
                                     }
                                 }
                             }
                         }
                     }
+                }
+                @if let Some(n) = next {
+                    p { "The next quarter, " (n) ", is published on " (long_date(access.publication.date(n))) "." }
                 }
                 p.notes { "Figures are computed from the first " (snap.tree_size) " entries of the network's "
                           "transparency log; each download states the log size it comes from (tree_size), so a figure "
