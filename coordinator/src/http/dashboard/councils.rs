@@ -4,12 +4,11 @@
 //! published).
 
 use axum::extract::{Query, State};
-use maud::{Markup, html};
-use msp_schemas::{AuthorityType, Region};
+use maud::html;
 
 use super::layout::{
-    self, Page, chosen_window, england_line, measure_select, period_form_of, points, refused, sort_id, sort_select,
-    table,
+    self, Page, chosen_window, england_line, group_select, measure_select, period_form_of, points, refused, sort_id,
+    sort_select, table,
 };
 use crate::{
     auth::Role,
@@ -76,7 +75,7 @@ async fn councils_page(state: &AppState, reader: Option<Role>, q: &ViewQuery) ->
         current,
         html! {
             h1 { "Every council of " (snap.name(g)) ", " (w) }
-            (period_form_of(&snap, w, html! { (group_select(g, &named_offered(&snap, reader))) (measure_select(m)) (sort_select(o)) }, offered))
+            (period_form_of(&snap, w, html! { (group_select("Councils of", g, &snap, reader, None)) (measure_select(m)) (sort_select(o)) }, offered))
             p { "Each council's estimate (the diamond) with its 95% interval (the line between the caps). "
                 "The verdict in the table compares each council with the rest of England." }
             @let (with, without): (Vec<_>, Vec<_>) = points(t).into_iter().partition(|(_, p)| p.is_some());
@@ -88,32 +87,4 @@ async fn councils_page(state: &AppState, reader: Option<Role>, q: &ViewQuery) ->
             (table(t, &download, 0))
         },
     ))
-}
-
-/// The group picker: England, each region, each council type, and the named groups offered.
-fn group_select(selected: Group, named: &[(Group, String)]) -> Markup {
-    let mut groups: Vec<(Group, String)> = vec![(Group::England, Group::England.name())];
-    groups.extend(Region::ALL.map(|r| (Group::Region(r), r.name().to_owned())));
-    groups.extend(AuthorityType::ALL.map(|t| (Group::Type(t), Group::Type(t).name())));
-    groups.extend(crate::benchmark::SizeBand::ALL.map(|b| (Group::Size(b), b.name().to_owned())));
-    groups.extend(named.iter().cloned());
-    html! {
-        div {
-            label for="group" { "Councils of" }
-            select id="group" name="group" {
-                @for (g, name) in &groups { option value=(g.id()) selected[*g == selected] { (name) } }
-            }
-        }
-    }
-}
-
-/// The named groups a reader is offered in pickers, with their names: the network's, and the
-/// peer lists saved for the reader's council (national analysts: every one).
-pub(super) fn named_offered(snap: &crate::benchmark::Snapshot, reader: Option<Role>) -> Vec<(Group, String)> {
-    let (council, everything) = match reader {
-        Some(Role::Council(c)) => (Some(c), false),
-        Some(Role::National) => (None, true),
-        _ => (None, false),
-    };
-    snap.groups.offered(council, everything).into_iter().map(|g| (Group::Named(g.slug), g.name.clone())).collect()
 }

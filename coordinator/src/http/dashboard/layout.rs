@@ -10,12 +10,12 @@ use axum::{
 };
 use maud::{Markup, html};
 use msp_estimate::Measure;
-use msp_schemas::FinancialYear;
+use msp_schemas::{AuthorityType, CouncilCode, FinancialYear, Region};
 use msp_web::page::{NavItem, Shell, SignedIn};
 
 use crate::{
     auth::{Access, Role},
-    benchmark::{Group, Snapshot, Window},
+    benchmark::{Group, SizeBand, Snapshot, Window},
     http::{
         error::HttpError,
         query::{ViewQuery, measure, order, window},
@@ -390,4 +390,45 @@ pub(super) fn sort_select(selected: Order) -> Markup {
             }
         }
     }
+}
+
+/// The group picker, labelled `label`: England, each region, council type and size band, the named
+/// groups the reader is offered, and first `own` council if given (and the selected group, if it
+/// is another council).
+pub(super) fn group_select(
+    label: &str,
+    selected: Group,
+    snap: &Snapshot,
+    reader: Option<Role>,
+    own: Option<CouncilCode>,
+) -> Markup {
+    let mut groups: Vec<(Group, String)> =
+        own.map(|c| (Group::Council(c), Group::Council(c).name())).into_iter().collect();
+    groups.push((Group::England, Group::England.name()));
+    groups.extend(Region::ALL.map(|r| (Group::Region(r), r.name().to_owned())));
+    groups.extend(AuthorityType::ALL.map(|t| (Group::Type(t), Group::Type(t).name())));
+    groups.extend(SizeBand::ALL.map(|b| (Group::Size(b), b.name().to_owned())));
+    groups.extend(named_offered(snap, reader));
+    if !groups.iter().any(|(g, _)| *g == selected) {
+        groups.push((selected, snap.name(selected)));
+    }
+    html! {
+        div {
+            label for="group" { (label) }
+            select id="group" name="group" {
+                @for (g, name) in &groups { option value=(g.id()) selected[*g == selected] { (name) } }
+            }
+        }
+    }
+}
+
+/// The named groups a reader is offered in pickers, with their names: the network's, and the
+/// peer lists saved for the reader's council (national analysts: every one).
+fn named_offered(snap: &Snapshot, reader: Option<Role>) -> Vec<(Group, String)> {
+    let (council, everything) = match reader {
+        Some(Role::Council(c)) => (Some(c), false),
+        Some(Role::National) => (None, true),
+        _ => (None, false),
+    };
+    snap.groups.offered(council, everything).into_iter().map(|g| (Group::Named(g.slug), g.name.clone())).collect()
 }

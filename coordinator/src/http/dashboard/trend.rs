@@ -3,10 +3,9 @@
 //! tables. Quarters the reader may not see yet are listed with their publication date.
 
 use axum::extract::{Query, State};
-use maud::{Markup, html};
-use msp_schemas::{AuthorityType, Region};
+use maud::html;
 
-use super::layout::{self, Page, measure_select, points, refused, table};
+use super::layout::{self, Page, group_select, measure_select, points, refused, table};
 use crate::{
     auth::Role,
     benchmark::Group,
@@ -61,7 +60,7 @@ async fn trend_page(state: &AppState, reader: Option<Role>, q: &ViewQuery) -> Pa
         html! {
             h1 { (m.label()) ": " (snap.name(g)) ", by quarter" }
             form.form-row method="get" {
-                (group_select(g, reader, &super::councils::named_offered(&snap, reader)))
+                (group_select("Group", g, &snap, reader, reader.and_then(|r| r.council())))
                 (measure_select(m))
                 button.button type="submit" { "Show" }
             }
@@ -76,29 +75,4 @@ async fn trend_page(state: &AppState, reader: Option<Role>, q: &ViewQuery) -> Pa
             }
         },
     ))
-}
-
-/// The group picker: England, each region and council type, and the reader's own council.
-fn group_select(selected: Group, reader: Option<Role>, named: &[(Group, String)]) -> Markup {
-    let mut groups: Vec<(Group, String)> = vec![(Group::England, Group::England.name())];
-    groups.extend(Region::ALL.map(|r| (Group::Region(r), r.name().to_owned())));
-    groups.extend(AuthorityType::ALL.map(|t| (Group::Type(t), Group::Type(t).name())));
-    groups.extend(crate::benchmark::SizeBand::ALL.map(|b| (Group::Size(b), b.name().to_owned())));
-    groups.extend(named.iter().cloned());
-    if let Some(Role::Council(c)) = reader {
-        groups.insert(0, (Group::Council(c), Group::Council(c).name()));
-    }
-    if let Group::Council(_) = selected
-        && !groups.iter().any(|(g, _)| *g == selected)
-    {
-        groups.push((selected, selected.name()));
-    }
-    html! {
-        div {
-            label for="group" { "Group" }
-            select id="group" name="group" {
-                @for (g, name) in &groups { option value=(g.id()) selected[*g == selected] { (name) } }
-            }
-        }
-    }
 }
