@@ -23,10 +23,9 @@ pub(super) async fn benchmark(
     q: Result<Query<ViewQuery>, QueryRejection>,
 ) -> Result<Json<BenchmarkAnswer>, HttpError> {
     let q = query(q)?;
-    let snap = super::views::snapshot(&state, q.tree_size).await?;
+    let (snap, access) = super::views::read_for(&state, Some(role), q.tree_size).await?;
     let g = group(q.group.as_deref())?;
     let w = window(&snap, q.period.as_deref())?;
-    let access = state.access(Some(role)).await?;
     if !access.may_see_in(&snap, g, w) {
         return Err(HttpError::Forbidden(access.refusal_in(&snap, g, w)));
     }
@@ -52,9 +51,8 @@ pub(super) async fn comparison(
     let q = query(q)?;
     let (a, b) =
         (q.a.parse::<Group>().map_err(HttpError::BadQuery)?, q.b.parse::<Group>().map_err(HttpError::BadQuery)?);
-    let snap = super::views::snapshot(&state, q.tree_size).await?;
+    let (snap, access) = super::views::read_for(&state, Some(role), q.tree_size).await?;
     let w = window(&snap, q.period.as_deref())?;
-    let access = state.access(Some(role)).await?;
     for g in [a, b] {
         if !access.may_see_in(&snap, g, w) {
             return Err(HttpError::Forbidden(access.refusal_in(&snap, g, w)));

@@ -90,6 +90,23 @@ impl AppState {
         }
     }
 
+    /// What a reader's request needs, with the publication dates read once: the releases (at
+    /// `tree_size`, if given; `None` when the log is not that long) and what `role` (or the public)
+    /// may see of them.
+    pub async fn read_for(
+        &self,
+        role: Option<Role>,
+        tree_size: Option<u64>,
+    ) -> Result<(Option<Arc<Snapshot>>, Access), CoordinatorStoreError> {
+        let (publication, today) = self.publication().await?;
+        let published = |q| publication.date(q) <= today;
+        let snap = match tree_size {
+            Some(n) => self.releases.at(&self.store, n, &published).await?,
+            None => Some(self.releases.current(&self.store, &published).await?),
+        };
+        Ok((snap, Access { role, publication: Arc::new(publication), today }))
+    }
+
     /// The publication dates as the operator has set them, and today.
     async fn publication(&self) -> Result<(Publication, time::Date), CoordinatorStoreError> {
         Ok((Publication::new(self.store.publication_dates().await?), (self.clock)().date()))

@@ -96,8 +96,7 @@ async fn windowed_view(
     make: impl FnOnce(&Snapshot, &Access, &ViewQuery, Window) -> Result<View, HttpError>,
 ) -> Result<Response, HttpError> {
     let q = query(q)?;
-    let snap = snapshot(state, q.tree_size).await?;
-    let access = state.access(reader).await?;
+    let (snap, access) = read_for(state, reader, q.tree_size).await?;
     if !access.reads() {
         return Err(HttpError::Forbidden(NOT_A_READER.into()));
     }
@@ -108,14 +107,20 @@ async fn windowed_view(
     respond(make(&snap, &access, &q, w)?, &q)
 }
 
-/// The snapshot a query asks for: at its `tree_size`, or now.
-pub(super) async fn snapshot(state: &AppState, tree_size: Option<u64>) -> Result<std::sync::Arc<Snapshot>, HttpError> {
-    state.snapshot_at(tree_size).await?.ok_or_else(|| {
+/// The snapshot a query asks for (at its `tree_size`, or now) and what the reader may see of it.
+pub(super) async fn read_for(
+    state: &AppState,
+    reader: Option<Role>,
+    tree_size: Option<u64>,
+) -> Result<(std::sync::Arc<Snapshot>, Access), HttpError> {
+    let (snap, access) = state.read_for(reader, tree_size).await?;
+    let snap = snap.ok_or_else(|| {
         HttpError::NotFound(format!(
             "the transparency log does not have {} entries yet: ask for a tree_size it has reached (GET /v1/log/head)",
             tree_size.unwrap_or_default()
         ))
-    })
+    })?;
+    Ok((snap, access))
 }
 
 /// The latest quarter with releases that is published.
@@ -210,8 +215,7 @@ pub(super) async fn trend<R: Reader>(
     q: Result<Query<ViewQuery>, QueryRejection>,
 ) -> Result<Response, HttpError> {
     let q = query(q)?;
-    let snap = snapshot(&state, q.tree_size).await?;
-    let access = state.access(reader.role()).await?;
+    let (snap, access) = read_for(&state, reader.role(), q.tree_size).await?;
     let view = views::trend_view(&snap, &access, group(q.group.as_deref())?, measure(q.measure.as_deref())?)
         .map_err(HttpError::Forbidden)?;
     respond(view, &q)
