@@ -330,7 +330,8 @@ fn all_commands() -> Vec<Found> {
     let services = compose_binaries();
     let mut found = Vec::new();
     for file in deploy_files() {
-        if file.ends_with(".Dockerfile") {
+        // The msp images' Dockerfiles (not the trial PostgreSQL's, which runs no msp binary).
+        if file.ends_with(".Dockerfile") && !file.ends_with("postgres.Dockerfile") {
             let d = dockerfile(&file);
             let mut argv = exec_form(&d, "ENTRYPOINT");
             argv.extend(exec_form(&d, "CMD"));
@@ -419,13 +420,21 @@ async fn statuses(paths: &[String]) -> Vec<u16> {
     out
 }
 
-/// The path of an https://127.0.0.1:PORT/PATH URL in a health check, with its port.
+/// The port and path a health check asks: `msp-healthcheck [PATH]`, whose defaults (the port, and
+/// the path when none is given) are read from the script itself.
 fn health_check_url(words: &[String]) -> (u16, String) {
-    let url = words.iter().find(|w| w.starts_with("https://")).expect("an https:// URL");
-    let rest = url.trim_start_matches("https://");
-    let (authority, path) = rest.split_once('/').unwrap();
-    let port = authority.rsplit_once(':').unwrap().1.parse().unwrap();
-    (port, format!("/{path}"))
+    let at = words.iter().position(|w| w == "msp-healthcheck").expect("the check runs msp-healthcheck");
+    let script = read("deploy/docker/msp-healthcheck");
+    let default = |variable: &str| -> String {
+        let start = script.find(&format!("{variable}=\"${{")).unwrap_or_else(|| panic!("no {variable}= in msp-healthcheck"));
+        let rest = &script[start..];
+        let value = rest.split_once(":-").unwrap().1;
+        value[..value.find('}').unwrap()].to_owned()
+    };
+    let path = words.get(at + 1).cloned().unwrap_or_else(|| default("path"));
+    assert!(path.starts_with('/'), "msp-healthcheck asks a path: {path}");
+    let port = default("port").parse().expect("msp-healthcheck's default port is a number");
+    (port, path)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -535,9 +544,16 @@ async fn the_images_build_one_crate_each_and_run_it_as_a_non_root_user() {
         [("msp-coordinator", "deploy/docker/coordinator.Dockerfile"), ("msp-node", "deploy/docker/node.Dockerfile")]
     {
         let d = dockerfile(file);
+        // The builder and the base are build arguments defaulting to the public images; the stages
+        // are the build, the runtime's base, `prebuilt` (a binary from deploy/docker/bin/) and the
+        // default last stage, which takes the build's binary.
+        let args = instructions(&d, "ARG");
+        assert!(args.contains(&"BASE=debian:bookworm-slim") && args.contains(&"RUST_IMAGE=rust:1-bookworm"), "{file}: {args:?}");
         let from = instructions(&d, "FROM");
-        assert!(from[0].starts_with("rust:1-bookworm AS "), "{file}: {from:?}");
-        assert_eq!(*from.last().unwrap(), "debian:bookworm-slim", "{file}");
+        assert_eq!(from, ["${RUST_IMAGE} AS build", "${BASE} AS runtime-base", "runtime-base AS prebuilt", "runtime-base AS runtime"], "{file}");
+        let copies = instructions(&d, "COPY");
+        assert!(copies.contains(&format!("--chmod=0755 deploy/docker/bin/{crate_name} /usr/local/bin/{crate_name}").as_str()), "{file}: {copies:?}");
+        assert_eq!(copies.last().copied(), Some(format!("--from=build /out/{crate_name} /usr/local/bin/{crate_name}").as_str()), "{file}");
         let runs = instructions(&d, "RUN").join("\n");
         assert!(runs.contains(&format!("cargo build --release --locked -p {crate_name}")), "{file}");
         assert!(runs.contains("type=cache,target=/usr/local/cargo/registry"), "{file}");
@@ -560,6 +576,7 @@ async fn the_images_build_one_crate_each_and_run_it_as_a_non_root_user() {
     let argv: Vec<String> = [exec_form(&d, "ENTRYPOINT"), exec_form(&d, "CMD")].concat();
     let port = listen_port(&argv);
     assert_eq!(instructions(&d, "EXPOSE"), [port.to_string()]);
+    assert!(instructions(&d, "COPY").iter().any(|c| c.ends_with("deploy/docker/msp-healthcheck /usr/local/bin/msp-healthcheck")));
     let health = instructions(&d, "HEALTHCHECK");
     let (health_port, path) = health_check_url(&shell_words(&health[0].replace(['[', ']', ','], " ")));
     assert_eq!(health_port, port, "the health check asks the port the coordinator listens on");
