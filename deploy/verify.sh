@@ -10,7 +10,9 @@
 #   network  on this machine's PostgreSQL: run the migration as the Kubernetes Job does, start the
 #            coordinator under mutual TLS with a read-only root, wait for its image's health check
 #            (which must fail without a client certificate), set up one council's node, enrol it,
-#            import, release, submit, check the receipt, read England's benchmark from the API, stop
+#            import, release, submit, check the receipt, read England's benchmark from the API; then
+#            a second council's node under systemd in a container (deploy/systemd's units installed
+#            as the guide says), its quarterly timer enabled and its service run once; stop
 #   compose  deploy/compose.yaml as deploy/README.md runs it ("Running with compose"), with
 #            podman-compose and msp-postgres-trial in place of the public postgres image
 #   manifests  `kubectl kustomize deploy/kubernetes` and `systemd-analyze verify deploy/systemd/*`
@@ -155,7 +157,7 @@ make_certificates() {
       -extfile private/tls.ext -out tls.crt 2>/dev/null
     ec -x509 -days 7 -subj "/CN=MSP verify client CA" -keyout private/client-ca.key -out client-ca.crt
     printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' >private/client.ext
-    for who in E06000001 healthcheck; do
+    for who in E06000001 E09000007 healthcheck; do
       ec -subj "/CN=$who" -keyout "private/$who.key" -out "private/$who.csr"
       openssl x509 -req -in "private/$who.csr" -CA client-ca.crt -CAkey private/client-ca.key -CAcreateserial \
         -days 7 -extfile private/client.ext -out "private/$who.crt" 2>/dev/null
@@ -330,6 +332,57 @@ if has network; then
     -H "Authorization: Bearer $token" \
     "https://localhost:$PORT/v1/benchmarks?group=england&period=$QUARTER" >"$WORK/england.json"
   check_england "$WORK/england.json"
+
+  say "A second council (E09000007) under systemd in a container: its quarterly timer's service run once"
+  # An image with systemd as PID 1, the node binary and deploy/systemd's units installed as
+  # deploy/README.md ("A council's node and its quarterly timer") installs them.
+  mkdir -p "$WORK/systemd"
+  cp deploy/docker/bin/msp-node deploy/systemd/msp-node-release.service deploy/systemd/msp-node-release.timer "$WORK/systemd/"
+  cat >"$WORK/systemd/Dockerfile" <<'DOCKERFILE'
+ARG BASE
+FROM ${BASE}
+RUN apt-get update && apt-get install -y --no-install-recommends systemd systemd-sysv ca-certificates \
+    && apt-get clean && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --home-dir /var/lib/msp-node --shell /usr/sbin/nologin msp-node \
+    && install -d -o msp-node -g msp-node -m 0700 /var/lib/msp-node
+COPY msp-node /usr/local/bin/msp-node
+COPY msp-node-release.service msp-node-release.timer /etc/systemd/system/
+RUN systemctl enable msp-node-release.timer
+CMD ["/sbin/init"]
+DOCKERFILE
+  podman build --network host --build-arg BASE="$BASE" -t msp-verify-systemd-node "$WORK/systemd" >"$WORK/build-systemd.log" 2>&1 ||
+    fail "could not build the systemd image: $(tail -5 "$WORK/build-systemd.log")"
+  timer_host=msp-verify-systemd-$RUN_ID
+  containers+=("$timer_host")
+  podman run -d --name "$timer_host" --systemd=always --network host \
+    -v "$WORK/tls/ca.crt:/etc/msp-node/coordinator-ca.pem:ro" -v "$WORK/tls/private:/in:ro" \
+    msp-verify-systemd-node >/dev/null
+  state=
+  for _ in $(seq 30); do
+    state=$(podman exec "$timer_host" systemctl is-system-running 2>/dev/null || true)
+    case "$state" in running | degraded) break ;; esac
+    sleep 1
+  done
+  echo "systemd in the container: ${state:-not started}"
+  as_node() { podman exec "$timer_host" runuser -u msp-node -- /usr/local/bin/msp-node --data-dir /var/lib/msp-node "$@"; }
+  as_node init --council E09000007 --coordinator "https://localhost:$PORT" --ca-cert /etc/msp-node/coordinator-ca.pem \
+    --team-model locality --msp-level gold --json >"$WORK/request-camden.json"
+  podman exec "$timer_host" install -o msp-node -g msp-node -m 0600 /in/E09000007.crt /var/lib/msp-node/keys/client-cert.pem
+  podman exec "$timer_host" install -o msp-node -g msp-node -m 0600 /in/E09000007.key /var/lib/msp-node/keys/client-key.pem
+  "${coord_run[@]}" -v "$WORK/request-camden.json:/in/request.json:ro" msp-coordinator council enrol-many /in/request.json
+  as_node synth --period "$QUARTER" --out /var/lib/msp-node/trial-cases.csv >/dev/null
+  as_node import /var/lib/msp-node/trial-cases.csv >/dev/null
+  podman exec "$timer_host" systemctl is-enabled msp-node-release.timer | grep -qx enabled ||
+    fail "the timer is not enabled"
+  podman exec "$timer_host" systemctl list-timers --all --no-pager msp-node-release.timer
+  podman exec "$timer_host" systemctl start msp-node-release.service ||
+    fail "msp-node-release.service failed: $(podman exec "$timer_host" journalctl -u msp-node-release.service --no-pager | tail -15)"
+  podman exec "$timer_host" journalctl -u msp-node-release.service --no-pager -o cat |
+    grep -E "^(Released|[0-9]{4}-[0-9]{2}-Q[1-4] revision)" ||
+    fail "the service's journal shows no release and submission"
+  as_node receipts | grep -q "$QUARTER" || fail "the timer's run left no receipt for $QUARTER"
+  echo "the timer's service released $QUARTER and submitted it: E09000007 has its receipt"
+  podman rm -f "$timer_host" >/dev/null
 
   say "Stop: SIGTERM, and the coordinator exits cleanly"
   podman stop --time 20 "$coordinator" >/dev/null
