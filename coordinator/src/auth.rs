@@ -145,16 +145,6 @@ pub struct Access {
 }
 
 impl Access {
-    /// A signed-in role's access on `today`.
-    pub fn of(role: Role, publication: Arc<Publication>, today: Date) -> Self {
-        Self { role: Some(role), publication, today }
-    }
-
-    /// The public's access on `today` (published quarters only).
-    pub fn public(publication: Arc<Publication>, today: Date) -> Self {
-        Self { role: None, publication, today }
-    }
-
     /// Whether the reader reads figures at all (everyone but the administrator).
     pub fn reads(&self) -> bool {
         self.role.is_none_or(|r| r.reads_benchmarks())

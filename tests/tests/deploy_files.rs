@@ -426,7 +426,8 @@ fn health_check_url(words: &[String]) -> (u16, String) {
     let at = words.iter().position(|w| w == "msp-healthcheck").expect("the check runs msp-healthcheck");
     let script = read("deploy/docker/msp-healthcheck");
     let default = |variable: &str| -> String {
-        let start = script.find(&format!("{variable}=\"${{")).unwrap_or_else(|| panic!("no {variable}= in msp-healthcheck"));
+        let start =
+            script.find(&format!("{variable}=\"${{")).unwrap_or_else(|| panic!("no {variable}= in msp-healthcheck"));
         let rest = &script[start..];
         let value = rest.split_once(":-").unwrap().1;
         value[..value.find('}').unwrap()].to_owned()
@@ -548,12 +549,32 @@ async fn the_images_build_one_crate_each_and_run_it_as_a_non_root_user() {
         // are the build, the runtime's base, `prebuilt` (a binary from deploy/docker/bin/) and the
         // default last stage, which takes the build's binary.
         let args = instructions(&d, "ARG");
-        assert!(args.contains(&"BASE=debian:bookworm-slim") && args.contains(&"RUST_IMAGE=rust:1-bookworm"), "{file}: {args:?}");
+        assert!(
+            args.contains(&"BASE=debian:bookworm-slim") && args.contains(&"RUST_IMAGE=rust:1-bookworm"),
+            "{file}: {args:?}"
+        );
         let from = instructions(&d, "FROM");
-        assert_eq!(from, ["${RUST_IMAGE} AS build", "${BASE} AS runtime-base", "runtime-base AS prebuilt", "runtime-base AS runtime"], "{file}");
+        assert_eq!(
+            from,
+            [
+                "${RUST_IMAGE} AS build",
+                "${BASE} AS runtime-base",
+                "runtime-base AS prebuilt",
+                "runtime-base AS runtime"
+            ],
+            "{file}"
+        );
         let copies = instructions(&d, "COPY");
-        assert!(copies.contains(&format!("--chmod=0755 deploy/docker/bin/{crate_name} /usr/local/bin/{crate_name}").as_str()), "{file}: {copies:?}");
-        assert_eq!(copies.last().copied(), Some(format!("--from=build /out/{crate_name} /usr/local/bin/{crate_name}").as_str()), "{file}");
+        assert!(
+            copies
+                .contains(&format!("--chmod=0755 deploy/docker/bin/{crate_name} /usr/local/bin/{crate_name}").as_str()),
+            "{file}: {copies:?}"
+        );
+        assert_eq!(
+            copies.last().copied(),
+            Some(format!("--from=build /out/{crate_name} /usr/local/bin/{crate_name}").as_str()),
+            "{file}"
+        );
         let runs = instructions(&d, "RUN").join("\n");
         assert!(runs.contains(&format!("cargo build --release --locked -p {crate_name}")), "{file}");
         assert!(runs.contains("type=cache,target=/usr/local/cargo/registry"), "{file}");
@@ -576,7 +597,11 @@ async fn the_images_build_one_crate_each_and_run_it_as_a_non_root_user() {
     let argv: Vec<String> = [exec_form(&d, "ENTRYPOINT"), exec_form(&d, "CMD")].concat();
     let port = listen_port(&argv);
     assert_eq!(instructions(&d, "EXPOSE"), [port.to_string()]);
-    assert!(instructions(&d, "COPY").iter().any(|c| c.ends_with("deploy/docker/msp-healthcheck /usr/local/bin/msp-healthcheck")));
+    assert!(
+        instructions(&d, "COPY")
+            .iter()
+            .any(|c| c.ends_with("deploy/docker/msp-healthcheck /usr/local/bin/msp-healthcheck"))
+    );
     let health = instructions(&d, "HEALTHCHECK");
     let (health_port, path) = health_check_url(&shell_words(&health[0].replace(['[', ']', ','], " ")));
     assert_eq!(health_port, port, "the health check asks the port the coordinator listens on");

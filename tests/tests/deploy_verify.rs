@@ -65,9 +65,12 @@ fn the_images_build_and_run_the_network_end_to_end() {
         assert!(stdout.contains(expected), "the script's output lacks {expected:?}");
     }
     if steps.contains(&"network") {
-        for expected in
-            ["refused: the same check without a client certificate", "England", "the timer's service released", "exit code 0"]
-        {
+        for expected in [
+            "refused: the same check without a client certificate",
+            "England",
+            "the timer's service released",
+            "exit code 0",
+        ] {
             assert!(stdout.contains(expected), "the network step's output lacks {expected:?}");
         }
     }

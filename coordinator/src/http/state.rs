@@ -78,18 +78,6 @@ impl AppState {
         Ok(Access { role, publication, today })
     }
 
-    /// The releases as the log held them at `tree_size` entries, if given (and the log is that long),
-    /// or as it holds them now.
-    pub async fn snapshot_at(&self, tree_size: Option<u64>) -> Result<Option<Arc<Snapshot>>, CoordinatorStoreError> {
-        match tree_size {
-            Some(n) => {
-                let (publication, today) = self.publication().await?;
-                self.releases.at(&self.store, n, &|q| publication.date(q) <= today).await
-            }
-            None => self.snapshot().await.map(Some),
-        }
-    }
-
     /// What a reader's request needs, with the publication dates read once: the releases (at
     /// `tree_size`, if given; `None` when the log is not that long) and what `role` (or the public)
     /// may see of them.

@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use maud::html;
 
 use super::layout::{
-    self, Page, chosen_window, england_line, group_select, measure_select, period_form_of, points, refused, sort_id,
+    self, Page, Reading, chosen_window, england_line, group_select, measure_select, period_form_of, points, sort_id,
     sort_select, table,
 };
 use crate::{
@@ -39,15 +39,8 @@ pub(in crate::http) async fn open(State(state): State<AppState>, Query(q): Query
 
 /// The page for `reader` (a role, or the public for `None`).
 async fn councils_page(state: &AppState, reader: Option<Role>, q: &ViewQuery) -> Page {
-    let (current, api) = if reader.is_some() {
-        ("/dashboard/councils", "/v1/views/councils")
-    } else {
-        ("/open/councils", "/v1/open/councils")
-    };
-    let access = state.access(reader).await.map_err(HttpError::from)?;
-    if let (Some(role), false) = (reader, access.reads()) {
-        return Err(refused(&role, current, "This role manages the network and does not read benchmarks."));
-    }
+    let Reading { current, api, access } = layout::reading(state, reader, "councils").await?;
+    let current = current.as_str();
     let snap = state.snapshot().await.map_err(HttpError::from)?;
     let w = chosen_window(&snap, &access, q.period.as_deref(), current)?;
     let default = match reader {
@@ -61,10 +54,7 @@ async fn councils_page(state: &AppState, reader: Option<Role>, q: &ViewQuery) ->
     };
     let m = measure(q.measure.as_deref())?;
     let o = order(q.sort.as_deref())?;
-    let view = views::councils(&snap, &access, g, m, w, o).map_err(|why| match reader {
-        Some(role) => refused(&role, current, &why),
-        None => layout::page("Not published yet", None, current, html! { h1 { "Not published yet" } p { (why) "." } }),
-    })?;
+    let view = views::councils(&snap, &access, g, m, w, o).map_err(|why| layout::not_shown(reader, current, &why))?;
     let england = england_line(&snap, &access, m, w);
     let download = format!("{api}?period={w}&group={}&measure={}&sort={}", g.id(), m.id(), sort_id(o));
     let offered = |w: Window| reader.is_some() || access.published(w);

@@ -284,6 +284,40 @@ pub(super) fn refused(role: &Role, current: &str, why: &str) -> Response {
     r
 }
 
+/// A page served both signed in (`/dashboard/NAME`, its figures at `/v1/views/NAME`) and to the
+/// public (`/open/NAME`, `/v1/open/NAME`), as `reader` asks for it.
+pub(super) struct Reading {
+    /// The page's own path.
+    pub current: String,
+    /// Where its figures are in the API.
+    pub api: String,
+    /// What the reader may see.
+    pub access: Access,
+}
+
+/// The paths and access of page `name` for `reader` (a role, or the public for `None`), refusing a
+/// role that reads no benchmarks.
+pub(super) async fn reading(state: &AppState, reader: Option<Role>, name: &str) -> Result<Reading, Response> {
+    let (current, api) = match reader {
+        Some(_) => (format!("/dashboard/{name}"), format!("/v1/views/{name}")),
+        None => (format!("/open/{name}"), format!("/v1/open/{name}")),
+    };
+    let access = state.access(reader).await.map_err(HttpError::from)?;
+    if let (Some(role), false) = (reader, access.reads()) {
+        return Err(refused(&role, &current, "This role manages the network and does not read benchmarks."));
+    }
+    Ok(Reading { current, api, access })
+}
+
+/// The page shown when a view is not for this reader: 403 for a role, and for the public a page
+/// saying the figures are not published yet.
+pub(super) fn not_shown(reader: Option<Role>, current: &str, why: &str) -> Response {
+    match reader {
+        Some(role) => refused(&role, current, why),
+        None => page("Not published yet", None, current, html! { h1 { "Not published yet" } p { (why) "." } }),
+    }
+}
+
 /// Which one-measure page: regions and council types, or models of practice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum MeasurePage {
@@ -325,16 +359,12 @@ pub(super) fn chosen_window(
 /// A page of one measure's tables across groups, each with its chart: what the groups and
 /// models pages share, signed in (`reader` is the role) or on the open-data pages (`None`).
 pub(super) async fn measure_page(state: &AppState, reader: Option<Role>, q: &ViewQuery, which: MeasurePage) -> Page {
-    let (current, api) = match (which, reader.is_some()) {
-        (MeasurePage::Groups, true) => ("/dashboard/groups", "/v1/views/groups"),
-        (MeasurePage::Models, true) => ("/dashboard/models", "/v1/views/models"),
-        (MeasurePage::Groups, false) => ("/open/groups", "/v1/open/groups"),
-        (MeasurePage::Models, false) => ("/open/models", "/v1/open/models"),
+    let name = match which {
+        MeasurePage::Groups => "groups",
+        MeasurePage::Models => "models",
     };
-    let access = state.access(reader).await.map_err(HttpError::from)?;
-    if let (Some(role), false) = (reader, access.reads()) {
-        return Err(refused(&role, current, "This role manages the network and does not read benchmarks."));
-    }
+    let Reading { current, api, access } = reading(state, reader, name).await?;
+    let current = current.as_str();
     let snap = state.snapshot().await.map_err(HttpError::from)?;
     let w = chosen_window(&snap, &access, q.period.as_deref(), current)?;
     let m = measure(q.measure.as_deref()).map_err(|_| HttpError::BadQuery("unknown measure".into()))?;

@@ -5,7 +5,7 @@
 use axum::extract::{Query, State};
 use maud::html;
 
-use super::layout::{self, Page, group_select, measure_select, points, refused, table};
+use super::layout::{self, Page, Reading, group_select, measure_select, points, table};
 use crate::{
     auth::Role,
     benchmark::Group,
@@ -34,9 +34,8 @@ pub(in crate::http) async fn open(State(state): State<AppState>, Query(q): Query
 }
 
 async fn trend_page(state: &AppState, reader: Option<Role>, q: &ViewQuery) -> Page {
-    let (current, api) =
-        if reader.is_some() { ("/dashboard/trend", "/v1/views/trend") } else { ("/open/trend", "/v1/open/trend") };
-    let access = state.access(reader).await.map_err(HttpError::from)?;
+    let Reading { current, api, access } = layout::reading(state, reader, "trend").await?;
+    let current = current.as_str();
     let snap = state.snapshot().await.map_err(HttpError::from)?;
     let default = match reader {
         Some(Role::Region(r)) => Group::Region(r),
@@ -48,10 +47,7 @@ async fn trend_page(state: &AppState, reader: Option<Role>, q: &ViewQuery) -> Pa
         None => default,
     };
     let m = measure(q.measure.as_deref())?;
-    let view = views::trend_view(&snap, &access, g, m).map_err(|why| match reader {
-        Some(role) => refused(&role, current, &why),
-        None => layout::page("Not available", None, current, html! { h1 { "Not available" } p { (why) "." } }),
-    })?;
+    let view = views::trend_view(&snap, &access, g, m).map_err(|why| layout::not_shown(reader, current, &why))?;
     let download = format!("{api}?group={}&measure={}", g.id(), m.id());
     Ok(layout::page(
         "Trends",
