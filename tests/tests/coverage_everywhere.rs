@@ -1,0 +1,352 @@
+//! Honest intervals wherever the dashboard shows a figure (msp-quarterly/1): releases drawn with
+//! the release engine's own opendp noise from synthetic councils whose truth is known, and the
+//! coordinator's 95% intervals checked against that truth for
+//!
+//! - a single council of 250 and of 2,000 people a quarter (where clipping at 0 and 1 and the
+//!   delta method are most strained),
+//! - England and each of the nine regions, for a quarter and for a financial year (four quarters
+//!   added up),
+//! - every headline measure, the bootstrap median of days, and every breakdown the breakdowns page
+//!   shows (each category's share of desired outcomes, risk types and locations; outcomes fully
+//!   achieved within each support reason, age band, ethnic group and sex).
+//!
+//! Tolerances, derived here. An interval covers with probability p ≈ 0.95, so over n independent
+//! trials its coverage has standard deviation s(n) = √(p(1−p)/n).
+//! - **Pooled**: the coverage of every interval of every trial together must lie in 94–96%. The
+//!   intervals of one trial are not independent (they share cells), so the pooled figure is
+//!   treated as resting on only `n` independent checks: 1 point is then 1/s(n) standard deviations
+//!   — 4.6 at the 500 network trials, 6.5 at 1,000 — so a correct estimator almost never fails it.
+//! - **Each interval** (a measure for one group and window) must lie within 95% ± 5·s(n): with a
+//!   few hundred intervals checked, a correct estimator fails one by chance with probability below
+//!   300 × 6·10⁻⁷ ≈ 2·10⁻⁴.
+//! - **Power**: the same trials with every interval's half-width computed from a variance
+//!   misstated by 20% (±1.96·se·√1.2, and ·√0.8) must fall outside 94–96% pooled: their expected
+//!   coverages are 96.8% and 92.0%, 1.8 and 3 points from 95%, several standard deviations at
+//!   these n. This shows the pooled check would catch a misstated variance in either direction.
+//!   Proportions near 0 or 1 are clipped to [0, 1], which the symmetric half-width ignores; the
+//!   power check uses `value ± z·se` for every interval so that the misstatement is exactly 20%.
+//!
+//! What the intervals cover is the noise only (DESIGN §8): the truth here is the exact tables the
+//! releases were noised from.
+
+use std::collections::BTreeMap;
+
+use msp_coordinator::benchmark::{CouncilRelease, Group, Window, benchmark, median::histogram_median};
+use msp_estimate::{Estimate, Measure, Noisy, proportion};
+use msp_node::dp::mechanism::{self, TableNoise, TablePlan};
+use msp_schemas::api::Benchmark;
+use msp_schemas::{
+    Council, CouncilCode, FinancialYear, Period, Region, SpecId,
+    codes::{MspLevel, TeamModel},
+};
+use msp_synth::{self as synth, SynthOptions};
+use msp_tests::ExactTables;
+
+const Z: f64 = msp_estimate::Z95;
+
+/// A release's tables: each table's cells.
+type Tables = Vec<Vec<i64>>;
+
+/// One interval's record over the trials.
+#[derive(Default)]
+struct Tally {
+    n: usize,
+    hits: usize,
+    /// Hits of `value ± z·se·√1.2` and `value ± z·se·√0.8`.
+    wide: usize,
+    narrow: usize,
+    /// Trials whose interval reached a bound of what is feasible (0, or 1 for a proportion).
+    at_bound: usize,
+}
+
+#[derive(Default)]
+struct Tallies(BTreeMap<String, Tally>);
+
+impl Tallies {
+    /// Records one trial's interval `e` (`upper`: the most the figure can be) against `truth`.
+    fn check(&mut self, key: String, truth: Option<f64>, e: Option<Estimate>, upper: f64) {
+        let (Some(truth), Some(e)) = (truth, e) else { return };
+        if !truth.is_finite() {
+            return;
+        }
+        let t = self.0.entry(key).or_default();
+        t.n += 1;
+        t.at_bound += usize::from(e.low <= 0.0 || e.high >= upper);
+        t.hits += usize::from(e.low <= truth && truth <= e.high);
+        let within = |f: f64| (truth - e.value).abs() <= Z * e.se * f;
+        t.wide += usize::from(within(1.2f64.sqrt()));
+        t.narrow += usize::from(within(0.8f64.sqrt()));
+    }
+
+    fn merge(&mut self, other: Tallies) {
+        for (k, t) in other.0 {
+            let mine = self.0.entry(k).or_default();
+            mine.n += t.n;
+            mine.hits += t.hits;
+            mine.wide += t.wide;
+            mine.narrow += t.narrow;
+            mine.at_bound += t.at_bound;
+        }
+    }
+
+    /// Asserts the tolerances above for `trials` trials, and returns the summary.
+    fn assert_honest(&self, what: &str, trials: usize) -> String {
+        let s = (0.95 * 0.05 / trials as f64).sqrt();
+        // (intervals, hits, wide hits, narrow hits) over the interior intervals, and over all.
+        let (mut n, mut hits, mut wide, mut narrow, mut n_all, mut hits_all, mut bounded) = (0, 0, 0, 0, 0, 0, 0);
+        let mut report = String::new();
+        let mut failures = Vec::new();
+        for (key, t) in &self.0 {
+            let rate = t.hits as f64 / t.n as f64;
+            // An interval shown in only some trials (a category seldom present) is held to its own n.
+            let band = 5.0 * (0.95 * 0.05 / t.n as f64).sqrt();
+            let interior = t.at_bound * 100 <= t.n;
+            n_all += t.n;
+            hits_all += t.hits;
+            if interior {
+                n += t.n;
+                hits += t.hits;
+                wide += t.wide;
+                narrow += t.narrow;
+            } else {
+                bounded += 1;
+            }
+            let kind = if interior { "" } else { "  at a bound: may only over-cover" };
+            report.push_str(&format!("  {key:<58} {:>6.2}%  (n = {}){kind}\n", 100.0 * rate, t.n));
+            let outside = if interior { (rate - 0.95).abs() > band } else { rate < 0.95 - band };
+            if t.n >= trials / 2 && outside {
+                failures.push(format!(
+                    "{key}: {:.2}% over {} trials (allowed 95 ± {:.2})",
+                    100.0 * rate,
+                    t.n,
+                    100.0 * band
+                ));
+            }
+        }
+        let pooled = hits as f64 / n as f64;
+        let pooled_all = hits_all as f64 / n_all as f64;
+        let (wide, narrow) = (wide as f64 / n as f64, narrow as f64 / n as f64);
+        let summary = format!(
+            "{what}: {} intervals over {trials} trials ({bounded} reach a bound in more than 1% of trials); \
+             pooled coverage {:.2}% of the interior ones, {:.2}% of all (s = {:.2} points); with the variance \
+             overstated by 20% {:.2}%, understated by 20% {:.2}%",
+            self.0.len(),
+            100.0 * pooled,
+            100.0 * pooled_all,
+            100.0 * s,
+            100.0 * wide,
+            100.0 * narrow
+        );
+        eprintln!("{summary}\n{report}");
+        assert!(
+            failures.is_empty(),
+            "{summary}\nintervals outside their tolerance:\n{}\n{report}",
+            failures.join("\n")
+        );
+        assert!((0.94..=0.96).contains(&pooled), "{summary}\n{report}");
+        assert!(pooled_all >= 0.94, "{summary}\n{report}");
+        assert!(wide > 0.96, "a variance overstated by 20% would not be caught: {summary}");
+        assert!(narrow < 0.94, "a variance understated by 20% would not be caught: {summary}");
+        summary
+    }
+}
+
+/// Every figure of a benchmark against the same figure computed from the exact tables.
+fn check_benchmark(tallies: &mut Tallies, prefix: &str, b: &Benchmark, exact: &[Vec<i64>]) {
+    let spec = SpecId::MspQuarterlyV1.spec();
+    let truth = ExactTables(exact);
+    for m in Measure::ALL {
+        let upper = if m.is_proportion() { 1.0 } else { f64::INFINITY };
+        tallies.check(format!("{prefix} {}", m.id()), m.estimate(&truth).map(|e| e.value), b.measure(m.id()), upper);
+    }
+    let days = spec.tables.iter().position(|t| t.id == "days_to_conclude").unwrap();
+    let exact_days: Vec<f64> = exact[days].iter().map(|&c| c as f64).collect();
+    tallies.check(format!("{prefix} median_days"), histogram_median(&exact_days), b.median_days, f64::INFINITY);
+    let noisy_cells = |id: &str| -> Vec<(String, Noisy, f64)> {
+        let i = spec.tables.iter().position(|t| t.id == id).unwrap();
+        let t = b.tables.iter().find(|t| t.table == id).unwrap();
+        t.cells.iter().zip(&exact[i]).map(|(c, &x)| (c.cell.clone(), Noisy::new(c.value, c.se), x as f64)).collect()
+    };
+    // Each category's share of its table (without "unknown"), as the breakdowns page shows it.
+    for id in ["desired_outcomes", "risk_type", "risk_location"] {
+        let known: Vec<_> = noisy_cells(id).into_iter().filter(|(c, ..)| c != "unknown").collect();
+        let total: f64 = known.iter().map(|(.., x)| x).sum();
+        for (i, (code, cell, x)) in known.iter().enumerate() {
+            let rest = known.iter().enumerate().filter(|(j, _)| *j != i).fold(Noisy::default(), |a, (_, o)| a + o.1);
+            let truth = (total > 0.0).then(|| x / total);
+            tallies.check(format!("{prefix} {id}:{code}"), truth, proportion(*cell, rest), 1.0);
+        }
+    }
+    // Outcomes fully achieved within each category of who people are.
+    for id in ["msp_by_support_reason", "msp_by_age_band", "msp_by_ethnicity", "msp_by_sex"] {
+        let cells = noisy_cells(id);
+        let find = |g: &str, o: &str| cells.iter().find(|(c, ..)| *c == format!("{g}:{o}")).map(|(_, n, x)| (*n, *x));
+        let mut groups: Vec<String> = Vec::new();
+        for (c, ..) in &cells {
+            let g = c.split_once(':').map_or(c.as_str(), |(g, _)| g).to_owned();
+            if !groups.contains(&g) {
+                groups.push(g);
+            }
+        }
+        for g in groups {
+            if let (Some(f), Some(p), Some(n)) =
+                (find(&g, "expressed_fully"), find(&g, "expressed_partially"), find(&g, "expressed_not_achieved"))
+            {
+                let expressed = f.1 + p.1 + n.1;
+                let truth = (expressed > 0.0).then(|| f.1 / expressed);
+                tallies.check(format!("{prefix} {id}:{g}"), truth, proportion(f.0, p.0 + n.0), 1.0);
+            }
+        }
+    }
+}
+
+fn exact_quarters(
+    council: CouncilCode,
+    last: Period,
+    quarters: u32,
+    people: Option<u32>,
+    seed: u64,
+) -> Vec<Vec<Vec<i64>>> {
+    let spec = SpecId::MspQuarterlyV1.spec();
+    let options = SynthOptions { council, period: last, people, history_quarters: quarters - 1, seed };
+    let (_, truth) = synth::generate(&options).unwrap();
+    let mut p = last;
+    let mut periods = vec![last];
+    for _ in 1..quarters {
+        p = p.previous().unwrap();
+        periods.push(p);
+    }
+    periods.reverse();
+    periods
+        .iter()
+        .map(|p| {
+            let q = truth.quarter(&p.to_string()).unwrap();
+            spec.tables.iter().map(|t| q.tables[t.id].clone()).collect()
+        })
+        .collect()
+}
+
+fn noises(plans: &[TablePlan]) -> Vec<TableNoise> {
+    plans.iter().map(|p| mechanism::make_table_noise(p.table.cells.len(), p.sigma).unwrap()).collect()
+}
+
+fn release(
+    council: CouncilCode,
+    period: Period,
+    exact: &[Vec<i64>],
+    plans: &[TablePlan],
+    noise: &[TableNoise],
+) -> CouncilRelease {
+    CouncilRelease {
+        council,
+        period,
+        revision: 1,
+        team_model: TeamModel::Hybrid,
+        msp_level: MspLevel::Silver,
+        tables: exact.iter().zip(plans).zip(noise).map(|((t, p), m)| (m.invoke(t).unwrap(), p.sigma)).collect(),
+    }
+}
+
+fn add(into: &mut [Vec<i64>], tables: &[Vec<i64>]) {
+    for (s, t) in into.iter_mut().zip(tables) {
+        s.iter_mut().zip(t).for_each(|(a, b)| *a += b);
+    }
+}
+
+/// Runs `trials` on two threads, each with its own opendp measurements.
+fn in_two_threads(trials: usize, trial: impl Fn(&[TableNoise], &mut Tallies) + Sync, plans: &[TablePlan]) -> Tallies {
+    let parts: Vec<Tallies> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let trial = &trial;
+                s.spawn(move || {
+                    let noise = noises(plans);
+                    let mut tallies = Tallies::default();
+                    for _ in 0..trials / 2 {
+                        trial(&noise, &mut tallies);
+                    }
+                    tallies
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut all = Tallies::default();
+    parts.into_iter().for_each(|t| all.merge(t));
+    all
+}
+
+#[test]
+fn a_single_councils_intervals_cover_its_truth_at_250_and_2000_people() {
+    const TRIALS: usize = 2_000;
+    let period: Period = "2025-26-Q4".parse().unwrap();
+    let plans = mechanism::plan(SpecId::MspQuarterlyV1, 0.5).unwrap();
+    let code: CouncilCode = "E06000001".parse().unwrap();
+    for people in [250, 2_000] {
+        let exact = exact_quarters(code, period, 1, Some(people), 5).remove(0);
+        let tallies = in_two_threads(
+            TRIALS,
+            |noise, tallies| {
+                let r = [release(code, period, &exact, &plans, noise)];
+                let b = benchmark(Group::Council(code), Window::Quarter(period), &r, &Default::default());
+                check_benchmark(tallies, &format!("{people} people"), &b, &exact);
+            },
+            &plans,
+        );
+        tallies.assert_honest(&format!("a council of {people} people, one quarter"), TRIALS);
+    }
+}
+
+/// 1,440 intervals × 400 trials of 612 releases: about 11 minutes on this 2-core machine, too long
+/// for every CI run (`coverage.rs` checks England and London on every run). Run it with
+/// `cargo test -p msp-tests --test coverage_everywhere -- --ignored`.
+#[test]
+#[ignore = "11 minutes: cargo test -p msp-tests --test coverage_everywhere -- --ignored"]
+fn england_and_every_region_cover_their_truth_for_a_quarter_and_a_financial_year() {
+    const TRIALS: usize = 400;
+    let year: FinancialYear = "2025-26".parse().unwrap();
+    let last: Period = "2025-26-Q4".parse().unwrap();
+    let plans = mechanism::plan(SpecId::MspQuarterlyV1, 0.5).unwrap();
+    let councils = Council::all();
+    let periods: Vec<Period> = year.quarters().to_vec();
+    // Every council's exact tables for the year's four quarters.
+    let exact: Vec<Vec<Vec<Vec<i64>>>> =
+        councils.iter().map(|c| exact_quarters(c.council_code(), last, 4, None, 17)).collect();
+    let spec = SpecId::MspQuarterlyV1.spec();
+    let empty = || -> Vec<Vec<i64>> { spec.tables.iter().map(|t| vec![0; t.cells.len()]).collect() };
+    let groups: Vec<(Group, String)> = std::iter::once((Group::England, "england".to_owned()))
+        .chain(Region::ALL.iter().map(|r| (Group::Region(*r), format!("{r:?}"))))
+        .collect();
+    // The truths: each group's exact sums for the last quarter and for the year.
+    let truth = |g: Group, quarters: &[usize]| {
+        let mut sums = empty();
+        for (c, tables) in councils.iter().zip(&exact) {
+            if matches!(g, Group::Region(r) if c.region == r) || g == Group::England {
+                quarters.iter().for_each(|&q| add(&mut sums, &tables[q]));
+            }
+        }
+        sums
+    };
+    let truths: Vec<(Tables, Tables)> =
+        groups.iter().map(|(g, _)| (truth(*g, &[3]), truth(*g, &[0, 1, 2, 3]))).collect();
+    let tallies = in_two_threads(
+        TRIALS,
+        |noise, tallies| {
+            let releases: Vec<CouncilRelease> = councils
+                .iter()
+                .zip(&exact)
+                .flat_map(|(c, tables)| {
+                    periods.iter().zip(tables).map(|(p, t)| release(c.council_code(), *p, t, &plans, noise))
+                })
+                .collect();
+            for ((g, name), (quarter_truth, year_truth)) in groups.iter().zip(&truths) {
+                let b = benchmark(*g, Window::Quarter(last), &releases, &Default::default());
+                check_benchmark(tallies, &format!("{name} {last}"), &b, quarter_truth);
+                let b = benchmark(*g, Window::Year(year), &releases, &Default::default());
+                check_benchmark(tallies, &format!("{name} {year}"), &b, year_truth);
+            }
+        },
+        &plans,
+    );
+    tallies.assert_honest("England and the nine regions, a quarter and a financial year", TRIALS);
+}
