@@ -276,6 +276,27 @@ fn in_two_threads(trials: usize, trial: impl Fn(&[TableNoise], &mut Tallies) + S
     all
 }
 
+/// The gain of combining `msp_outcomes` with its cross tables' margins (generalised least squares
+/// at the coordinator), from the release plan at ρ = 0.5: the variance of each combined cell over
+/// that of the table alone. Every proportion of `msp_outcomes` cells narrows by its square root.
+#[test]
+fn the_cross_tables_margins_narrow_every_msp_outcome() {
+    let plans = mechanism::plan(SpecId::MspQuarterlyV1, 0.5).unwrap();
+    let plan = |id: &str| plans.iter().find(|p| p.table.id == id).unwrap();
+    let own = plan("msp_outcomes").sigma.powi(2);
+    let precision = 1.0 / own
+        + ["msp_by_support_reason", "msp_by_age_band", "msp_by_ethnicity", "msp_by_sex"]
+            .iter()
+            .map(|id| {
+                let p = plan(id);
+                1.0 / ((p.table.cells.len() / 7) as f64 * p.sigma.powi(2))
+            })
+            .sum::<f64>();
+    let ratio = (1.0 / precision / own).sqrt();
+    eprintln!("msp_outcomes' cells: standard error {:.3} of the table's own (σ = {:.2})", ratio, own.sqrt());
+    assert!(ratio < 0.97, "the cross tables add at least 3%: {ratio}");
+}
+
 #[test]
 fn a_single_councils_intervals_cover_its_truth_at_250_and_2000_people() {
     const TRIALS: usize = 2_000;

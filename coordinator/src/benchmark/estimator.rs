@@ -2,6 +2,11 @@
 //! cells summed over the councils that submitted, with their noise variances added; the headline
 //! measures and the median with their intervals; and coverage.
 //!
+//! `msp_outcomes`' cells are also measured by the four tables that cross it with support reason,
+//! age band, ethnic group and sex (each a partition of the same people): every figure read from
+//! `msp_outcomes` uses the generalised-least-squares combination of the five ([`combined_margins`]),
+//! whose standard error is 0.93 of the table's own at the default budget.
+//!
 //! Values are summed exactly, in i128, across councils, quarters and cells, and only the sum is
 //! made a float: no combination of i64 values can overflow it or lose its sign, and small cells
 //! are not rounded away beside large ones. (The network policy bounds what is accepted far below
@@ -52,13 +57,28 @@ impl Sum {
     }
 }
 
-/// The summed cells of every table of the spec, as the measures read them.
+/// The table whose cells the cross tables below also measure.
+const MSP_OUTCOMES: &str = "msp_outcomes";
+
+/// Tables whose cells, added over their groups, are `msp_outcomes`' cells: each is a partition of
+/// the same people (people with an enquiry concluded), every code list has its "unknown", so each
+/// gives an independent noisy measurement of every `msp_outcomes` cell.
+const MSP_OUTCOMES_CROSSED: [&str; 4] = ["msp_by_support_reason", "msp_by_age_band", "msp_by_ethnicity", "msp_by_sex"];
+
+/// The summed cells of every table of the spec, as the measures read them, with `msp_outcomes`'
+/// cells estimated from every table that measures them.
 struct Summed<'a> {
     spec: &'static msp_schemas::ReportSpec,
     sums: &'a [Vec<Sum>],
+    /// `msp_outcomes`' cells, combined with the cross tables' margins ([`combined_margins`]).
+    outcomes: Option<Vec<Noisy>>,
 }
 
-impl Summed<'_> {
+impl<'a> Summed<'a> {
+    fn new(spec: &'static msp_schemas::ReportSpec, sums: &'a [Vec<Sum>]) -> Self {
+        Self { spec, sums, outcomes: combined_margins(spec, sums) }
+    }
+
     fn sum(&self, table: &str, cell: usize) -> Option<Sum> {
         let i = self.spec.tables.iter().position(|t| t.id == table)?;
         self.sums.get(i)?.get(cell).copied()
@@ -67,13 +87,62 @@ impl Summed<'_> {
 
 impl Cells for Summed<'_> {
     fn cell(&self, table: &str, cell: usize) -> Option<Noisy> {
-        self.sum(table, cell).map(Sum::noisy)
+        match (&self.outcomes, table) {
+            (Some(outcomes), MSP_OUTCOMES) => outcomes.get(cell).copied(),
+            _ => self.sum(table, cell).map(Sum::noisy),
+        }
     }
 
-    /// Cells of one table summed exactly before the sum is made a float.
+    /// Cells of one table summed exactly before the sum is made a float (`msp_outcomes`' combined
+    /// cells, whose noises are independent of each other, are added with their variances).
     fn cells(&self, table: &str, cells: &[usize]) -> Option<Noisy> {
+        if let (Some(_), MSP_OUTCOMES) = (&self.outcomes, table) {
+            return cells.iter().try_fold(Noisy::default(), |acc, c| Some(acc + self.cell(table, *c)?));
+        }
         cells.iter().try_fold(Sum::default(), |acc, c| Some(acc.plus(self.sum(table, *c)?))).map(Sum::noisy)
     }
+}
+
+/// `msp_outcomes`' cells estimated by generalised least squares from the five tables that measure
+/// them: the table itself, and each cross table's cells of that outcome added over its groups. The
+/// five are unbiased for the same exact total with independent noises of known variance, so the
+/// best linear unbiased estimate is their inverse-variance weighted mean, with variance
+/// `1 / Σ 1/vᵢ` exactly. The weights are the same for every cell of the table (a table's cells
+/// share their σ in every release), so the combined cells stay independent of each other. `None`
+/// when the spec lacks a table (a spec without these relations is read as released).
+fn combined_margins(spec: &'static msp_schemas::ReportSpec, sums: &[Vec<Sum>]) -> Option<Vec<Noisy>> {
+    let at = |id: &str| spec.tables.iter().position(|t| t.id == id);
+    let own = at(MSP_OUTCOMES)?;
+    let crossed: Vec<usize> = MSP_OUTCOMES_CROSSED.iter().map(|id| at(id)).collect::<Option<_>>()?;
+    spec.tables[own]
+        .cells
+        .iter()
+        .enumerate()
+        .map(|(c, cell)| {
+            let mut measured = vec![sums.get(own)?.get(c)?.noisy()];
+            for &k in &crossed {
+                let margin = spec.tables[k]
+                    .cells
+                    .iter()
+                    .zip(sums.get(k)?)
+                    .filter(|(x, _)| x.code.rsplit_once(':').is_some_and(|(_, outcome)| outcome == cell.code))
+                    .fold(Sum::default(), |a, (_, s)| a.plus(*s));
+                measured.push(margin.noisy());
+            }
+            Some(inverse_variance(&measured))
+        })
+        .collect()
+}
+
+/// The inverse-variance weighted mean of independent unbiased measurements of one quantity (a
+/// measurement without noise is the quantity itself).
+fn inverse_variance(measured: &[Noisy]) -> Noisy {
+    if let Some(exact) = measured.iter().find(|m| m.variance <= 0.0) {
+        return *exact;
+    }
+    let precision: f64 = measured.iter().map(|m| 1.0 / m.variance).sum();
+    let value = measured.iter().map(|m| m.value / m.variance).sum::<f64>() / precision;
+    Noisy { value, variance: 1.0 / precision }
 }
 
 /// The releases of `group` within `window` (`m` says who is in named groups).
@@ -136,8 +205,8 @@ pub fn each_against_rest(
                 total.iter().zip(&own).map(|(t, o)| t.iter().zip(o).map(|(t, o)| t.minus(*o)).collect()).collect();
             let others = all.len() > own_releases.len();
             AgainstRest {
-                council: if own_releases.is_empty() { None } else { measure.estimate(&Summed { spec, sums: &own }) },
-                rest: if others { measure.estimate(&Summed { spec, sums: &rest }) } else { None },
+                council: if own_releases.is_empty() { None } else { measure.estimate(&Summed::new(spec, &own)) },
+                rest: if others { measure.estimate(&Summed::new(spec, &rest)) } else { None },
             }
         })
         .collect()
@@ -163,7 +232,7 @@ pub fn benchmark(group: Group, window: Window, releases: &[CouncilRelease], m: &
         quarters_included: included.len() as u64,
         quarters_expected: (in_group * quarters.len()) as u64,
     };
-    let cells = Summed { spec, sums: &sums };
+    let cells = Summed::new(spec, &sums);
     let measures = Measure::ALL
         .iter()
         .map(|m| MeasureEstimate {
@@ -189,11 +258,11 @@ pub fn benchmark(group: Group, window: Window, releases: &[CouncilRelease], m: &
                 .cells
                 .iter()
                 .zip(s)
-                .map(|(c, n)| CellEstimate {
-                    cell: c.code.clone(),
-                    label: c.label.clone(),
-                    value: n.noisy().value,
-                    se: n.variance.sqrt(),
+                .enumerate()
+                .map(|(i, (c, n))| {
+                    // As the measures read it (msp_outcomes combined with its cross tables' margins).
+                    let n = cells.cell(t.id, i).unwrap_or(n.noisy());
+                    CellEstimate { cell: c.code.clone(), label: c.label.clone(), value: n.value, se: n.variance.sqrt() }
                 })
                 .collect(),
         })
@@ -255,6 +324,50 @@ mod tests {
     }
 
     #[test]
+    fn msp_outcomes_is_combined_with_its_cross_tables_margins_by_inverse_variance() {
+        let spec = SpecId::MspQuarterlyV1.spec();
+        // A release whose cross tables put every person in their first group: each margin is then
+        // exactly msp_outcomes' cell, as in a real release without noise.
+        let outcomes: Vec<i64> = (1..=7).map(|c| 10 * c).collect();
+        let sigma = |id: &str| if id == MSP_OUTCOMES { 4.0 } else { 6.0 };
+        let tables: Vec<(Vec<i64>, f64)> = spec
+            .tables
+            .iter()
+            .map(|t| {
+                let cells = if t.id == MSP_OUTCOMES {
+                    outcomes.clone()
+                } else if MSP_OUTCOMES_CROSSED.contains(&t.id) {
+                    (0..t.cells.len()).map(|i| if i < 7 { outcomes[i] } else { 0 }).collect()
+                } else {
+                    vec![1; t.cells.len()]
+                };
+                (cells, sigma(t.id))
+            })
+            .collect();
+        let r = CouncilRelease {
+            council: "E06000001".parse().unwrap(),
+            period: "2026-27-Q1".parse().unwrap(),
+            revision: 1,
+            team_model: TeamModel::Specialist,
+            msp_level: MspLevel::Gold,
+            tables,
+        };
+        let b = benchmark(Group::England, Window::Quarter(r.period), &[r], &Memberships::default());
+        let t = b.tables.iter().find(|t| t.table == MSP_OUTCOMES).unwrap();
+        // Precision: 1/4² from the table, and 1/(groups·6²) from each cross table's margin.
+        let groups = |id: &str| spec.tables.iter().find(|t| t.id == id).unwrap().cells.len() as f64 / 7.0;
+        let precision = 1.0 / 16.0 + MSP_OUTCOMES_CROSSED.iter().map(|id| 1.0 / (groups(id) * 36.0)).sum::<f64>();
+        for (cell, exact) in t.cells.iter().zip(&outcomes) {
+            assert!((cell.value - *exact as f64).abs() < 1e-9, "{cell:?}");
+            assert!((cell.se - precision.recip().sqrt()).abs() < 1e-12, "{cell:?}");
+            assert!(cell.se < 4.0, "narrower than msp_outcomes alone");
+        }
+        // The measures read the combined cells: asked, of those whose record says (not unknown).
+        let asked = b.measure("asked").unwrap();
+        assert!((asked.value - (10.0 + 20.0 + 30.0 + 40.0 + 50.0) / 210.0).abs() < 1e-12, "{asked:?}");
+    }
+
+    #[test]
     fn a_higher_revision_supersedes_and_years_add_their_quarters() {
         let rs = latest(vec![
             release("E06000001", "2026-27-Q1", 1, 10, 2.0),
@@ -268,8 +381,9 @@ mod tests {
             &rs,
             &Memberships::default(),
         );
-        assert_eq!(year.tables[3].cells[0].value, 16.0);
-        assert!((year.tables[3].cells[0].se - 8f64.sqrt()).abs() < 1e-12);
+        let t = year.tables.iter().find(|t| t.table == "risk_action").unwrap();
+        assert_eq!(t.cells[0].value, 16.0);
+        assert!((t.cells[0].se - 8f64.sqrt()).abs() < 1e-12);
         assert_eq!((year.coverage.quarters_included, year.coverage.quarters_expected), (2, 4));
     }
 
@@ -325,7 +439,11 @@ mod tests {
         assert_eq!(b.coverage.councils_included, 153);
         for (t, (values, _)) in b.tables.iter().zip(&tables) {
             for cell in &t.cells {
-                assert_eq!(cell.value, (values[0] as i128 * 153 * 4) as f64, "{}: summed exactly", t.table);
+                // msp_outcomes is combined with its cross tables' margins, which these cells do not
+                // add up to: it is checked for sense only.
+                if t.table != MSP_OUTCOMES {
+                    assert_eq!(cell.value, (values[0] as i128 * 153 * 4) as f64, "{}: summed exactly", t.table);
+                }
                 assert!(cell.value > 0.0 && cell.se.is_finite() && cell.se > 0.0, "{}: {cell:?}", t.table);
             }
         }
