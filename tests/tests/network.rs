@@ -158,13 +158,41 @@ async fn check_benchmarks(c: &TestCoordinator, nodes: &[TestNode], backend: msp_
                 releases.iter().filter(|(code, r)| in_group(*code) && in_window(r.period())).collect();
             assert_eq!(b["coverage"]["quarters_included"], covering.len(), "{group} {window}");
 
-            // The benchmark's cells are the sums of the latest releases they cover.
+            // The benchmark's cells are the sums of the latest releases they cover; msp_outcomes'
+            // are those sums combined, by inverse variance, with the four cross tables' margins.
+            let sum_of = |t: usize, k: usize| -> (f64, f64) {
+                let value: i64 = covering.iter().map(|(_, r)| r.fields().tables[t].values[k]).sum();
+                (value as f64, covering.iter().map(|(_, r)| r.fields().tables[t].sigma.powi(2)).sum())
+            };
+            let at = |id: &str| spec.tables.iter().position(|t| t.id == id).unwrap();
             for (t, table) in spec.tables.iter().enumerate() {
                 let cells = b["tables"][t]["cells"].as_array().expect("cells");
                 assert_eq!(b["tables"][t]["table"], table.id);
                 for (k, cell) in cells.iter().enumerate() {
-                    let sum: i64 = covering.iter().map(|(_, r)| r.fields().tables[t].values[k]).sum();
-                    assert_eq!(cell["value"].as_f64(), Some(sum as f64), "{group} {window} {} cell {k}", table.id);
+                    let got = cell["value"].as_f64().unwrap();
+                    if table.id != "msp_outcomes" {
+                        assert_eq!(got, sum_of(t, k).0, "{group} {window} {} cell {k}", table.id);
+                        continue;
+                    }
+                    let mut measured = vec![sum_of(t, k)];
+                    for id in ["msp_by_support_reason", "msp_by_age_band", "msp_by_ethnicity", "msp_by_sex"] {
+                        let x = at(id);
+                        let suffix = format!(":{}", table.cells[k].code);
+                        let margin = spec.tables[x].cells.iter().enumerate().filter(|(_, c)| c.code.ends_with(&suffix));
+                        measured
+                            .push(margin.map(|(j, _)| sum_of(x, j)).fold((0.0, 0.0), |a, m| (a.0 + m.0, a.1 + m.1)));
+                    }
+                    let precision: f64 = measured.iter().map(|m| 1.0 / m.1).sum();
+                    let expected = measured.iter().map(|m| m.0 / m.1).sum::<f64>() / precision;
+                    assert!(
+                        (got - expected).abs() < 1e-6 * expected.abs().max(1.0),
+                        "{group} {window} msp_outcomes cell {k}: {got} vs {expected}"
+                    );
+                    let se = cell["se"].as_f64().unwrap();
+                    assert!(
+                        (se - precision.recip().sqrt()).abs() < 1e-9,
+                        "{group} {window} msp_outcomes cell {k}: se {se}"
+                    );
                 }
             }
 
