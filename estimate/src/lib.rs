@@ -3,9 +3,9 @@
 //! Every released value is an exact count plus independent discrete Gaussian noise whose scale σ
 //! is published in the release, so a cell's noise variance is σ², sums of cells (over cells, or
 //! over councils) add their variances, and a ratio of noisy sums gets a delta-method variance.
-//! A proportion's interval is Fieller's (exact for a ratio of Gaussian noisy counts, however small),
-//! a mean's the delta method's. Intervals are 95% and clipped to what is feasible (a proportion lies in [0, 1], a mean of
-//! values capped at U in [0, U]). An interval too wide to support a comparison is flagged, not
+//! A proportion's interval is Fieller's (exact for a ratio of Gaussian noisy counts, however
+//! small), a mean's the delta method's. Intervals are 95% and clipped to what is feasible (a
+//! proportion lies in [0, 1], a mean of values capped at U in [0, U]). An interval too wide to support a comparison is flagged, not
 //! hidden.
 //!
 //! The [`Measure`]s are the headline figures of the network, defined once here so that a

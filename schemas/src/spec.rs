@@ -242,6 +242,13 @@ fn same_labels(codes: &[&str]) -> Vec<Cell> {
     codes.iter().map(|c| Cell { code: (*c).to_owned(), label: (*c).to_owned() }).collect()
 }
 
+/// The tables that cross `msp_outcomes` with who people are. Each is a partition of the same people
+/// (an enquiry concluded) into groups that include "unknown", so each cross table's cells of one
+/// outcome, added over its groups, are `msp_outcomes`' cell of that outcome: the coordinator
+/// combines the five measurements of every such cell.
+pub const MSP_OUTCOMES_CROSSED: [&str; 4] =
+    ["msp_by_support_reason", "msp_by_age_band", "msp_by_ethnicity", "msp_by_sex"];
+
 /// `msp_outcomes` crossed with a code list: one cell per (group, MSP outcome), group-major.
 fn msp_by<T: CodeList>() -> Vec<Cell> {
     let mut out = Vec::new();
@@ -518,6 +525,17 @@ mod tests {
         check::<AgeBand>("msp_by_age_band");
         check::<Ethnicity>("msp_by_ethnicity");
         check::<Sex>("msp_by_sex");
+        // What the coordinator relies on to combine them with msp_outcomes: the same people, each
+        // in exactly one group, and a group for people whose value is not recorded.
+        let table = |id: &str| spec().tables.iter().find(|t| t.id == id).unwrap();
+        let own = table("msp_outcomes");
+        let crossed: Vec<&str> = spec().tables.iter().filter(|t| t.id.starts_with("msp_by_")).map(|t| t.id).collect();
+        assert_eq!(crossed, MSP_OUTCOMES_CROSSED);
+        for id in MSP_OUTCOMES_CROSSED {
+            let t = table(id);
+            assert_eq!((t.population, t.kind), (own.population, own.kind), "{id}");
+            assert!(t.cells.iter().any(|c| c.code.starts_with("unknown:")), "{id} has no group for unknown");
+        }
     }
 
     #[test]

@@ -38,6 +38,7 @@ use msp_schemas::api::Benchmark;
 use msp_schemas::{
     Council, CouncilCode, FinancialYear, Period, Region, SpecId,
     codes::{MspLevel, TeamModel},
+    spec::MSP_OUTCOMES_CROSSED,
 };
 use msp_synth::{self as synth, SynthOptions};
 use msp_tests::ExactTables;
@@ -178,7 +179,7 @@ fn check_benchmark(tallies: &mut Tallies, prefix: &str, b: &Benchmark, exact: &[
         }
     }
     // Outcomes fully achieved within each category of who people are.
-    for id in ["msp_by_support_reason", "msp_by_age_band", "msp_by_ethnicity", "msp_by_sex"] {
+    for id in MSP_OUTCOMES_CROSSED {
         let cells = noisy_cells(id);
         let find = |g: &str, o: &str| cells.iter().find(|(c, ..)| *c == format!("{g}:{o}")).map(|(_, n, x)| (*n, *x));
         let mut groups: Vec<String> = Vec::new();
@@ -285,7 +286,7 @@ fn the_cross_tables_margins_narrow_every_msp_outcome() {
     let plan = |id: &str| plans.iter().find(|p| p.table.id == id).unwrap();
     let own = plan("msp_outcomes").sigma.powi(2);
     let precision = 1.0 / own
-        + ["msp_by_support_reason", "msp_by_age_band", "msp_by_ethnicity", "msp_by_sex"]
+        + MSP_OUTCOMES_CROSSED
             .iter()
             .map(|id| {
                 let p = plan(id);

@@ -175,7 +175,7 @@ async fn check_benchmarks(c: &TestCoordinator, nodes: &[TestNode], backend: msp_
                         continue;
                     }
                     let mut measured = vec![sum_of(t, k)];
-                    for id in ["msp_by_support_reason", "msp_by_age_band", "msp_by_ethnicity", "msp_by_sex"] {
+                    for id in msp_schemas::spec::MSP_OUTCOMES_CROSSED {
                         let x = at(id);
                         let suffix = format!(":{}", table.cells[k].code);
                         let margin = spec.tables[x].cells.iter().enumerate().filter(|(_, c)| c.code.ends_with(&suffix));

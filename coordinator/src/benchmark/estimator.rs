@@ -18,7 +18,7 @@ use msp_estimate::{Cells, Measure, Noisy};
 use msp_schemas::{
     Council, CouncilCode,
     api::{Benchmark, CellEstimate, Coverage, MeasureEstimate, TableEstimate},
-    spec::SpecId,
+    spec::{MSP_OUTCOMES_CROSSED, SpecId},
 };
 
 use super::{
@@ -59,11 +59,6 @@ impl Sum {
 
 /// The table whose cells the cross tables below also measure.
 const MSP_OUTCOMES: &str = "msp_outcomes";
-
-/// Tables whose cells, added over their groups, are `msp_outcomes`' cells: each is a partition of
-/// the same people (people with an enquiry concluded), every code list has its "unknown", so each
-/// gives an independent noisy measurement of every `msp_outcomes` cell.
-const MSP_OUTCOMES_CROSSED: [&str; 4] = ["msp_by_support_reason", "msp_by_age_band", "msp_by_ethnicity", "msp_by_sex"];
 
 /// The summed cells of every table of the spec, as the measures read them, with `msp_outcomes`'
 /// cells estimated from every table that measures them.

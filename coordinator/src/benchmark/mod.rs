@@ -5,9 +5,9 @@
 //! submitted, and their variances the sums of the published σ² (noise is independent across
 //! councils, quarters and tables). Headline measures and their intervals come from
 //! [`msp_estimate`]: proportions with Fieller's interval, means by the delta method, clipped to
-//! what is feasible. The
-//! median days to conclude, which has no closed form, gets a parametric bootstrap interval from
-//! the known noise. Coverage (councils included out of councils in the group) is part of every
+//! what is feasible; `msp_outcomes`' cells combined with its cross tables' margins. The median
+//! days to conclude, which has no closed form, gets a parametric bootstrap interval from the
+//! known noise. Coverage (councils included out of councils in the group) is part of every
 //! benchmark. The answers are the wire types of [`msp_schemas::api`].
 //!
 //! - [`release`](mod@release): a council's release as the estimator reads it, and the latest revisions;
