@@ -249,6 +249,7 @@ async fn node(
         budget: None,
         submission: None,
         web: None,
+        spec: None,
     };
     let submitter = Submitter {
         store: &store,

@@ -1,4 +1,4 @@
-//! Estimates with honest intervals from noisy `msp-quarterly/1` releases (DESIGN §8).
+//! Estimates with honest intervals from noisy `msp-quarterly` releases (DESIGN §8).
 //!
 //! Every released value is an exact count plus independent discrete Gaussian noise whose scale σ
 //! is published in the release, so a cell's noise variance is σ², sums of cells (over cells, or
@@ -16,6 +16,7 @@
 //! second shape for them.
 
 pub use msp_schemas::api::{Estimate, Verdict, Z95};
+use msp_schemas::{ReportSpec, spec::Population};
 use serde::Serialize;
 
 /// A noisy quantity: its released value and the variance of the noise in it.
@@ -111,13 +112,36 @@ fn fieller(part: Noisy, rest: Noisy) -> Option<(f64, f64)> {
 
 /// The mean `sum / count` of values capped at `upper`, with a delta-method interval.
 pub fn mean(sum: Noisy, count: Noisy, upper: f64) -> Option<Estimate> {
-    let c = count.value;
-    if c <= 0.0 {
+    mean_of(&[MeanPart { sum, count, centre: 0.0 }], upper)
+}
+
+/// One independent part of a mean's data: the noisy sum of the values of `count` people, each
+/// less `centre` (0 for a plain clamped sum; a centred sum's centre otherwise), so that the
+/// values themselves add up to `sum + centre × count`. Releases of different specs make
+/// different parts; within one part the sum's and the count's noises are independent.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MeanPart {
+    /// The noisy (centred) sum.
+    pub sum: Noisy,
+    /// The noisy count of the people summed.
+    pub count: Noisy,
+    /// What was taken off each person's value.
+    pub centre: f64,
+}
+
+/// The mean of values capped at `upper` from independent parts, with a delta-method interval:
+/// `m = Σ (Sₖ + cₖ·Nₖ) / Σ Nₖ`, so `∂m/∂Sₖ = 1/N` and `∂m/∂Nₖ = (cₖ − m)/N`, and
+/// `var m = Σ (var Sₖ + (cₖ − m)²·var Nₖ) / N²`. A centre near the mean makes the count's noise
+/// matter little.
+pub fn mean_of(parts: &[MeanPart], upper: f64) -> Option<Estimate> {
+    let n: f64 = parts.iter().map(|p| p.count.value).sum();
+    if n <= 0.0 || parts.is_empty() {
         return None;
     }
-    let value = (sum.value / c).clamp(0.0, upper);
-    // ∂(s/c)/∂s = 1/c, ∂/∂c = −s/c².
-    let variance = (sum.variance + value * value * count.variance) / (c * c);
+    let total: f64 = parts.iter().map(|p| p.sum.value + p.centre * p.count.value).sum();
+    let value = (total / n).clamp(0.0, upper);
+    let variance =
+        parts.iter().map(|p| p.sum.variance + (p.centre - value).powi(2) * p.count.variance).sum::<f64>() / (n * n);
     let se = variance.sqrt();
     let too_wide = value <= 0.0 || Z95 * se > WIDE_MEAN_RELATIVE * value;
     Some(clipped(value, se, 0.0, upper, too_wide))
@@ -139,6 +163,161 @@ pub trait Cells {
     /// The noisy sum of some cells of one table.
     fn cells(&self, table: &str, cells: &[usize]) -> Option<Noisy> {
         cells.iter().map(|c| self.cell(table, *c)).sum()
+    }
+
+    /// What each person's value had taken off in the sum table `table` (see
+    /// [`msp_schemas::TableKind::CentredSum`]); 0 for a plain clamped sum.
+    fn centre(&self, table: &str) -> f64 {
+        let _ = table;
+        0.0
+    }
+
+    /// The number of people `cells` of `table` count, as a mean divides by it: independent of
+    /// every sum table, not necessarily of other cells (see [`Combined`]'s).
+    fn count(&self, table: &str, cells: &[usize]) -> Option<Noisy> {
+        self.cells(table, cells)
+    }
+
+    /// The independent parts of a mean of the sum table `sum` over the people `count_cells` of
+    /// `count` count (one part unless the cells come from releases of several specs).
+    fn mean_parts(&self, sum: &str, count: &str, count_cells: &[usize]) -> Option<Vec<MeanPart>> {
+        Some(vec![MeanPart { sum: self.cell(sum, 0)?, count: self.count(count, count_cells)?, centre: self.centre(sum) }])
+    }
+}
+
+/// One spec's cells, with each table that other tables measure again ([`ReportSpec::margins`])
+/// estimated from all of them by generalised least squares.
+///
+/// A table's cell and each crossed table's cells of it added over their groups are unbiased for
+/// the same exact count, with independent noises of known variance, so the best linear unbiased
+/// estimate is their inverse-variance weighted mean, with variance `1 / Σ 1/vᵢ` exactly. The
+/// weights are the same for every cell of the table (a table's cells share their σ), so the
+/// combined cells stay independent of each other and of every table not involved, and every
+/// formula downstream holds. The crossed tables' own cells are read as released.
+///
+/// The number of people a mean divides by is estimated the same way ([`Cells::count`]): every
+/// complete table of the concluded population (each person in exactly one cell) measures its
+/// size, so the people some cells of one such table count are measured both by those cells and
+/// by the other complete tables' size less the table's remaining cells, independently; the count
+/// is the inverse-variance mean of the two. It is correlated with the tables it is made from,
+/// which is why only means (whose sums are tables of their own) read it.
+pub struct Combined<C> {
+    inner: C,
+    combined: Vec<(&'static str, Vec<Noisy>)>,
+    /// Each complete table of the concluded population, with its cells and its total.
+    complete: Vec<(&'static str, usize, Noisy)>,
+}
+
+impl<C: Cells> Combined<C> {
+    /// `inner`'s cells (those of releases of `spec`), combined as `spec` says.
+    pub fn new(spec: &ReportSpec, inner: C) -> Self {
+        let combined = spec
+            .margins
+            .iter()
+            .filter_map(|m| {
+                let own = spec.table(m.table)?;
+                let n = own.cells.len();
+                let cells = (0..n)
+                    .map(|c| {
+                        let mut measured = vec![inner.cell(m.table, c)?];
+                        for id in &m.crossed {
+                            let groups = spec.table(id)?.cells.len() / n;
+                            let cells: Vec<usize> = (0..groups).map(|g| g * n + c).collect();
+                            measured.push(inner.cells(id, &cells)?);
+                        }
+                        Some(least_squares(&measured))
+                    })
+                    .collect::<Option<Vec<Noisy>>>()?;
+                Some((m.table, cells))
+            })
+            .collect();
+        let complete = spec
+            .tables
+            .iter()
+            .filter(|t| t.complete && t.population == Population::Concluded)
+            .filter_map(|t| {
+                let all: Vec<usize> = (0..t.cells.len()).collect();
+                Some((t.id, t.cells.len(), inner.cells(t.id, &all)?))
+            })
+            .collect();
+        Self { inner, combined, complete }
+    }
+
+    fn combined(&self, table: &str) -> Option<&[Noisy]> {
+        self.combined.iter().find(|(t, _)| *t == table).map(|(_, c)| c.as_slice())
+    }
+}
+
+/// The inverse-variance weighted mean of independent unbiased measurements of one quantity (a
+/// measurement without noise is the answer).
+pub fn least_squares(measured: &[Noisy]) -> Noisy {
+    if let Some(exact) = measured.iter().find(|m| m.variance <= 0.0) {
+        return *exact;
+    }
+    let precision: f64 = measured.iter().map(|m| 1.0 / m.variance).sum();
+    let value = measured.iter().map(|m| m.value / m.variance).sum::<f64>() / precision;
+    Noisy { value, variance: 1.0 / precision }
+}
+
+impl<C: Cells> Cells for Combined<C> {
+    fn count(&self, table: &str, cells: &[usize]) -> Option<Noisy> {
+        let direct = self.inner.cells(table, cells)?;
+        let Some((_, n, _)) = self.complete.iter().find(|(t, ..)| *t == table) else { return Some(direct) };
+        let others: Vec<Noisy> = self.complete.iter().filter(|(t, ..)| *t != table).map(|(.., total)| *total).collect();
+        if others.is_empty() {
+            return Some(direct);
+        }
+        let rest: Vec<usize> = (0..*n).filter(|c| !cells.contains(c)).collect();
+        let people = least_squares(&others);
+        let left = self.inner.cells(table, &rest)?;
+        let by_difference = Noisy { value: people.value - left.value, variance: people.variance + left.variance };
+        Some(least_squares(&[direct, by_difference]))
+    }
+
+    fn cell(&self, table: &str, cell: usize) -> Option<Noisy> {
+        match self.combined(table) {
+            Some(cells) => cells.get(cell).copied(),
+            None => self.inner.cell(table, cell),
+        }
+    }
+
+    fn cells(&self, table: &str, cells: &[usize]) -> Option<Noisy> {
+        match self.combined(table) {
+            Some(combined) => cells.iter().map(|c| combined.get(*c).copied()).sum(),
+            None => self.inner.cells(table, cells),
+        }
+    }
+
+    fn centre(&self, table: &str) -> f64 {
+        self.inner.centre(table)
+    }
+}
+
+/// Cells from releases of several specs, each part its own spec's (combined) cells: a cell is the
+/// sum of the parts', and is there only if every part has its table (a benchmark does not show
+/// a table some of its councils' releases lack as if it were all of them); a mean has a part for
+/// each.
+pub struct Mixed<C>(pub Vec<C>);
+
+impl<C: Cells> Cells for Mixed<C> {
+    fn cell(&self, table: &str, cell: usize) -> Option<Noisy> {
+        if self.0.is_empty() {
+            return None;
+        }
+        self.0.iter().map(|c| c.cell(table, cell)).sum()
+    }
+
+    fn cells(&self, table: &str, cells: &[usize]) -> Option<Noisy> {
+        if self.0.is_empty() {
+            return None;
+        }
+        self.0.iter().map(|c| c.cells(table, cells)).sum()
+    }
+
+    fn mean_parts(&self, sum: &str, count: &str, count_cells: &[usize]) -> Option<Vec<MeanPart>> {
+        let parts: Vec<Vec<MeanPart>> =
+            self.0.iter().map(|c| c.mean_parts(sum, count, count_cells)).collect::<Option<_>>()?;
+        (!parts.is_empty()).then(|| parts.concat())
     }
 }
 
@@ -238,6 +417,19 @@ measures! {
         Formula::Mean { sum: "multiagency_meetings_sum", count: "multiagency_meetings", count_cells: &[0, 1, 2, 3, 4, 5], upper: 10.0 };
     MeanStaffHours => "mean_staff_hours", "Mean staff hours where recorded (each capped at 80)", "Staff hours",
         Formula::Mean { sum: "staff_hours_sum", count: "staff_hours", count_cells: &[0, 1, 2, 3, 4], upper: 80.0 };
+    // msp-quarterly/2's section 42 versions, as the SAC counts: msp_by_enquiry_type's first seven
+    // cells are msp_outcomes' for section 42 enquiries; risk_outcome_by_enquiry_type's first five
+    // risk_outcome's.
+    AskedS42 => "asked_s42", "Section 42 enquiries: asked about the outcomes they wanted (of those whose record says)", "Asked (s42)",
+        Formula::Proportion { table: "msp_by_enquiry_type", part: &[0, 1, 2, 3, 4], rest: &[5] };
+    ExpressedS42 => "expressed_s42", "Section 42 enquiries: expressed the outcomes they wanted (of those whose record says)", "Expressed (s42)",
+        Formula::Proportion { table: "msp_by_enquiry_type", part: &[0, 1, 2, 3], rest: &[4, 5] };
+    FullyS42 => "fully_s42", "Section 42 enquiries: outcomes fully achieved (of those who expressed outcomes)", "Fully achieved (s42)",
+        Formula::Proportion { table: "msp_by_enquiry_type", part: &[0], rest: &[1, 2] };
+    FullyOrPartiallyS42 => "fully_or_partially_s42", "Section 42 enquiries: outcomes fully or partially achieved", "Fully or partially (s42)",
+        Formula::Proportion { table: "msp_by_enquiry_type", part: &[0, 1], rest: &[2] };
+    RiskReducedOrRemovedS42 => "risk_reduced_or_removed_s42", "Section 42 enquiries: identified risks removed or reduced", "Risk removed or reduced (s42)",
+        Formula::Proportion { table: "risk_outcome_by_enquiry_type", part: &[0, 1], rest: &[2] };
 }
 
 /// Which way a measure is better, so that a difference can be read (and coloured) by what it
@@ -264,7 +456,12 @@ impl Measure {
             | Measure::RiskReducedOrRemoved
             | Measure::CapacitySupported
             | Measure::FeltSafer
-            | Measure::ListenedTo => Direction::HigherIsBetter,
+            | Measure::ListenedTo
+            | Measure::AskedS42
+            | Measure::ExpressedS42
+            | Measure::FullyS42
+            | Measure::FullyOrPartiallyS42
+            | Measure::RiskReducedOrRemovedS42 => Direction::HigherIsBetter,
             Measure::NotAchieved | Measure::Repeat => Direction::LowerIsBetter,
             Measure::Partially
             | Measure::MeanDays
@@ -291,7 +488,7 @@ impl Measure {
                 proportion(cells.cells(table, part)?, cells.cells(table, rest)?)
             }
             Formula::Mean { sum, count, count_cells, upper } => {
-                mean(cells.cell(sum, 0)?, cells.cells(count, count_cells)?, upper)
+                mean_of(&cells.mean_parts(sum, count, count_cells)?, upper)
             }
         }
     }
@@ -304,14 +501,26 @@ impl AsRef<str> for Measure {
     }
 }
 
-/// The cells of one release: each value with its table's noise scale.
+/// The cells of one release as released: each value with its table's noise scale.
 #[derive(Debug, Clone)]
 pub struct ReleaseCells<'a>(pub &'a msp_schemas::release::ReleaseFields);
+
+impl<'a> ReleaseCells<'a> {
+    /// The release's cells as the measures read them: combined as its spec says ([`Combined`]),
+    /// as the coordinator reads them.
+    pub fn combined(fields: &'a msp_schemas::release::ReleaseFields) -> Combined<Self> {
+        Combined::new(fields.spec.spec(), ReleaseCells(fields))
+    }
+}
 
 impl Cells for ReleaseCells<'_> {
     fn cell(&self, table: &str, cell: usize) -> Option<Noisy> {
         let t = self.0.tables.iter().find(|t| t.table == table)?;
         Some(Noisy::new(*t.values.get(cell)? as f64, t.sigma))
+    }
+
+    fn centre(&self, table: &str) -> f64 {
+        self.0.spec.spec().table(table).map_or(0.0, |t| t.centre())
     }
 
     /// Cells of one table summed exactly (in i128, so no i64 values can overflow or lose their
@@ -400,7 +609,7 @@ mod tests {
 
     #[test]
     fn every_measure_names_cells_that_exist_in_the_spec() {
-        let spec = SpecId::MspQuarterlyV1.spec();
+        let spec = SpecId::MspQuarterlyV2.spec();
         for m in Measure::ALL {
             let check = |table: &str, cells: &[usize]| {
                 let t = spec.table(table).unwrap_or_else(|| panic!("{}: no table {table}", m.id()));

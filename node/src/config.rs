@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use msp_schemas::release::zcdp_epsilon;
 use msp_schemas::{
-    CouncilCode,
+    CouncilCode, SpecId,
     codes::{MspLevel, TeamModel},
 };
 use serde::{Deserialize, Serialize};
@@ -113,6 +113,10 @@ pub struct NodeConfig {
     /// The local web view (`msp-node serve`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub web: Option<WebConfig>,
+    /// The report spec to release (e.g. `"msp-quarterly/1"`); absent means the newest this
+    /// version makes that the network's policy accepts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<SpecId>,
 }
 
 /// `[web]` in `node.toml`: the council's local web view.
@@ -376,6 +380,13 @@ pub fn commented(config: &NodeConfig) -> String {
         set(config.database_url.is_some()),
         value(config.database_url.as_deref().unwrap_or("postgres://msp_node@db.council.example:5432/msp_node"))
     ));
+    out.push_str(&format!(
+        "# The report spec releases follow: leave it out for the newest this version makes that the network's\n\
+         # policy accepts (`msp-node policy` shows both). Set it to stay on an older one, e.g. \"msp-quarterly/1\".\n\
+         {}spec = {}\n\n",
+        set(config.spec.is_some()),
+        value(config.spec.map_or("msp-quarterly/1", |s| s.as_str()))
+    ));
     let context = config.context.clone();
     let c = context.clone().unwrap_or(ContextConfig {
         team_model: TeamModel::Specialist,
@@ -499,6 +510,7 @@ mod tests {
             budget: Some(Budget { rho_per_release: 0.25, ..Budget::default() }),
             submission: Some(SubmissionConfig { require_approval: true, four_eyes: true }),
             web: Some(WebConfig { session_hours: 4, ..WebConfig::default() }),
+            spec: Some(SpecId::MspQuarterlyV1),
         }
     }
 
@@ -523,6 +535,7 @@ mod tests {
             budget: None,
             submission: None,
             web: None,
+            spec: None,
             ..example()
         };
         let some = NodeConfig {

@@ -119,6 +119,9 @@ pub fn population_in_words(table: &TableSpec) -> String {
         TableKind::Partition => format!("{who}, each counted once"),
         TableKind::MultiValued { k } => format!("{who}, each counted in up to {k} of its rows"),
         TableKind::ClampedSum { upper } => format!("a total over {who}, each person's value capped at {upper}"),
+        TableKind::CentredSum { upper, centre } => {
+            format!("a total over {who} of each person's value capped at {upper}, less {centre}")
+        }
     }
 }
 

@@ -12,7 +12,7 @@
 //! state, the exact figures against the policy's plausibility bounds, and the ledger against the
 //! tighter caps. So budget is never spent on a release the coordinator would refuse.
 
-use msp_estimate::{Cells, Measure, Noisy};
+use msp_estimate::{Cells, Combined, Measure, Noisy};
 use msp_schemas::{
     Period, Release, ReleaseFields, SpecId,
     policy::{NetworkPolicy, Spending},
@@ -35,9 +35,6 @@ use crate::{
     policy,
     store::{CorruptRecord, ImportRecord, NodeStoreError, Store, StoredRelease},
 };
-
-/// The report spec this node releases.
-pub const SPEC: SpecId = SpecId::MspQuarterlyV1;
 
 /// Why a release was not made.
 #[derive(Debug, thiserror::Error)]
@@ -152,7 +149,11 @@ pub async fn load_persons(store: &Store, period: Period) -> Result<Vec<Person>, 
 /// The exact vector of every table for `period` (in spec order), and the number of people
 /// concluded. The people are split into shards built and counted on threads of their own;
 /// tables add up across shards because each person is in exactly one.
-pub async fn exact_tables(store: &Store, period: Period) -> Result<(Vec<Vec<i64>>, usize), NodeStoreError> {
+pub async fn exact_tables(
+    store: &Store,
+    spec: SpecId,
+    period: Period,
+) -> Result<(Vec<Vec<i64>>, usize), NodeStoreError> {
     let tasks: Vec<_> = scan(store, period)
         .await?
         .into_iter()
@@ -160,11 +161,11 @@ pub async fn exact_tables(store: &Store, period: Period) -> Result<(Vec<Vec<i64>
             tokio::task::spawn_blocking(move || {
                 let persons = rows.finish()?;
                 let concluded = persons.iter().filter(|p| p.concluded.is_some()).count();
-                Ok::<_, NodeStoreError>((tables::exact_tables(SPEC.spec(), &persons), concluded))
+                Ok::<_, NodeStoreError>((tables::exact_tables(spec.spec(), &persons), concluded))
             })
         })
         .collect();
-    let mut total: Vec<Vec<i64>> = SPEC.spec().tables.iter().map(|t| vec![0; t.cells.len()]).collect();
+    let mut total: Vec<Vec<i64>> = spec.spec().tables.iter().map(|t| vec![0; t.cells.len()]).collect();
     let mut concluded = 0;
     for t in tasks {
         let (part, n) = t.await.expect("counting does not panic")?;
@@ -176,9 +177,15 @@ pub async fn exact_tables(store: &Store, period: Period) -> Result<(Vec<Vec<i64>
     Ok((total, concluded))
 }
 
-/// The noise plan for a release spending `rho`, and the ρ opendp states for it all.
-pub fn plan(rho: f64) -> Result<(Vec<TablePlan>, f64), MechanismError> {
-    let plans = mechanism::plan(SPEC, rho)?;
+/// The spec this node releases now: `node.toml`'s `spec`, or else the newest this build makes
+/// that the network policy the node holds accepts.
+pub async fn current_spec(store: &Store, config: &NodeConfig) -> Result<SpecId, NodeStoreError> {
+    Ok(crate::dp::limits::choose_spec(config.spec, &policy::held(store).await?.policy))
+}
+
+/// The noise plan for a release of `spec` spending `rho`, and the ρ opendp states for it all.
+pub fn plan(spec: SpecId, rho: f64) -> Result<(Vec<TablePlan>, f64), MechanismError> {
+    let plans = mechanism::plan(spec, rho)?;
     let total = mechanism::total_rho(&plans);
     Ok((plans, total))
 }
@@ -191,6 +198,8 @@ pub fn noisy_tables(plans: &[TablePlan], exact: &[Vec<i64>]) -> Result<Vec<Vec<i
 /// What a release document says besides its tables.
 #[derive(Debug, Clone)]
 pub struct Heading {
+    /// The spec the release follows (its tables are the plans').
+    pub spec: SpecId,
     /// The quarter.
     pub period: Period,
     /// Its revision.
@@ -199,6 +208,8 @@ pub struct Heading {
     pub created_at: Timestamp,
     /// ρ the release spent (opendp's composed map).
     pub rho: f64,
+    /// ε at the budget's δ ([`mechanism::epsilon`]).
+    pub epsilon: f64,
     /// The council context.
     pub context: CouncilContext,
 }
@@ -211,7 +222,7 @@ pub fn document(
     plans: &[TablePlan],
     values: Vec<Vec<i64>>,
 ) -> Result<Release, msp_schemas::release::ReleaseError> {
-    let Heading { period, revision, created_at, rho, context } = heading;
+    let Heading { spec, period, revision, created_at, rho, epsilon, context } = heading;
     let tables = plans
         .iter()
         .zip(values)
@@ -219,7 +230,7 @@ pub fn document(
         .collect();
     Release::new(ReleaseFields {
         format: ReleaseFormat,
-        spec: SPEC,
+        spec,
         council: config.council,
         period,
         revision,
@@ -230,7 +241,7 @@ pub fn document(
             accounting: Accounting,
             mechanism: Mechanism,
             rho,
-            epsilon: budget.epsilon(rho),
+            epsilon,
             delta: budget.delta,
         },
         context,
@@ -283,9 +294,9 @@ pub async fn default_period(store: &Store, today: Date, first: bool) -> Result<P
 /// before noise: a release of them would be refused by the coordinator.
 fn check_plausible(period: Period, limits: &Limits, exact: &[Vec<i64>]) -> Result<(), ReleaseError> {
     let policy: &NetworkPolicy = limits.policy();
-    for (table, values) in SPEC.spec().tables.iter().zip(exact) {
-        let (_, high) = policy.value_bounds(table, 0.0);
-        if values.iter().any(|&v| v as f64 > high) {
+    for (table, values) in limits.spec.spec().tables.iter().zip(exact) {
+        let (low, high) = policy.value_bounds(table, 0.0);
+        if values.iter().any(|&v| v as f64 > high || (v as f64) < low) {
             return Err(ReleaseError::Implausible {
                 period,
                 table: table.id,
@@ -343,13 +354,14 @@ pub async fn release_by(
     }
     let context = context(config)?;
     let held = policy::held(store).await?;
-    let limits = Limits::new(&budget, SPEC, &held.policy, &held.describe())?;
+    let limits = Limits::new(&budget, config.spec, &held.policy, &held.describe())?;
     let started = std::time::Instant::now();
-    let (exact, _) = exact_tables(store, period).instrument(tracing::info_span!("count")).await?;
+    let (exact, _) = exact_tables(store, limits.spec, period).instrument(tracing::info_span!("count")).await?;
     check_plausible(period, &limits, &exact)?;
     let read = started.elapsed();
-    let (plans, rho) = plan(limits.rho_per_release)?;
+    let (plans, rho) = plan(limits.spec, limits.rho_per_release)?;
     limits.check_planned(rho)?;
+    let epsilon = mechanism::epsilon(limits.spec, rho, budget.delta)?;
     let planned = started.elapsed();
 
     let (ledger_id, revision) = charge(store, &limits, period, rho, revise, now).await?;
@@ -359,7 +371,7 @@ pub async fn release_by(
 
     let values = tracing::info_span!("noise", revision).in_scope(|| noisy_tables(&plans, &exact))?;
     let noised = started.elapsed();
-    let heading = Heading { period, revision, created_at: now, rho, context };
+    let heading = Heading { spec: limits.spec, period, revision, created_at: now, rho, epsilon, context };
     let release = document(config, &budget, heading, &plans, values)?;
     let stored = StoredRelease {
         period,
@@ -426,7 +438,11 @@ struct Planned<'a> {
 impl Cells for Planned<'_> {
     fn cell(&self, table: &str, cell: usize) -> Option<Noisy> {
         let i = self.plans.iter().position(|p| p.table.id == table)?;
-        Some(Noisy::new(*self.exact[i].get(cell)? as f64, self.plans[i].sigma))
+        Some(Noisy::new(*self.exact.get(i)?.get(cell)? as f64, self.plans[i].sigma))
+    }
+
+    fn centre(&self, table: &str) -> f64 {
+        self.plans.iter().find(|p| p.table.id == table).map_or(0.0, |p| p.table.centre())
     }
 }
 
@@ -446,17 +462,24 @@ pub struct Expected {
     pub half_width: Option<f64>,
 }
 
-/// What a release at `rho` would show of `period`, spending nothing.
-pub async fn dry_run(store: &Store, period: Period, rho: f64) -> Result<(usize, Vec<Expected>), ReleaseError> {
-    let (exact, concluded) = exact_tables(store, period).await?;
-    Ok((concluded, expected(&exact, rho)?))
+/// What a release of `spec` at `rho` would show of `period`, spending nothing.
+pub async fn dry_run(
+    store: &Store,
+    spec: SpecId,
+    period: Period,
+    rho: f64,
+) -> Result<(usize, Vec<Expected>), ReleaseError> {
+    let (exact, concluded) = exact_tables(store, spec, period).await?;
+    Ok((concluded, expected(spec, &exact, rho)?))
 }
 
-/// The headline measures of the `exact` tables, each with the half-width of the 95% interval a
-/// release at `rho` would give it (a preview at several budgets reads the store once).
-pub fn expected(exact: &[Vec<i64>], rho: f64) -> Result<Vec<Expected>, MechanismError> {
-    let (plans, _) = plan(rho)?;
-    let cells = Planned { exact, plans: &plans };
+/// The headline measures of the `exact` tables of `spec`, each with the half-width of the 95%
+/// interval a release at `rho` would give it, read as the coordinator reads a release (tables
+/// that other tables measure again combined: [`Combined`]); a preview at several budgets reads
+/// the store once.
+pub fn expected(spec: SpecId, exact: &[Vec<i64>], rho: f64) -> Result<Vec<Expected>, MechanismError> {
+    let (plans, _) = plan(spec, rho)?;
+    let cells = Combined::new(spec.spec(), Planned { exact, plans: &plans });
     Ok(Measure::ALL
         .iter()
         .map(|m| {

@@ -102,6 +102,7 @@ pub async fn init(data: &DataDir, r: InitRequest) -> Result<SetUp, SetupError> {
         budget: previous.as_ref().and_then(|p| p.budget),
         submission: previous.as_ref().and_then(|p| p.submission),
         web: previous.as_ref().and_then(|p| p.web.clone()),
+        spec: previous.as_ref().and_then(|p| p.spec),
     };
     // The database first: if it cannot be reached, or would leave the node's ledger behind, the
     // signing key the coordinator knows is kept and nothing is changed.

@@ -15,7 +15,7 @@ use crate::{
     config::NodeConfig,
     dp::{ledger, limits::Limits},
     policy,
-    release::{self, ReleaseError, SPEC},
+    release::{self, ReleaseError},
     store::Store,
 };
 
@@ -68,8 +68,8 @@ pub async fn preview(
         return Err(ReleaseError::NoContext);
     }
     let held = policy::held(store).await?;
-    let limits = Limits::new(&budget, SPEC, &held.policy, &held.describe())?;
-    let (_, rho) = release::plan(limits.rho_per_release)?;
+    let limits = Limits::new(&budget, config.spec, &held.policy, &held.describe())?;
+    let (_, rho) = release::plan(limits.spec, limits.rho_per_release)?;
     limits.check_planned(rho)?;
     limits.check_revision(period, revision)?;
     let charges = store.charges().await?;

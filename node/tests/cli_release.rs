@@ -225,6 +225,7 @@ fn the_node_toml_init_writes_shows_every_section_and_reads_back_as_set() {
         budget: None,
         submission: None,
         web: None,
+        spec: None,
     };
     assert_eq!(data.load().unwrap(), expected);
     let text = std::fs::read_to_string(data.config_path()).unwrap();

@@ -46,6 +46,7 @@ async fn killing_releases_at_random_moments_never_overspends_or_orphans_a_releas
             budget: Some(budget),
             submission: None,
             web: None,
+            spec: None,
         };
         data.save(&config).unwrap();
         NodeSecret::create(&data.keys_dir()).unwrap();

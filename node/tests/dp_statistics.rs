@@ -46,10 +46,10 @@ fn check_table(table: &str, draws: usize) {
         node.import(&node.write("cases.csv", synthetic(300, 1, 42))).await.unwrap();
         release::load_persons(&node.store, "2026-27-Q1".parse().unwrap()).await.unwrap()
     });
-    let plans = mechanism::plan(release::SPEC, 0.5).unwrap();
+    let plans = mechanism::plan(msp_schemas::SpecId::MspQuarterlyV1, 0.5).unwrap();
     let plan = plans.iter().find(|p| p.table.id == table).unwrap();
     let cells = plan.table.cells.len();
-    let exact = tables::exact_table(plan.id, cells, &persons);
+    let exact = tables::exact_table(plan.rule, cells, &persons);
     assert!(exact.iter().any(|v| *v != 0), "the dataset exercises {table}");
     let m = mechanism::make_table_noise(cells, plan.sigma).unwrap();
 

@@ -135,8 +135,8 @@ async fn four_files_joined_by_ids_give_exactly_the_flat_file_s_tables() {
         for period in ["2025-26-Q4", "2026-27-Q1"] {
             let p = period.parse().unwrap();
             assert_eq!(
-                exact_tables(&parts.store, p).await.unwrap(),
-                exact_tables(&whole.store, p).await.unwrap(),
+                exact_tables(&parts.store, msp_schemas::SpecId::MspQuarterlyV1, p).await.unwrap(),
+                exact_tables(&whole.store, msp_schemas::SpecId::MspQuarterlyV1, p).await.unwrap(),
                 "{period}: the joined import's exact tables are the flat file's"
             );
         }
@@ -215,9 +215,9 @@ async fn rows_that_cannot_be_joined_are_rejected_at_their_own_file_and_line() {
         }
         assert_eq!(node.cases().await, 1);
         // The one imported case has both of its risks.
-        let (exact, _) = exact_tables(&node.store, "2026-27-Q1".parse().unwrap()).await.unwrap();
+        let (exact, _) = exact_tables(&node.store, msp_schemas::SpecId::MspQuarterlyV1, "2026-27-Q1".parse().unwrap()).await.unwrap();
         let (i, t) =
-            msp_node::release::SPEC.spec().tables.iter().enumerate().find(|(_, t)| t.id == "risk_type").unwrap();
+            msp_schemas::SpecId::MspQuarterlyV1.spec().tables.iter().enumerate().find(|(_, t)| t.id == "risk_type").unwrap();
         for code in ["neglect", "financial"] {
             assert_eq!(exact[i][t.cell_index(code).unwrap()], 1, "{code}");
         }
@@ -289,9 +289,9 @@ async fn a_case_s_rows_combine_ticked_columns_and_a_value_that_is_no_tick_reject
                 .any(|(f, l, c, r)| f == "risks.csv" && *l == 5 && c == "risk_types" && r.contains("not a tick")),
             "{rows:#?}"
         );
-        let (exact, _) = exact_tables(&node.store, "2026-27-Q1".parse().unwrap()).await.unwrap();
+        let (exact, _) = exact_tables(&node.store, msp_schemas::SpecId::MspQuarterlyV1, "2026-27-Q1".parse().unwrap()).await.unwrap();
         let (i, t) =
-            msp_node::release::SPEC.spec().tables.iter().enumerate().find(|(_, t)| t.id == "risk_type").unwrap();
+            msp_schemas::SpecId::MspQuarterlyV1.spec().tables.iter().enumerate().find(|(_, t)| t.id == "risk_type").unwrap();
         for code in ["neglect", "financial"] {
             assert_eq!(exact[i][t.cell_index(code).unwrap()], 1, "C1 has {code}, ticked on one of its two rows");
         }

@@ -23,6 +23,7 @@ pub fn documents() -> Vec<(&'static str, String)> {
         ("submission-accepted.schema.json", pretty(&schemars::schema_for!(SubmissionAccepted))),
         ("signed-tree-head.schema.json", pretty(&schemars::schema_for!(SignedTreeHead))),
         ("msp-quarterly-1.json", pretty(SpecId::MspQuarterlyV1.spec())),
+        ("msp-quarterly-2.json", pretty(SpecId::MspQuarterlyV2.spec())),
         ("benchmark-answer.schema.json", pretty(&schemars::schema_for!(BenchmarkAnswer))),
         ("comparison.schema.json", pretty(&schemars::schema_for!(Comparison))),
         ("msp-policy-1.schema.json", pretty(&schemars::schema_for!(NetworkPolicy))),

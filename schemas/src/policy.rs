@@ -36,7 +36,7 @@ use time::OffsetDateTime;
 use crate::{
     period::Period,
     release::Release,
-    spec::{SpecId, TableKind, TableSpec},
+    spec::{SpecId, TableSpec},
 };
 
 /// The document format.
@@ -310,17 +310,15 @@ impl NetworkPolicy {
     }
 
     /// The plausible range `[low, high]` of every value of `table` released with noise scale
-    /// `sigma`: an exact cell lies in `[0, people × c]`, where `c` is the most one person adds to
-    /// one cell (1 in a partition or a multi-valued table, whose person adds 1 to each of at most
-    /// k distinct cells; `U` in a sum clamped to `[0, U]`), and noise adds at most
-    /// `noise_allowance_sigmas × σ` either way.
+    /// `sigma`: an exact cell lies in `[people × a, people × b]`, where `[a, b]` is what one person
+    /// adds to one cell (`[0, 1]` in a partition or a multi-valued table, whose person adds 1 to
+    /// each of at most k distinct cells; `[0, U]` in a sum clamped to `[0, U]`; `[−c, U − c]` in
+    /// one centred on `c`), and noise adds at most `noise_allowance_sigmas × σ` either way.
     pub fn value_bounds(&self, table: &TableSpec, sigma: f64) -> (f64, f64) {
-        let per_person = match table.kind {
-            TableKind::Partition | TableKind::MultiValued { .. } => 1.0,
-            TableKind::ClampedSum { upper } => f64::from(upper),
-        };
+        let (least, most) = table.per_person();
         let noise = self.noise_allowance_sigmas * sigma;
-        (-noise, self.max_people_per_council_quarter as f64 * per_person + noise)
+        let people = self.max_people_per_council_quarter as f64;
+        (people * least - noise, people * most + noise)
     }
 
     /// Checks one release against every limit that the release alone decides (all but the caps

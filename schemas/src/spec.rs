@@ -1,4 +1,9 @@
-//! `msp-quarterly/1`: the fixed tables every quarterly release carries (DESIGN §6), as data.
+//! The report specs: the fixed tables every quarterly release carries (DESIGN §6), as data.
+//! `msp-quarterly/1` is DESIGN §6's; `msp-quarterly/2` keeps every table of `/1` with the same
+//! cells and meaning (so the coordinator adds the two versions' releases up), spends the budget
+//! where the headline measures need it, centres the resource-use sums, chooses the three values a
+//! multi-valued table keeps by a keyed hash rather than code order, and adds the tables the SAC
+//! and the evaluation ask for (see [`MSP_QUARTERLY_V2`]'s notes).
 //!
 //! Each table has a population (people with a concern received in the quarter, or people with an
 //! enquiry concluded in it), fixed cells in a fixed order, a kind that fixes its L2 sensitivity
@@ -23,16 +28,22 @@ use crate::codes::{
 pub enum SpecId {
     /// `msp-quarterly/1`.
     MspQuarterlyV1,
+    /// `msp-quarterly/2`.
+    MspQuarterlyV2,
 }
 
 impl SpecId {
     /// Every supported spec.
-    pub const ALL: [SpecId; 1] = [SpecId::MspQuarterlyV1];
+    pub const ALL: [SpecId; 2] = [SpecId::MspQuarterlyV1, SpecId::MspQuarterlyV2];
+
+    /// The newest spec this software knows.
+    pub const NEWEST: SpecId = SpecId::MspQuarterlyV2;
 
     /// The spec's identifier, as written in documents.
     pub fn as_str(self) -> &'static str {
         match self {
             SpecId::MspQuarterlyV1 => "msp-quarterly/1",
+            SpecId::MspQuarterlyV2 => "msp-quarterly/2",
         }
     }
 
@@ -40,13 +51,14 @@ impl SpecId {
     pub fn spec(self) -> &'static ReportSpec {
         match self {
             SpecId::MspQuarterlyV1 => &MSP_QUARTERLY_V1,
+            SpecId::MspQuarterlyV2 => &MSP_QUARTERLY_V2,
         }
     }
 }
 
 /// A report spec the network does not support.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not a report spec this software supports (supported: msp-quarterly/1)")]
+#[error("{0:?} is not a report spec this software supports (supported: msp-quarterly/1, msp-quarterly/2)")]
 pub struct UnsupportedSpec(pub String);
 
 impl FromStr for SpecId {
@@ -82,7 +94,7 @@ impl schemars::JsonSchema for SpecId {
     }
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({ "type": "string", "enum": ["msp-quarterly/1"] })
+        schemars::json_schema!({ "type": "string", "enum": ["msp-quarterly/1", "msp-quarterly/2"] })
     }
 }
 
@@ -112,6 +124,42 @@ pub enum TableKind {
         /// The clamp's upper bound.
         upper: u32,
     },
+    /// One cell holding a sum of values clamped to `[0, upper]`, less `centre` for each person
+    /// summed: each person adds a value in `[−centre, upper − centre]`, so Δ₂ = max(centre,
+    /// upper − centre), up to half of [`TableKind::ClampedSum`]'s for the same values. The sum of
+    /// the clamped values is this cell plus `centre` times the people summed.
+    CentredSum {
+        /// The clamp's upper bound.
+        upper: u32,
+        /// What is taken off each person's clamped value.
+        centre: u32,
+    },
+}
+
+/// Which values a multi-valued table keeps for a person with more than `k`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Selection {
+    /// The first `k` in code-list order (`msp-quarterly/1`): codes late in the list are
+    /// under-counted for people with more than `k`.
+    CodeOrder,
+    /// The `k` whose keyed hash (SHA-256 of the person's key, which only the node can make, the
+    /// table and the code) is smallest: every code has the same chance, and the same person's
+    /// choice is the same in every release.
+    KeyedHash,
+}
+
+/// A table whose cells are also measured by other tables: each `crossed` table is a partition of
+/// the same people into groups (each person in exactly one group, by the same rule in every
+/// release), with one cell per (group, cell of `table`), group-major, coded `group:cell`. Adding a
+/// crossed table's cells of one cell of `table` over its groups measures that cell again, with
+/// independent noise: the coordinator combines the measurements.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Margins {
+    /// The table measured again.
+    pub table: &'static str,
+    /// The tables that cross it with a grouping.
+    pub crossed: Vec<&'static str>,
 }
 
 /// One cell of a table.
@@ -137,6 +185,10 @@ pub struct TableSpec {
     pub kind: TableKind,
     /// Share of the release's ρ, in whole percent.
     pub weight_percent: u32,
+    /// Whether every person of the population is in exactly one cell (a partition with a cell for
+    /// every case, blanks included), so that the table's total counts the population: every such
+    /// table measures the population's size again.
+    pub complete: bool,
     /// The cells, in order.
     pub cells: Vec<Cell>,
 }
@@ -153,6 +205,24 @@ impl TableSpec {
             TableKind::Partition => 1.0,
             TableKind::MultiValued { k } => f64::from(k).sqrt(),
             TableKind::ClampedSum { upper } => f64::from(upper),
+            TableKind::CentredSum { upper, centre } => f64::from(centre.max(upper - centre)),
+        }
+    }
+
+    /// The least and the most one person adds to one cell.
+    pub fn per_person(&self) -> (f64, f64) {
+        match self.kind {
+            TableKind::Partition | TableKind::MultiValued { .. } => (0.0, 1.0),
+            TableKind::ClampedSum { upper } => (0.0, f64::from(upper)),
+            TableKind::CentredSum { upper, centre } => (-f64::from(centre), f64::from(upper - centre)),
+        }
+    }
+
+    /// What is taken off each person's value in a sum (0 but for a [`TableKind::CentredSum`]).
+    pub fn centre(&self) -> f64 {
+        match self.kind {
+            TableKind::CentredSum { centre, .. } => f64::from(centre),
+            _ => 0.0,
         }
     }
 
@@ -167,14 +237,23 @@ impl TableSpec {
 pub struct ReportSpec {
     /// The spec's id.
     pub id: SpecId,
+    /// Which values a multi-valued table keeps for a person with more than `k`.
+    pub selection: Selection,
     /// The tables, in release order.
     pub tables: Vec<TableSpec>,
+    /// The tables whose cells other tables measure again.
+    pub margins: Vec<Margins>,
 }
 
 impl ReportSpec {
     /// The table with this id.
     pub fn table(&self, id: &str) -> Option<&TableSpec> {
         self.tables.iter().find(|t| t.id == id)
+    }
+
+    /// The position of the table with this id.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.tables.iter().position(|t| t.id == id)
     }
 }
 
@@ -251,14 +330,36 @@ pub const MSP_OUTCOMES_CROSSED: [&str; 4] =
 
 /// `msp_outcomes` crossed with a code list: one cell per (group, MSP outcome), group-major.
 fn msp_by<T: CodeList>() -> Vec<Cell> {
+    crossed(&code_cells::<T>(false), &cells(&MSP_OUTCOME_CELLS))
+}
+
+/// One cell per (group, cell), group-major, coded `group:cell`.
+fn crossed(groups: &[Cell], of: &[Cell]) -> Vec<Cell> {
     let mut out = Vec::new();
-    for g in T::ALL {
-        for (code, label) in MSP_OUTCOME_CELLS {
-            out.push(Cell { code: format!("{}:{code}", g.code()), label: format!("{}: {label}", g.label()) });
+    for g in groups {
+        for c in of {
+            out.push(Cell { code: format!("{}:{}", g.code, c.code), label: format!("{}: {}", g.label, c.label) });
         }
     }
     out
 }
+
+/// The groups of the tables crossed by enquiry type (`msp-quarterly/2`): as `enquiry_type` splits
+/// concluded enquiries (a concluded enquiry whose type is blank counts as section 42).
+const ENQUIRY_GROUPS: [(&str, &str); 2] = [("s42", "Section 42 enquiry"), ("other", "Other safeguarding enquiry")];
+
+/// The cells of `risk_outcome`, in order.
+const RISK_OUTCOME_CELLS: [(&str, &str); 5] = [
+    ("removed", "Risk removed"),
+    ("reduced", "Risk reduced"),
+    ("remains", "Risk remains"),
+    ("not_applicable", "No risk identified"),
+    ("unknown", "Not recorded"),
+];
+
+/// The partitions that leave out people whose value is blank (each person in at most one cell).
+const LEAVE_OUT_BLANKS: [&str; 4] =
+    ["meetings_with_person", "multiagency_meetings", "feedback_felt_safer", "feedback_listened_to"];
 
 fn sum_cell(label: &str) -> Vec<Cell> {
     vec![Cell { code: "sum".into(), label: label.into() }]
@@ -274,12 +375,14 @@ static MSP_QUARTERLY_V1: LazyLock<ReportSpec> = LazyLock::new(|| {
         population,
         kind,
         weight_percent,
+        complete: kind == Partition && !LEAVE_OUT_BLANKS.contains(&id),
         cells,
     };
     let counts = same_labels(&["0", "1", "2", "3", "4", "5+"]);
     let feedback = code_cells::<Feedback>(false);
     ReportSpec {
         id: SpecId::MspQuarterlyV1,
+        selection: Selection::CodeOrder,
         tables: vec![
             table(
                 "concern_outcome",
@@ -319,20 +422,7 @@ static MSP_QUARTERLY_V1: LazyLock<ReportSpec> = LazyLock::new(|| {
                 cells(&MSP_OUTCOME_CELLS),
             ),
             table("risk_action", "Risk assessment and action", Concluded, Partition, 4, code_cells::<RiskAction>(true)),
-            table(
-                "risk_outcome",
-                "What happened to the risk",
-                Concluded,
-                Partition,
-                4,
-                cells(&[
-                    ("removed", "Risk removed"),
-                    ("reduced", "Risk reduced"),
-                    ("remains", "Risk remains"),
-                    ("not_applicable", "No risk identified"),
-                    ("unknown", "Not recorded"),
-                ]),
-            ),
+            table("risk_outcome", "What happened to the risk", Concluded, Partition, 4, cells(&RISK_OUTCOME_CELLS)),
             table("risk_type", "Types of risk", Concluded, multi, 6, code_cells::<RiskType>(false)),
             table("risk_location", "Location of risk", Concluded, Partition, 4, code_cells::<RiskLocation>(true)),
             table("risk_source", "Source of risk", Concluded, Partition, 3, code_cells::<RiskSource>(true)),
@@ -429,6 +519,146 @@ static MSP_QUARTERLY_V1: LazyLock<ReportSpec> = LazyLock::new(|| {
             table("msp_by_ethnicity", "MSP outcomes by ethnic group", Concluded, Partition, 4, msp_by::<Ethnicity>()),
             table("msp_by_sex", "MSP outcomes by sex", Concluded, Partition, 2, msp_by::<Sex>()),
         ],
+        margins: vec![Margins { table: "msp_outcomes", crossed: MSP_OUTCOMES_CROSSED.to_vec() }],
+    }
+});
+
+/// `msp-quarterly/2`'s share of the budget for each of `/1`'s tables, in whole percent, and its
+/// new tables' (see [`MSP_QUARTERLY_V2`]).
+pub const V2_WEIGHTS: [(&str, u32); 32] = [
+    ("concern_outcome", 2),
+    ("enquiry_type", 1),
+    ("enquiries_concluded", 1),
+    ("msp_outcomes", 25),
+    ("risk_action", 2),
+    ("risk_outcome", 3),
+    ("risk_type", 2),
+    ("risk_location", 2),
+    ("risk_source", 1),
+    ("capacity", 5),
+    ("desired_outcomes", 2),
+    ("days_to_conclude", 2),
+    ("days_to_conclude_sum", 5),
+    ("meetings_with_person", 2),
+    ("meetings_with_person_sum", 6),
+    ("multiagency_meetings", 2),
+    ("multiagency_meetings_sum", 3),
+    ("staff_hours", 2),
+    ("staff_hours_sum", 5),
+    ("repeat_within_12m", 3),
+    ("approaches", 1),
+    ("feedback_felt_safer", 2),
+    ("feedback_listened_to", 2),
+    ("msp_by_support_reason", 2),
+    ("msp_by_age_band", 2),
+    ("msp_by_ethnicity", 2),
+    ("msp_by_sex", 1),
+    ("msp_by_enquiry_type", 7),
+    ("risk_outcome_by_enquiry_type", 2),
+    ("negotiated_outcomes", 1),
+    ("msp_by_approach", 1),
+    ("msp_by_risk_type", 1),
+];
+
+/// The centres of `msp-quarterly/2`'s sums: near a typical council's mean, so that the noise of
+/// the count the mean divides by adds little, while halving or more the range one person adds.
+pub const V2_CENTRES: [(&str, u32); 4] = [
+    ("days_to_conclude_sum", 182),
+    ("meetings_with_person_sum", 2),
+    ("multiagency_meetings_sum", 1),
+    ("staff_hours_sum", 30),
+];
+
+/// `msp-quarterly/2`: every table of `/1`, with the same cells, population and meaning, then
+/// five new ones. What changes, and why:
+/// - **Weights** ([`V2_WEIGHTS`]) chosen by need: each headline measure's expected 95% interval
+///   at a council of 250 people a quarter, at ρ = 0.5, meets its target (outcomes fully achieved
+///   ±3 points, mean days ±8, mean meetings ±0.3, mean staff hours ±2.5 hours) with the least
+///   share, and what is left is spread over the other tables in proportion to their `/1` shares
+///   (each at least 1%). The node's test of the targets recomputes them.
+/// - **Centred sums** ([`V2_CENTRES`]): the same clamped values as `/1`'s sums, each less a
+///   public centre, so one person moves the sum by at most max(centre, cap − centre) rather than
+///   the cap, and `/1` and `/2` means are the same quantity.
+/// - **Fair selection**: a person with more than three risk types, desired or negotiated
+///   outcomes or approaches keeps three chosen by a keyed hash ([`Selection::KeyedHash`]).
+/// - **New tables**: MSP outcomes and risk outcomes by enquiry type (section 42 or other: the
+///   SAC counts section 42 enquiries, and each is also a measurement of the all-enquiry table's
+///   cells), negotiated outcomes (among people who expressed outcomes, as desired outcomes), and
+///   MSP outcomes by approach and by risk type (each person in up to three groups).
+static MSP_QUARTERLY_V2: LazyLock<ReportSpec> = LazyLock::new(|| {
+    use Population::Concluded;
+    use TableKind::{CentredSum, MultiValued, Partition};
+    let v1 = SpecId::MspQuarterlyV1.spec();
+    let weight = |id: &str| V2_WEIGHTS.iter().find(|(t, _)| *t == id).map(|(_, w)| *w).expect("a v2 weight");
+    let mut tables: Vec<TableSpec> = v1
+        .tables
+        .iter()
+        .map(|t| {
+            let mut t = t.clone();
+            t.weight_percent = weight(t.id);
+            if let (TableKind::ClampedSum { upper }, Some((_, centre))) =
+                (t.kind, V2_CENTRES.iter().find(|(id, _)| *id == t.id))
+            {
+                t.kind = CentredSum { upper, centre: *centre };
+                t.title = match t.id {
+                    "days_to_conclude_sum" => "Total days from concern to conclusion (each capped at 365), less 182 a person",
+                    "meetings_with_person_sum" => "Total meetings with the person (each capped at 10), less 2 a person recorded",
+                    "multiagency_meetings_sum" => "Total multi-agency meetings (each capped at 10), less 1 a person recorded",
+                    _ => "Total staff hours (whole hours rounded up, each capped at 80), less 30 a person recorded",
+                };
+            }
+            t
+        })
+        .collect();
+    let multi = MultiValued { k: MULTI_K };
+    let table = |id, title, kind, cells| TableSpec {
+        id,
+        title,
+        population: Concluded,
+        kind,
+        weight_percent: weight(id),
+        complete: kind == Partition,
+        cells,
+    };
+    let enquiry = cells(&ENQUIRY_GROUPS);
+    let outcomes = cells(&MSP_OUTCOME_CELLS);
+    tables.extend([
+        table(
+            "msp_by_enquiry_type",
+            "MSP outcomes by type of enquiry",
+            Partition,
+            crossed(&enquiry, &outcomes),
+        ),
+        table(
+            "risk_outcome_by_enquiry_type",
+            "What happened to the risk, by type of enquiry",
+            Partition,
+            crossed(&enquiry, &cells(&RISK_OUTCOME_CELLS)),
+        ),
+        table("negotiated_outcomes", "Outcomes agreed as realistic", multi, code_cells::<DesiredOutcome>(false)),
+        table(
+            "msp_by_approach",
+            "MSP outcomes by approach used (each person under up to three approaches)",
+            multi,
+            crossed(&code_cells::<Approach>(false), &outcomes),
+        ),
+        table(
+            "msp_by_risk_type",
+            "MSP outcomes by type of risk (each person under up to three types)",
+            multi,
+            crossed(&code_cells::<RiskType>(false), &outcomes),
+        ),
+    ]);
+    let mut msp_crossed = MSP_OUTCOMES_CROSSED.to_vec();
+    msp_crossed.push("msp_by_enquiry_type");
+    ReportSpec {
+        id: SpecId::MspQuarterlyV2,
+        selection: Selection::KeyedHash,
+        tables,
+        margins: vec![
+            Margins { table: "msp_outcomes", crossed: msp_crossed },
+            Margins { table: "risk_outcome", crossed: vec!["risk_outcome_by_enquiry_type"] },
+        ],
     }
 });
 
@@ -451,9 +681,47 @@ mod tests {
 
     #[test]
     fn weights_sum_to_exactly_one() {
-        let total: u32 = spec().tables.iter().map(|t| t.weight_percent).sum();
-        assert_eq!(total, 100);
-        assert!(spec().tables.iter().all(|t| t.weight_percent > 0));
+        for id in SpecId::ALL {
+            let total: u32 = id.spec().tables.iter().map(|t| t.weight_percent).sum();
+            assert_eq!(total, 100, "{id}");
+            assert!(id.spec().tables.iter().all(|t| t.weight_percent > 0), "{id}");
+        }
+        assert_eq!(V2_WEIGHTS.len(), SpecId::MspQuarterlyV2.spec().tables.len());
+    }
+
+    #[test]
+    fn version_2_keeps_every_table_of_version_1_with_the_same_cells_and_people() {
+        let v2 = SpecId::MspQuarterlyV2.spec();
+        assert_eq!(&v2.tables[..spec().tables.len()].iter().map(|t| t.id).collect::<Vec<_>>(),
+            &spec().tables.iter().map(|t| t.id).collect::<Vec<_>>());
+        for t in &spec().tables {
+            let u = v2.table(t.id).unwrap();
+            assert_eq!((&u.cells, u.population), (&t.cells, t.population), "{}", t.id);
+            match (t.kind, u.kind) {
+                (TableKind::ClampedSum { upper }, TableKind::CentredSum { upper: u2, centre }) => {
+                    assert_eq!(upper, u2, "{}: the same cap, so the means are the same quantity", t.id);
+                    assert!(centre > 0 && centre < upper);
+                    assert!(u.l2_sensitivity() < t.l2_sensitivity(), "{}", t.id);
+                }
+                (a, b) => assert_eq!(a, b, "{}", t.id),
+            }
+        }
+        let ids: HashSet<_> = v2.tables.iter().map(|t| t.id).collect();
+        assert_eq!(ids.len(), v2.tables.len());
+        assert_eq!((spec().selection, v2.selection), (Selection::CodeOrder, Selection::KeyedHash));
+    }
+
+    #[test]
+    fn centred_sums_bound_what_one_person_adds() {
+        let v2 = SpecId::MspQuarterlyV2.spec();
+        let days = v2.table("days_to_conclude_sum").unwrap();
+        assert_eq!(days.kind, TableKind::CentredSum { upper: 365, centre: 182 });
+        assert_eq!(days.l2_sensitivity(), 183.0);
+        assert_eq!(days.per_person(), (-182.0, 183.0));
+        assert_eq!(days.centre(), 182.0);
+        assert_eq!(spec().table("days_to_conclude_sum").unwrap().centre(), 0.0);
+        let hours = v2.table("staff_hours_sum").unwrap();
+        assert_eq!((hours.l2_sensitivity(), hours.per_person()), (50.0, (-30.0, 50.0)));
     }
 
     #[test]
@@ -525,17 +793,35 @@ mod tests {
         check::<AgeBand>("msp_by_age_band");
         check::<Ethnicity>("msp_by_ethnicity");
         check::<Sex>("msp_by_sex");
-        // What the coordinator relies on to combine them with msp_outcomes: the same people, each
-        // in exactly one group, and a group for people whose value is not recorded.
-        let table = |id: &str| spec().tables.iter().find(|t| t.id == id).unwrap();
-        let own = table("msp_outcomes");
         let crossed: Vec<&str> = spec().tables.iter().filter(|t| t.id.starts_with("msp_by_")).map(|t| t.id).collect();
         assert_eq!(crossed, MSP_OUTCOMES_CROSSED);
-        for id in MSP_OUTCOMES_CROSSED {
-            let t = table(id);
-            assert_eq!((t.population, t.kind), (own.population, own.kind), "{id}");
-            assert!(t.cells.iter().any(|c| c.code.starts_with("unknown:")), "{id} has no group for unknown");
+        assert_eq!(spec().margins, [Margins { table: "msp_outcomes", crossed: MSP_OUTCOMES_CROSSED.to_vec() }]);
+    }
+
+    /// What the coordinator relies on to combine a table with the tables that cross it: the same
+    /// people, each in exactly one group (a partition, whose groups include "unknown" or cover
+    /// every value, as the node's tests check on people), cells `group:cell` group-major.
+    #[test]
+    fn every_crossed_table_is_its_tables_cells_by_a_partition_of_the_same_people() {
+        for id in SpecId::ALL {
+            let spec = id.spec();
+            for m in &spec.margins {
+                let own = spec.table(m.table).unwrap();
+                for c in &m.crossed {
+                    let t = spec.table(c).unwrap();
+                    assert_eq!((t.population, t.kind, own.kind), (own.population, TableKind::Partition, TableKind::Partition), "{c}");
+                    let n = own.cells.len();
+                    assert_eq!(t.cells.len() % n, 0, "{c}");
+                    let groups: Vec<&str> = t.cells.iter().step_by(n).map(|g| g.code.split_once(':').unwrap().0).collect();
+                    for (i, cell) in t.cells.iter().enumerate() {
+                        assert_eq!(cell.code, format!("{}:{}", groups[i / n], own.cells[i % n].code), "{c}");
+                    }
+                }
+            }
         }
+        let v2 = SpecId::MspQuarterlyV2.spec();
+        assert_eq!(v2.margins.len(), 2);
+        assert_eq!(v2.margins[0].crossed.len(), 5);
     }
 
     #[test]
@@ -566,7 +852,9 @@ mod tests {
     #[test]
     fn spec_ids_parse_and_refuse_unknown_versions() {
         assert_eq!("msp-quarterly/1".parse::<SpecId>().unwrap(), SpecId::MspQuarterlyV1);
-        let err = "msp-quarterly/2".parse::<SpecId>().unwrap_err();
-        assert!(err.to_string().contains("msp-quarterly/1"));
+        assert_eq!("msp-quarterly/2".parse::<SpecId>().unwrap(), SpecId::MspQuarterlyV2);
+        let err = "msp-quarterly/3".parse::<SpecId>().unwrap_err();
+        assert!(err.to_string().contains("msp-quarterly/1, msp-quarterly/2"));
+        assert_eq!(SpecId::NEWEST, *SpecId::ALL.last().unwrap());
     }
 }

@@ -202,9 +202,14 @@ fn a_release_with_a_missing_field_is_refused() {
 #[test]
 fn a_release_of_an_unknown_spec_version_is_refused() {
     let mut v = release_value();
-    v["spec"] = json!("msp-quarterly/2");
+    v["spec"] = json!("msp-quarterly/3");
     let err = parse_release(&v).unwrap_err();
     assert!(err.contains("not a report spec this software supports"), "{err}");
+    // A /1 release's tables under the /2 spec id are refused for what they lack.
+    let mut v = release_value();
+    v["spec"] = json!("msp-quarterly/2");
+    let err = parse_release(&v).unwrap_err();
+    assert!(err.contains("msp-quarterly/2 has 32 tables but the release has 27"), "{err}");
     let mut v = release_value();
     v["format"] = json!("msp-release/2");
     assert!(parse_release(&v).unwrap_err().contains("msp-release/1"));

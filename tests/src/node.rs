@@ -68,6 +68,7 @@ impl TestNode {
             budget: None,
             submission: None,
             web: None,
+            spec: None,
         };
         data.save(&config).expect("node.toml");
         let store = Store::open(&data.database_url(&config), spec.council).await.expect("the node's database");

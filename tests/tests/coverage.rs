@@ -106,6 +106,7 @@ fn benchmark_intervals_cover_the_synthetic_truth_about_95_percent_of_the_time() 
                                 council: c.council_code(),
                                 period,
                                 revision: 1,
+                                spec: SpecId::MspQuarterlyV1,
                                 team_model: TeamModel::Hybrid,
                                 msp_level: MspLevel::Silver,
                                 tables: tables

@@ -242,6 +242,7 @@ fn release(
         council,
         period,
         revision: 1,
+        spec: SpecId::MspQuarterlyV1,
         team_model: TeamModel::Hybrid,
         msp_level: MspLevel::Silver,
         tables: exact.iter().zip(plans).zip(noise).map(|((t, p), m)| (m.invoke(t).unwrap(), p.sigma)).collect(),

@@ -2,23 +2,30 @@
 //! cells summed over the councils that submitted, with their noise variances added; the headline
 //! measures and the median with their intervals; and coverage.
 //!
-//! `msp_outcomes`' cells are also measured by the four tables that cross it with support reason,
-//! age band, ethnic group and sex (each a partition of the same people): every figure read from
-//! `msp_outcomes` uses the generalised-least-squares combination of the five ([`combined_margins`]),
-//! whose standard error is 0.93 of the table's own at the default budget.
+//! Releases of different specs are summed separately (each spec's tables in its own order) and
+//! added where they share a table: each spec keeps every table of the one before with the same
+//! cells and meaning. A table, and a measure read from it, is shown only when every included
+//! release carries it. A mean adds one part per spec ([`msp_estimate::mean_of`]): `/2`'s sums are
+//! centred.
 //!
-//! Values are summed exactly, in i128, across councils, quarters and cells, and only the sum is
-//! made a float: no combination of i64 values can overflow it or lose its sign, and small cells
-//! are not rounded away beside large ones. (The network policy bounds what is accepted far below
-//! that; the arithmetic does not rely on it.)
+//! Within each spec, a table whose cells other tables measure again (`msp_outcomes`, crossed by
+//! support reason, age band, ethnic group and sex, and in `/2` by enquiry type; `/2`'s
+//! `risk_outcome`, by enquiry type) is read as the generalised-least-squares combination of every
+//! measurement ([`msp_estimate::Combined`]): `msp_outcomes`' standard error is 0.93 of the table's
+//! own at `/1`'s default budget.
+//!
+//! Values are summed exactly, in i128, across councils and quarters, and cells of one table are
+//! summed exactly before the sum is made a float: no combination of i64 values can overflow it or
+//! lose its sign, and small cells are not rounded away beside large ones. (The network policy
+//! bounds what is accepted far below that; the arithmetic does not rely on it.)
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use msp_estimate::{Cells, Measure, Noisy};
+use msp_estimate::{Cells, Combined, Measure, Mixed, Noisy};
 use msp_schemas::{
-    Council, CouncilCode,
+    Council, CouncilCode, ReportSpec,
     api::{Benchmark, CellEstimate, Coverage, MeasureEstimate, TableEstimate},
-    spec::{MSP_OUTCOMES_CROSSED, SpecId},
+    spec::SpecId,
 };
 
 use super::{
@@ -57,87 +64,80 @@ impl Sum {
     }
 }
 
-/// The table whose cells the cross tables below also measure.
-const MSP_OUTCOMES: &str = "msp_outcomes";
-
-/// The summed cells of every table of the spec, as the measures read them, with `msp_outcomes`'
-/// cells estimated from every table that measures them.
-struct Summed<'a> {
-    spec: &'static msp_schemas::ReportSpec,
+/// One spec's tables summed over releases of that spec, as the measures read them.
+#[derive(Debug, Clone, Copy)]
+struct SpecSums<'a> {
+    spec: &'static ReportSpec,
     sums: &'a [Vec<Sum>],
-    /// `msp_outcomes`' cells, combined with the cross tables' margins ([`combined_margins`]).
-    outcomes: Option<Vec<Noisy>>,
 }
 
-impl<'a> Summed<'a> {
-    fn new(spec: &'static msp_schemas::ReportSpec, sums: &'a [Vec<Sum>]) -> Self {
-        Self { spec, sums, outcomes: combined_margins(spec, sums) }
-    }
-
+impl SpecSums<'_> {
     fn sum(&self, table: &str, cell: usize) -> Option<Sum> {
-        let i = self.spec.tables.iter().position(|t| t.id == table)?;
-        self.sums.get(i)?.get(cell).copied()
+        self.sums.get(self.spec.position(table)?)?.get(cell).copied()
     }
 }
 
-impl Cells for Summed<'_> {
+impl Cells for SpecSums<'_> {
     fn cell(&self, table: &str, cell: usize) -> Option<Noisy> {
-        match (&self.outcomes, table) {
-            (Some(outcomes), MSP_OUTCOMES) => outcomes.get(cell).copied(),
-            _ => self.sum(table, cell).map(Sum::noisy),
-        }
+        self.sum(table, cell).map(Sum::noisy)
     }
 
-    /// Cells of one table summed exactly before the sum is made a float (`msp_outcomes`' combined
-    /// cells, whose noises are independent of each other, are added with their variances).
+    /// Cells of one table summed exactly before the sum is made a float.
     fn cells(&self, table: &str, cells: &[usize]) -> Option<Noisy> {
-        if let (Some(_), MSP_OUTCOMES) = (&self.outcomes, table) {
-            return cells.iter().try_fold(Noisy::default(), |acc, c| Some(acc + self.cell(table, *c)?));
-        }
         cells.iter().try_fold(Sum::default(), |acc, c| Some(acc.plus(self.sum(table, *c)?))).map(Sum::noisy)
     }
-}
 
-/// `msp_outcomes`' cells estimated by generalised least squares from the five tables that measure
-/// them: the table itself, and each cross table's cells of that outcome added over its groups. The
-/// five are unbiased for the same exact total with independent noises of known variance, so the
-/// best linear unbiased estimate is their inverse-variance weighted mean, with variance
-/// `1 / Σ 1/vᵢ` exactly. The weights are the same for every cell of the table (a table's cells
-/// share their σ in every release), so the combined cells stay independent of each other. `None`
-/// when the spec lacks a table (a spec without these relations is read as released).
-fn combined_margins(spec: &'static msp_schemas::ReportSpec, sums: &[Vec<Sum>]) -> Option<Vec<Noisy>> {
-    let at = |id: &str| spec.tables.iter().position(|t| t.id == id);
-    let own = at(MSP_OUTCOMES)?;
-    let crossed: Vec<usize> = MSP_OUTCOMES_CROSSED.iter().map(|id| at(id)).collect::<Option<_>>()?;
-    spec.tables[own]
-        .cells
-        .iter()
-        .enumerate()
-        .map(|(c, cell)| {
-            let mut measured = vec![sums.get(own)?.get(c)?.noisy()];
-            for &k in &crossed {
-                let margin = spec.tables[k]
-                    .cells
-                    .iter()
-                    .zip(sums.get(k)?)
-                    .filter(|(x, _)| x.code.rsplit_once(':').is_some_and(|(_, outcome)| outcome == cell.code))
-                    .fold(Sum::default(), |a, (_, s)| a.plus(*s));
-                measured.push(margin.noisy());
-            }
-            Some(inverse_variance(&measured))
-        })
-        .collect()
-}
-
-/// The inverse-variance weighted mean of independent unbiased measurements of one quantity (a
-/// measurement without noise is the quantity itself).
-fn inverse_variance(measured: &[Noisy]) -> Noisy {
-    if let Some(exact) = measured.iter().find(|m| m.variance <= 0.0) {
-        return *exact;
+    fn centre(&self, table: &str) -> f64 {
+        self.spec.table(table).map_or(0.0, |t| t.centre())
     }
-    let precision: f64 = measured.iter().map(|m| 1.0 / m.variance).sum();
-    let value = measured.iter().map(|m| m.value / m.variance).sum::<f64>() / precision;
-    Noisy { value, variance: 1.0 / precision }
+}
+
+/// Every table's cells summed over some releases, separately for each spec they follow, with
+/// how many releases of each.
+#[derive(Debug, Clone, Default)]
+struct Sums(BTreeMap<SpecId, (usize, Vec<Vec<Sum>>)>);
+
+impl Sums {
+    fn of(releases: &[&CouncilRelease]) -> Self {
+        let mut by: BTreeMap<SpecId, (usize, Vec<Vec<Sum>>)> = BTreeMap::new();
+        for r in releases {
+            let (n, sums) = by.entry(r.spec).or_insert_with(|| {
+                (0, r.spec.spec().tables.iter().map(|t| vec![Sum::default(); t.cells.len()]).collect())
+            });
+            *n += 1;
+            for (sum, (values, sigma)) in sums.iter_mut().zip(&r.tables) {
+                for (cell, v) in sum.iter_mut().zip(values) {
+                    *cell = cell.add(*v, *sigma);
+                }
+            }
+        }
+        Self(by)
+    }
+
+    /// These sums less `part`'s (sums over some of the same releases); a spec none of the rest's
+    /// releases follow is left out.
+    fn minus(&self, part: &Sums) -> Sums {
+        let rest = self.0.iter().filter_map(|(spec, (n, total))| {
+            let Some((m, own)) = part.0.get(spec) else { return Some((*spec, (*n, total.clone()))) };
+            (n > m).then(|| {
+                let sums = total.iter().zip(own).map(|(t, o)| t.iter().zip(o).map(|(t, o)| t.minus(*o)).collect());
+                (*spec, (n - m, sums.collect()))
+            })
+        });
+        Sums(rest.collect())
+    }
+
+    /// The cells as the measures read them: each spec's sums with its tables that other tables
+    /// measure again combined by least squares ([`Combined`]), then added over the specs (a table
+    /// is there only if every spec's releases carry it).
+    fn cells(&self) -> Mixed<Combined<SpecSums<'_>>> {
+        Mixed(
+            self.0
+                .iter()
+                .map(|(spec, (_, sums))| Combined::new(spec.spec(), SpecSums { spec: spec.spec(), sums }))
+                .collect(),
+        )
+    }
 }
 
 /// The releases of `group` within `window` (`m` says who is in named groups).
@@ -151,19 +151,6 @@ fn taken<'a>(group: Group, window: Window, releases: &'a [CouncilRelease], m: &M
 pub fn included(group: Group, window: Window, releases: &[CouncilRelease], m: &Memberships) -> Vec<CouncilCode> {
     let councils: BTreeSet<CouncilCode> = taken(group, window, releases, m).iter().map(|r| r.council).collect();
     councils.into_iter().collect()
-}
-
-/// Every table's cells summed over `releases`.
-fn summed(spec: &'static msp_schemas::ReportSpec, releases: &[&CouncilRelease]) -> Vec<Vec<Sum>> {
-    let mut sums: Vec<Vec<Sum>> = spec.tables.iter().map(|t| vec![Sum::default(); t.cells.len()]).collect();
-    for r in releases {
-        for (sum, (values, sigma)) in sums.iter_mut().zip(&r.tables) {
-            for (cell, v) in sum.iter_mut().zip(values) {
-                *cell = cell.add(*v, *sigma);
-            }
-        }
-    }
-    sums
 }
 
 /// One part's `measure` over `window` (a council, or a region within England), and the same
@@ -188,20 +175,18 @@ pub fn each_against_rest(
     parts: &[Group],
     m: &Memberships,
 ) -> Vec<AgainstRest> {
-    let spec = SpecId::MspQuarterlyV1.spec();
     let all = taken(group, window, releases, m);
-    let total = summed(spec, &all);
+    let total = Sums::of(&all);
     parts
         .iter()
         .map(|part| {
             let own_releases: Vec<&CouncilRelease> = all.iter().copied().filter(|r| part.takes(r, m)).collect();
-            let own = summed(spec, &own_releases);
-            let rest: Vec<Vec<Sum>> =
-                total.iter().zip(&own).map(|(t, o)| t.iter().zip(o).map(|(t, o)| t.minus(*o)).collect()).collect();
+            let own = Sums::of(&own_releases);
+            let rest = total.minus(&own);
             let others = all.len() > own_releases.len();
             AgainstRest {
-                council: if own_releases.is_empty() { None } else { measure.estimate(&Summed::new(spec, &own)) },
-                rest: if others { measure.estimate(&Summed::new(spec, &rest)) } else { None },
+                council: if own_releases.is_empty() { None } else { measure.estimate(&own.cells()) },
+                rest: if others { measure.estimate(&rest.cells()) } else { None },
             }
         })
         .collect()
@@ -210,10 +195,9 @@ pub fn each_against_rest(
 /// The benchmark of `group` over `window`, from the latest releases (`m` says who is in named
 /// groups, and their names).
 pub fn benchmark(group: Group, window: Window, releases: &[CouncilRelease], m: &Memberships) -> Benchmark {
-    let spec = SpecId::MspQuarterlyV1.spec();
     let quarters = window.quarters();
     let included = taken(group, window, releases, m);
-    let sums = summed(spec, &included);
+    let sums = Sums::of(&included);
     let councils: BTreeSet<CouncilCode> = included.iter().map(|r| r.council).collect();
     // A size band's members are known (from published quarters), like the register's.
     let in_group = if group.by_register() || matches!(group, Group::Size(_)) {
@@ -227,7 +211,7 @@ pub fn benchmark(group: Group, window: Window, releases: &[CouncilRelease], m: &
         quarters_included: included.len() as u64,
         quarters_expected: (in_group * quarters.len()) as u64,
     };
-    let cells = Summed::new(spec, &sums);
+    let cells = sums.cells();
     let measures = Measure::ALL
         .iter()
         .map(|m| MeasureEstimate {
@@ -237,29 +221,34 @@ pub fn benchmark(group: Group, window: Window, releases: &[CouncilRelease], m: &
             estimate: if included.is_empty() { None } else { m.estimate(&cells) },
         })
         .collect();
-    let days = spec.tables.iter().position(|t| t.id == "days_to_conclude").expect("a spec table");
-    let median_days = if included.is_empty() {
-        None
-    } else {
-        bootstrap_median(&sums[days].iter().map(|s| s.noisy()).collect::<Vec<_>>())
+    // The tables every included release carries, in the newest spec's order (each spec keeps every
+    // table of the one before), as the measures read them.
+    let newest = SpecId::NEWEST.spec();
+    let days_cells = newest.table("days_to_conclude").map_or(0, |t| t.cells.len());
+    let days: Option<Vec<Noisy>> = (0..days_cells).map(|i| cells.cell("days_to_conclude", i)).collect();
+    let median_days = match days {
+        Some(days) if !included.is_empty() => bootstrap_median(&days),
+        _ => None,
     };
-    let tables = spec
+    let tables = newest
         .tables
         .iter()
-        .zip(&sums)
-        .map(|(t, s)| TableEstimate {
-            table: t.id.to_owned(),
-            cells: t
-                .cells
-                .iter()
-                .zip(s)
-                .enumerate()
-                .map(|(i, (c, n))| {
-                    // As the measures read it (msp_outcomes combined with its cross tables' margins).
-                    let n = cells.cell(t.id, i).unwrap_or(n.noisy());
-                    CellEstimate { cell: c.code.clone(), label: c.label.clone(), value: n.value, se: n.variance.sqrt() }
-                })
-                .collect(),
+        .filter_map(|t| {
+            let values: Vec<Noisy> = (0..t.cells.len()).map(|i| cells.cell(t.id, i)).collect::<Option<_>>()?;
+            Some(TableEstimate {
+                table: t.id.to_owned(),
+                cells: t
+                    .cells
+                    .iter()
+                    .zip(values)
+                    .map(|(c, n)| CellEstimate {
+                        cell: c.code.clone(),
+                        label: c.label.clone(),
+                        value: n.value,
+                        se: n.variance.sqrt(),
+                    })
+                    .collect(),
+            })
         })
         .collect();
     Benchmark {
@@ -282,6 +271,9 @@ mod tests {
 
     use super::*;
     use crate::benchmark::latest;
+    use msp_schemas::spec::MSP_OUTCOMES_CROSSED;
+
+    const MSP_OUTCOMES: &str = "msp_outcomes";
 
     fn release(council: &str, period: &str, revision: u32, scale: i64, sigma: f64) -> CouncilRelease {
         let spec = SpecId::MspQuarterlyV1.spec();
@@ -289,6 +281,7 @@ mod tests {
             council: council.parse().unwrap(),
             period: period.parse().unwrap(),
             revision,
+            spec: SpecId::MspQuarterlyV1,
             team_model: TeamModel::Specialist,
             msp_level: MspLevel::Gold,
             tables: spec.tables.iter().map(|t| (vec![scale; t.cells.len()], sigma)).collect(),
@@ -343,6 +336,7 @@ mod tests {
             council: "E06000001".parse().unwrap(),
             period: "2026-27-Q1".parse().unwrap(),
             revision: 1,
+            spec: SpecId::MspQuarterlyV1,
             team_model: TeamModel::Specialist,
             msp_level: MspLevel::Gold,
             tables,
@@ -423,6 +417,7 @@ mod tests {
                     council: c.council_code(),
                     period: q.parse().unwrap(),
                     revision: 1,
+                    spec: SpecId::MspQuarterlyV1,
                     team_model: TeamModel::Specialist,
                     msp_level: MspLevel::Gold,
                     tables: tables.clone(),

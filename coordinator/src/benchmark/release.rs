@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use msp_schemas::{
-    CouncilCode, Period, Release,
+    CouncilCode, Period, Release, SpecId,
     codes::{MspLevel, TeamModel},
 };
 
@@ -17,6 +17,8 @@ pub struct CouncilRelease {
     pub period: Period,
     /// The revision.
     pub revision: u32,
+    /// The spec the release follows: its tables are that spec's, in its order.
+    pub spec: SpecId,
     /// Self-declared team model.
     pub team_model: TeamModel,
     /// Self-declared MSP level.
@@ -33,6 +35,7 @@ impl CouncilRelease {
             council: r.council(),
             period: r.period(),
             revision: r.revision(),
+            spec: r.spec(),
             team_model: f.context.team_model,
             msp_level: f.context.msp_level,
             tables: f.tables.iter().map(|t| (t.values.clone(), t.sigma)).collect(),

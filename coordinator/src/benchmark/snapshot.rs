@@ -44,8 +44,6 @@ pub struct Snapshot {
 /// Each council's size band, from its releases of the four latest published quarters it released
 /// (see [`SizeBand`]): its people with a concluded enquiry, summed and scaled to a year.
 fn size_bands(latest: &[CouncilRelease], published: &dyn Fn(Period) -> bool) -> BTreeMap<CouncilCode, SizeBand> {
-    let spec = msp_schemas::spec::SpecId::MspQuarterlyV1.spec();
-    let Some(table) = spec.tables.iter().position(|t| t.id == "enquiries_concluded") else { return BTreeMap::new() };
     let mut by: BTreeMap<CouncilCode, Vec<&CouncilRelease>> = BTreeMap::new();
     for r in latest.iter().filter(|r| published(r.period)) {
         by.entry(r.council).or_default().push(r);
@@ -54,7 +52,13 @@ fn size_bands(latest: &[CouncilRelease], published: &dyn Fn(Period) -> bool) -> 
         .map(|(c, mut rs)| {
             rs.sort_by_key(|r| std::cmp::Reverse(r.period));
             rs.truncate(4);
-            let people: i64 = rs.iter().map(|r| r.tables.get(table).map_or(0, |(v, _)| v.iter().sum::<i64>())).sum();
+            let people: i64 = rs
+                .iter()
+                .map(|r| {
+                    let table = r.spec.spec().position("enquiries_concluded");
+                    table.and_then(|t| r.tables.get(t)).map_or(0, |(v, _)| v.iter().sum::<i64>())
+                })
+                .sum();
             (c, SizeBand::of(people as f64 * 4.0 / rs.len() as f64))
         })
         .collect()
@@ -314,6 +318,7 @@ mod tests {
             council: council.parse().unwrap(),
             period: period.parse().unwrap(),
             revision: 1,
+            spec: msp_schemas::SpecId::MspQuarterlyV1,
             team_model: TeamModel::Locality,
             msp_level: MspLevel::NoLevel,
             tables,

@@ -11,9 +11,8 @@ use super::{CliError, open_store, thousands};
 use crate::{
     clock::{self, Clock},
     config::{DataDir, NodeConfig},
-    dp::limits::Limits,
+    dp::limits::{Limits, choose_spec},
     policy::{self, HeldPolicy},
-    release::SPEC,
     submit::{self, Backoff, Coordinator, SubmitError},
 };
 
@@ -37,13 +36,13 @@ pub fn beside_budget(held: &HeldPolicy, config: &NodeConfig) -> Vec<String> {
     let range = format!("{} to {}", p.rho_per_release.min, p.rho_per_release.max);
     let mut lines = vec![
         format!("  {:<28} {:<22} {}", "", "network", "this node ([budget] in node.toml)"),
-        format!("  {:<28} {:<22} {}", "report specs", specs, SPEC.as_str()),
+        format!("  {:<28} {:<22} {}", "report specs", specs, choose_spec(config.spec, p).as_str()),
         format!("  {:<28} {:<22} {}", "ρ per release", range, b.rho_per_release),
         format!("  {:<28} {:<22} {}", "ρ per quarter of data", p.rho_per_quarter, b.rho_per_quarter),
         format!("  {:<28} {:<22} {}", "ρ per four quarters", p.rho_per_four_quarters, b.rho_per_four_quarters),
         format!("  {:<28} at most {}", "releases of one quarter", p.max_revision),
     ];
-    lines.push(match Limits::new(&b, SPEC, p, &held.describe()) {
+    lines.push(match Limits::new(&b, config.spec, p, &held.describe()) {
         Ok(_) => "This node's [budget] keeps to the policy (it may be stricter, never looser).".into(),
         Err(e) => format!("This node's [budget] does not keep to the policy, so `msp-node release` refuses: {e}"),
     });
@@ -52,7 +51,7 @@ pub fn beside_budget(held: &HeldPolicy, config: &NodeConfig) -> Vec<String> {
 
 /// The policy and the node's keeping to it, as JSON.
 pub fn as_json(held: &HeldPolicy, config: &NodeConfig) -> serde_json::Value {
-    let problem = Limits::new(&config.budget(), SPEC, &held.policy, &held.describe()).err().map(|e| e.to_string());
+    let problem = Limits::new(&config.budget(), config.spec, &held.policy, &held.describe()).err().map(|e| e.to_string());
     serde_json::json!({
         "source": if held.fetched_at.is_some() { "fetched" } else { "default" },
         "fetched_at": held.fetched_at,

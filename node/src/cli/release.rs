@@ -110,7 +110,8 @@ pub async fn release(data: &DataDir, a: ReleaseArgs, clock: &Clock) -> Result<()
         let budget = config.budget();
         let rho = a.rho.unwrap_or(budget.rho_per_release);
         let held = policy::held(&store).await;
-        let (concluded, rows) = releases::dry_run(&store, period, rho).await?;
+        let spec = releases::current_spec(&store, &config).await?;
+        let (concluded, rows) = releases::dry_run(&store, spec, period, rho).await?;
         store.db().close().await;
         let held = held?;
         let range = held.policy.rho_per_release;
@@ -278,7 +279,8 @@ async fn confirm(
             spend.rho
         )));
     }
-    let (concluded, rows) = releases::dry_run(store, period, config.budget().rho_per_release).await?;
+    let spec = releases::current_spec(store, config).await?;
+    let (concluded, rows) = releases::dry_run(store, spec, period, config.budget().rho_per_release).await?;
     let text = format!(
         "{}\n\nThe headline measures would have these 95% intervals, for the data as they stand ({} people \
          concluded; the exact figures stay on the node):\n\n{}\n{}",
@@ -310,7 +312,11 @@ pub async fn show_release(data: &DataDir, a: ShowReleaseArgs) -> Result<(), CliE
     let (_, store) = open_store(data).await?;
     let stored = store.release(a.period, a.revision).await;
     let exact = match (&stored, a.exact) {
-        (Ok(Some(_)), true) => Some(releases::exact_tables(&store, a.period).await.map(|(e, _)| e)),
+        (Ok(Some(r)), true) => {
+            // The exact figures of the tables of the spec the stored release follows.
+            let spec = Release::from_json(r.document.as_bytes()).map_or(msp_schemas::SpecId::MspQuarterlyV1, |d| d.spec());
+            Some(releases::exact_tables(&store, spec, a.period).await.map(|(e, _)| e))
+        }
         _ => None,
     };
     store.db().close().await;

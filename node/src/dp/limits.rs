@@ -66,13 +66,14 @@ pub enum LimitError {
         /// Which policy.
         policy: String,
     },
-    /// The network does not accept the spec this node makes.
+    /// The network accepts no spec this node can make (or not the one `node.toml` pins).
     #[error(
-        "{policy} does not accept {spec} releases, which this version of msp-node makes (it accepts {accepted}): \
-         update msp-node to a version that makes one of them. Nothing was released and no budget was spent."
+        "{policy} does not accept {spec} releases, which this node would make (it accepts {accepted}): \
+         update msp-node to a version that makes one of them, or set `spec` in node.toml to one of them. \
+         Nothing was released and no budget was spent."
     )]
     Spec {
-        /// The node's spec.
+        /// The spec the node would make.
         spec: SpecId,
         /// What the policy accepts.
         accepted: String,
@@ -105,8 +106,18 @@ pub struct Limits {
     pub caps: Caps,
     /// The highest revision of one quarter.
     pub max_revision: u32,
+    /// The report spec releases follow: `node.toml`'s `spec` if set, or else the newest this
+    /// build makes that the network accepts.
+    pub spec: SpecId,
     policy: NetworkPolicy,
     described: String,
+}
+
+/// The spec a node releases under `policy`: `pinned` if set; or else the newest this build makes
+/// that the policy accepts (the newest this build makes if it accepts none, which
+/// [`Limits::new`] then refuses).
+pub fn choose_spec(pinned: Option<SpecId>, policy: &NetworkPolicy) -> SpecId {
+    pinned.unwrap_or_else(|| SpecId::ALL.into_iter().rev().find(|s| policy.specs.contains(s)).unwrap_or(SpecId::NEWEST))
 }
 
 /// The tighter of the node's caps and the network's, whether or not the node's fit.
@@ -118,10 +129,17 @@ pub fn tightest(budget: &Budget, policy: &NetworkPolicy) -> Caps {
 }
 
 impl Limits {
-    /// The limits for a node releasing `spec` with `budget` under `policy` (`described` says which
-    /// policy, for the messages), or the first way the node's settings break the policy.
-    pub fn new(budget: &Budget, spec: SpecId, policy: &NetworkPolicy, described: &str) -> Result<Self, LimitError> {
+    /// The limits for a node with `budget` (releasing `pinned` if `node.toml` names a spec) under
+    /// `policy` (`described` says which policy, for the messages), or the first way the node's
+    /// settings break the policy.
+    pub fn new(
+        budget: &Budget,
+        pinned: Option<SpecId>,
+        policy: &NetworkPolicy,
+        described: &str,
+    ) -> Result<Self, LimitError> {
         let named = || described.to_owned();
+        let spec = choose_spec(pinned, policy);
         if !policy.specs.contains(&spec) {
             let accepted = policy.specs.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
             return Err(LimitError::Spec { spec, accepted, policy: named() });
@@ -140,6 +158,7 @@ impl Limits {
             }
         }
         Ok(Self {
+            spec,
             rho_per_release: rho,
             caps: tightest(budget, policy),
             max_revision: policy.max_revision,
@@ -188,10 +207,20 @@ impl Limits {
 mod tests {
     use super::*;
 
-    const SPEC: SpecId = SpecId::MspQuarterlyV1;
-
     fn limits(budget: Budget) -> Result<Limits, LimitError> {
-        Limits::new(&budget, SPEC, &NetworkPolicy::default(), "the test policy")
+        Limits::new(&budget, None, &NetworkPolicy::default(), "the test policy")
+    }
+
+    #[test]
+    fn the_node_makes_the_newest_spec_the_network_accepts_unless_pinned() {
+        let v1_only = NetworkPolicy { specs: vec![SpecId::MspQuarterlyV1], ..NetworkPolicy::default() };
+        let b = Budget::default();
+        assert_eq!(limits(b.clone()).unwrap().spec, SpecId::MspQuarterlyV2);
+        assert_eq!(Limits::new(&b, None, &v1_only, "p").unwrap().spec, SpecId::MspQuarterlyV1);
+        let pinned = Limits::new(&b, Some(SpecId::MspQuarterlyV1), &NetworkPolicy::default(), "p").unwrap();
+        assert_eq!(pinned.spec, SpecId::MspQuarterlyV1);
+        let err = Limits::new(&b, Some(SpecId::MspQuarterlyV2), &v1_only, "p").unwrap_err().to_string();
+        assert!(err.contains("does not accept msp-quarterly/2") && err.contains("set `spec` in node.toml"), "{err}");
     }
 
     #[test]
@@ -237,7 +266,7 @@ mod tests {
     #[test]
     fn a_spec_the_network_does_not_accept_is_refused() {
         let policy = NetworkPolicy { specs: vec![], ..NetworkPolicy::default() };
-        let err = Limits::new(&Budget::default(), SPEC, &policy, "p").unwrap_err().to_string();
+        let err = Limits::new(&Budget::default(), None, &policy, "p").unwrap_err().to_string();
         assert!(err.contains("msp-quarterly/1") && err.contains("update msp-node"), "{err}");
     }
 

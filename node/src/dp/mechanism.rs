@@ -11,6 +11,7 @@
 
 use msp_schemas::{SpecId, TableSpec};
 use opendp::{
+    combinators::ConcentratedMeasure,
     core::Measurement,
     domains::{AtomDomain, VectorDomain},
     error::Fallible,
@@ -19,7 +20,7 @@ use opendp::{
     metrics::L2Distance,
 };
 
-use super::tables::TableId;
+use super::tables::Rule;
 
 /// A table's noise: its exact integer vector in, the noisy vector out, ρ-zCDP at a given L2
 /// distance between neighbouring vectors.
@@ -35,7 +36,7 @@ pub struct TablePlan {
     /// The table.
     pub table: &'static TableSpec,
     /// Its contribution rule.
-    pub id: TableId,
+    pub rule: Rule,
     /// The L2 sensitivity per person passed to opendp's privacy map (rounded up).
     pub sensitivity: f64,
     /// Noise scale σ.
@@ -87,17 +88,31 @@ fn scale_for(cells: usize, sensitivity: f64, rho: f64) -> Result<(f64, f64), Mec
 
 /// The noise plan for every table of `spec` when a release spends `rho`.
 pub fn plan(spec: SpecId, rho: f64) -> Result<Vec<TablePlan>, MechanismError> {
-    spec.spec()
-        .tables
+    let spec = spec.spec();
+    spec.tables
         .iter()
         .map(|t| {
-            let id =
-                TableId::from_spec_id(t.id).ok_or_else(|| MechanismError(format!("no rule for table {}", t.id)))?;
+            let rule = Rule::of(spec, t).ok_or_else(|| MechanismError(format!("no rule for table {}", t.id)))?;
             let sensitivity = sensitivity(t);
             let (sigma, spent) = scale_for(t.cells.len(), sensitivity, rho * t.weight() * RHO_SLACK)?;
-            Ok(TablePlan { table: t, id, sensitivity, sigma, rho: spent })
+            Ok(TablePlan { table: t, rule, sensitivity, sigma, rho: spent })
         })
         .collect()
+}
+
+/// The ε at `delta` a release of `spec` states for `rho`: `msp-quarterly/1` DESIGN §4's closed form
+/// ρ + 2√(ρ·ln(1/δ)); later specs opendp's own conversion from ρ-zCDP to (ε, δ)-DP, which is
+/// tighter (5.24 rather than 5.76 at ρ = 0.5, δ = 10⁻⁶) and is never above the closed form.
+pub fn epsilon(spec: SpecId, rho: f64, delta: f64) -> Result<f64, MechanismError> {
+    let closed = msp_schemas::release::zcdp_epsilon(rho, delta);
+    if spec == SpecId::MspQuarterlyV1 {
+        return Ok(closed);
+    }
+    let epsilon = ZeroConcentratedDivergence::convert(rho)?.epsilon(delta)?;
+    if !(epsilon > rho && epsilon <= closed) {
+        return Err(MechanismError(format!("opendp's ε {epsilon} for ρ {rho} is outside ({rho}, {closed}]")));
+    }
+    Ok(epsilon)
 }
 
 /// ρ of all the tables together: sequential composition adds them (rounded up, as opendp's

@@ -61,6 +61,9 @@ pub struct Concluded {
     pub enquiries: u32,
     /// Whether another of their enquiries concluded in the 365 days before this one's concern.
     pub repeat: bool,
+    /// The person's key (a keyed hash under the node's secret): what `msp-quarterly/2` chooses a
+    /// person's three values of a longer list by.
+    pub key: PersonKey,
 }
 
 /// One person's row: what they contribute to the quarter's tables.
@@ -225,7 +228,8 @@ fn finish_bucket(
     };
     for (key, (best, n)) in latest {
         let case = StoredCase::decode(&candidates[best].record)?;
-        let concluded = Concluded { repeat: repeat(&key, case.concern_day), case, enquiries: n.min(ENQUIRIES_CAP) };
+        let concluded =
+            Concluded { repeat: repeat(&key, case.concern_day), case, enquiries: n.min(ENQUIRIES_CAP), key };
         out.push(Person { concern: concern.remove(&key), concluded: Some(concluded) });
     }
     out.extend(concern.into_values().map(|cell| Person { concern: Some(cell), concluded: None }));

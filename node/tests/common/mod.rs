@@ -110,6 +110,7 @@ pub fn config() -> NodeConfig {
         budget: None,
         submission: None,
         web: None,
+        spec: None,
     }
 }
 

@@ -102,6 +102,7 @@ mod tests {
             council: council.parse().unwrap(),
             period: period.parse().unwrap(),
             revision,
+            spec: msp_schemas::SpecId::MspQuarterlyV1,
             team_model: TeamModel::Hybrid,
             msp_level: MspLevel::Silver,
             tables: Vec::new(),

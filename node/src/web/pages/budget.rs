@@ -8,7 +8,7 @@ use msp_schemas::Period;
 use crate::{
     dp::{ledger, limits},
     policy,
-    release::{self as releases, SPEC},
+    release as releases,
     web::{Page, State as NodeState, auth::Viewer, failed, layout},
 };
 
@@ -20,7 +20,7 @@ pub async fn budget(State(node): State<NodeState>, viewer: Viewer) -> Page {
     let caps = limits::tightest(&budget, &held.policy);
     let charged: Vec<(Period, f64, bool)> = charges.iter().map(|c| (c.period, c.rho, c.revision.is_some())).collect();
     let quarters = ledger::statement(&charged, caps, releases::last_finished_quarter((node.clock)().date()).ok());
-    let keeps = limits::Limits::new(&budget, SPEC, &held.policy, &held.describe());
+    let keeps = limits::Limits::new(&budget, node.config.spec, &held.policy, &held.describe());
     let p = &held.policy;
     let eps = |rho: f64| format!("{:.2}", budget.epsilon(rho));
     let body = html! {

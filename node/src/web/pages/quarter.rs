@@ -9,7 +9,7 @@ use msp_schemas::Period;
 
 use crate::{
     policy,
-    release::{self, Expected, ReleaseError, SPEC},
+    release::{self, Expected, ReleaseError},
     spending,
     web::{
         Page, State as NodeState,
@@ -25,18 +25,19 @@ const TREND: usize = 6;
 /// The quarter's exact figures.
 pub async fn quarter(State(node): State<NodeState>, viewer: Viewer, Path(p): Path<String>) -> Page {
     let period = layout::period(&p)?;
-    let (exact, concluded) = release::exact_tables(&node.store, period).await.map_err(failed)?;
+    let spec = release::current_spec(&node.store, &node.config).await.map_err(failed)?;
+    let (exact, concluded) = release::exact_tables(&node.store, spec, period).await.map_err(failed)?;
     let mut trend: Vec<(Period, Vec<Expected>)> = Vec::new();
     let mut q = Some(period);
     for _ in 0..TREND {
         let Some(at) = q else { break };
         // The quarter itself was read above; the earlier ones are read here.
         let tables =
-            if at == period { exact.clone() } else { release::exact_tables(&node.store, at).await.map_err(failed)?.0 };
+            if at == period { exact.clone() } else { release::exact_tables(&node.store, spec, at).await.map_err(failed)?.0 };
         if tables.iter().all(|t| t.iter().all(|&v| v == 0)) {
             break;
         }
-        trend.push((at, release::expected(&tables, 1.0).map_err(failed)?));
+        trend.push((at, release::expected(spec, &tables, 1.0).map_err(failed)?));
         q = at.previous();
     }
     trend.reverse();
@@ -47,7 +48,7 @@ pub async fn quarter(State(node): State<NodeState>, viewer: Viewer, Path(p): Pat
             a href=(format!("/quarters/{period}/preview")) { "Preview the release of " (period) } "." }
         @if !trend.is_empty() { (trend_table(&trend)) }
         h2 { "Every table of the report" }
-        @for (t, values) in SPEC.spec().tables.iter().zip(&exact) {
+        @for (t, values) in spec.spec().tables.iter().zip(&exact) {
             div.table-wrap {
                 table {
                     caption { (t.title) }
@@ -103,9 +104,10 @@ pub async fn preview(State(node): State<NodeState>, viewer: Viewer, Path(p): Pat
         rhos.push(budget.rho_per_release);
     }
     rhos.sort_by(f64::total_cmp);
-    let (exact, concluded) = release::exact_tables(&node.store, period).await.map_err(failed)?;
+    let spec = release::current_spec(&node.store, &node.config).await.map_err(failed)?;
+    let (exact, concluded) = release::exact_tables(&node.store, spec, period).await.map_err(failed)?;
     let columns: Vec<(f64, Vec<Expected>)> =
-        rhos.iter().map(|&r| release::expected(&exact, r).map(|e| (r, e))).collect::<Result<_, _>>().map_err(failed)?;
+        rhos.iter().map(|&r| release::expected(spec, &exact, r).map(|e| (r, e))).collect::<Result<_, _>>().map_err(failed)?;
     let released = node.store.release(period, None).await.map_err(failed)?;
     let spend = match spending::preview(&node.store, &node.config, period, false, (node.clock)().date()).await {
         Err(ReleaseError::Store(e)) => return Err(failed(e)),

@@ -41,7 +41,7 @@ pub async fn release(State(node): State<NodeState>, viewer: Viewer, Path(p): Pat
     let period = layout::period(&p)?;
     let stored = latest(&node, period).await?;
     let doc = Release::from_json(stored.document.as_bytes()).map_err(failed)?;
-    let (exact, _) = releases::exact_tables(&node.store, period).await.map_err(failed)?;
+    let (exact, _) = releases::exact_tables(&node.store, doc.spec(), period).await.map_err(failed)?;
     let tables = readable::labelled(&doc, Some(&exact));
     let approval = node.store.approval(period, stored.revision).await.map_err(failed)?;
     let sent = node.store.outgoing(period, stored.revision).await.map_err(failed)?;
