@@ -181,7 +181,11 @@ pub trait Cells {
     /// The independent parts of a mean of the sum table `sum` over the people `count_cells` of
     /// `count` count (one part unless the cells come from releases of several specs).
     fn mean_parts(&self, sum: &str, count: &str, count_cells: &[usize]) -> Option<Vec<MeanPart>> {
-        Some(vec![MeanPart { sum: self.cell(sum, 0)?, count: self.count(count, count_cells)?, centre: self.centre(sum) }])
+        Some(vec![MeanPart {
+            sum: self.cell(sum, 0)?,
+            count: self.count(count, count_cells)?,
+            centre: self.centre(sum),
+        }])
     }
 }
 

@@ -184,7 +184,8 @@ date_of_birth = "DOB"
 
         // The exact tables show what was built: C1 and C2 concluded in Q1.
         let q1: msp_schemas::Period = "2026-27-Q1".parse().unwrap();
-        let (exact, _) = msp_node::release::exact_tables(&node.store, msp_schemas::SpecId::MspQuarterlyV1, q1).await.unwrap();
+        let (exact, _) =
+            msp_node::release::exact_tables(&node.store, msp_schemas::SpecId::MspQuarterlyV1, q1).await.unwrap();
         let spec = msp_schemas::SpecId::MspQuarterlyV1.spec();
         let cell = |table: &str, code: &str| {
             let (i, t) = spec.tables.iter().enumerate().find(|(_, t)| t.id == table).unwrap();

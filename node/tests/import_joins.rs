@@ -215,9 +215,16 @@ async fn rows_that_cannot_be_joined_are_rejected_at_their_own_file_and_line() {
         }
         assert_eq!(node.cases().await, 1);
         // The one imported case has both of its risks.
-        let (exact, _) = exact_tables(&node.store, msp_schemas::SpecId::MspQuarterlyV1, "2026-27-Q1".parse().unwrap()).await.unwrap();
-        let (i, t) =
-            msp_schemas::SpecId::MspQuarterlyV1.spec().tables.iter().enumerate().find(|(_, t)| t.id == "risk_type").unwrap();
+        let (exact, _) = exact_tables(&node.store, msp_schemas::SpecId::MspQuarterlyV1, "2026-27-Q1".parse().unwrap())
+            .await
+            .unwrap();
+        let (i, t) = msp_schemas::SpecId::MspQuarterlyV1
+            .spec()
+            .tables
+            .iter()
+            .enumerate()
+            .find(|(_, t)| t.id == "risk_type")
+            .unwrap();
         for code in ["neglect", "financial"] {
             assert_eq!(exact[i][t.cell_index(code).unwrap()], 1, "{code}");
         }
@@ -289,9 +296,16 @@ async fn a_case_s_rows_combine_ticked_columns_and_a_value_that_is_no_tick_reject
                 .any(|(f, l, c, r)| f == "risks.csv" && *l == 5 && c == "risk_types" && r.contains("not a tick")),
             "{rows:#?}"
         );
-        let (exact, _) = exact_tables(&node.store, msp_schemas::SpecId::MspQuarterlyV1, "2026-27-Q1".parse().unwrap()).await.unwrap();
-        let (i, t) =
-            msp_schemas::SpecId::MspQuarterlyV1.spec().tables.iter().enumerate().find(|(_, t)| t.id == "risk_type").unwrap();
+        let (exact, _) = exact_tables(&node.store, msp_schemas::SpecId::MspQuarterlyV1, "2026-27-Q1".parse().unwrap())
+            .await
+            .unwrap();
+        let (i, t) = msp_schemas::SpecId::MspQuarterlyV1
+            .spec()
+            .tables
+            .iter()
+            .enumerate()
+            .find(|(_, t)| t.id == "risk_type")
+            .unwrap();
         for code in ["neglect", "financial"] {
             assert_eq!(exact[i][t.cell_index(code).unwrap()], 1, "C1 has {code}, ticked on one of its two rows");
         }

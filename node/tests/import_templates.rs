@@ -32,12 +32,14 @@ async fn import(node: &Node, name: &str) -> (import::ImportSummary, Vec<Vec<i64>
         .unwrap_or_else(|e| panic!("{name}: {e}"));
     assert_eq!(s.counts.rejected, 0, "{name}: {:?}", s.problems);
     assert_eq!(s.counts.warnings, 0, "{name}: {:?}", s.problems);
-    let (exact, _) = exact_tables(&node.store, msp_schemas::SpecId::MspQuarterlyV1, "2026-27-Q1".parse().unwrap()).await.unwrap();
+    let (exact, _) =
+        exact_tables(&node.store, msp_schemas::SpecId::MspQuarterlyV1, "2026-27-Q1".parse().unwrap()).await.unwrap();
     (s, exact)
 }
 
 fn cell(exact: &[Vec<i64>], table: &str, code: &str) -> i64 {
-    let (i, t) = msp_schemas::SpecId::MspQuarterlyV1.spec().tables.iter().enumerate().find(|(_, t)| t.id == table).unwrap();
+    let (i, t) =
+        msp_schemas::SpecId::MspQuarterlyV1.spec().tables.iter().enumerate().find(|(_, t)| t.id == table).unwrap();
     exact[i][t.cell_index(code).unwrap_or_else(|| panic!("{table} has no cell {code}"))]
 }
 
@@ -103,7 +105,9 @@ async fn the_several_files_template_joins_persons_enquiries_and_abuse_types_to_c
         );
         let joined: Vec<(u64, u64, u64)> = s.joined.iter().map(|f| (f.rows_read, f.matched, f.rejected)).collect();
         assert_eq!(joined, [(3, 3, 0), (3, 3, 0), (4, 4, 0)], "persons, enquiries, abuse types: every row joined");
-        let (exact, _) = exact_tables(&node.store, msp_schemas::SpecId::MspQuarterlyV1, "2026-27-Q1".parse().unwrap()).await.unwrap();
+        let (exact, _) = exact_tables(&node.store, msp_schemas::SpecId::MspQuarterlyV1, "2026-27-Q1".parse().unwrap())
+            .await
+            .unwrap();
         // 50019, born 1 December 1951, is 74 on 2 June 2026, and was not asked.
         assert_eq!(cell(&exact, "msp_by_age_band", "65-74:not_asked"), 1);
         assert!(cell(&exact, "risk_type", "neglect") >= 1, "abuse types gathered from their own file");

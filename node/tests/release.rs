@@ -90,7 +90,9 @@ async fn a_smaller_configured_budget_spends_less_and_adds_more_noise() {
         let f = made.release.fields();
         assert!(f.privacy.rho <= 0.125 && f.privacy.rho > 0.1249);
         let msp = made.release.table("msp_outcomes").unwrap();
-        assert!((msp.sigma - 5.0).abs() < 1e-6, "σ = 1/√(2·0.16·0.125) = 5: {}", msp.sigma);
+        let w = made.release.spec().spec().table("msp_outcomes").unwrap().weight();
+        let expected = 1.0 / (2.0 * w * 0.125f64).sqrt();
+        assert!((msp.sigma - expected).abs() < 1e-6, "σ = 1/√(2·{w}·0.125) = {expected}: {}", msp.sigma);
     }
 }
 

@@ -601,9 +601,15 @@ static MSP_QUARTERLY_V2: LazyLock<ReportSpec> = LazyLock::new(|| {
             {
                 t.kind = CentredSum { upper, centre: *centre };
                 t.title = match t.id {
-                    "days_to_conclude_sum" => "Total days from concern to conclusion (each capped at 365), less 182 a person",
-                    "meetings_with_person_sum" => "Total meetings with the person (each capped at 10), less 2 a person recorded",
-                    "multiagency_meetings_sum" => "Total multi-agency meetings (each capped at 10), less 1 a person recorded",
+                    "days_to_conclude_sum" => {
+                        "Total days from concern to conclusion (each capped at 365), less 182 a person"
+                    }
+                    "meetings_with_person_sum" => {
+                        "Total meetings with the person (each capped at 10), less 2 a person recorded"
+                    }
+                    "multiagency_meetings_sum" => {
+                        "Total multi-agency meetings (each capped at 10), less 1 a person recorded"
+                    }
                     _ => "Total staff hours (whole hours rounded up, each capped at 80), less 30 a person recorded",
                 };
             }
@@ -623,12 +629,7 @@ static MSP_QUARTERLY_V2: LazyLock<ReportSpec> = LazyLock::new(|| {
     let enquiry = cells(&ENQUIRY_GROUPS);
     let outcomes = cells(&MSP_OUTCOME_CELLS);
     tables.extend([
-        table(
-            "msp_by_enquiry_type",
-            "MSP outcomes by type of enquiry",
-            Partition,
-            crossed(&enquiry, &outcomes),
-        ),
+        table("msp_by_enquiry_type", "MSP outcomes by type of enquiry", Partition, crossed(&enquiry, &outcomes)),
         table(
             "risk_outcome_by_enquiry_type",
             "What happened to the risk, by type of enquiry",
@@ -692,8 +693,10 @@ mod tests {
     #[test]
     fn version_2_keeps_every_table_of_version_1_with_the_same_cells_and_people() {
         let v2 = SpecId::MspQuarterlyV2.spec();
-        assert_eq!(&v2.tables[..spec().tables.len()].iter().map(|t| t.id).collect::<Vec<_>>(),
-            &spec().tables.iter().map(|t| t.id).collect::<Vec<_>>());
+        assert_eq!(
+            &v2.tables[..spec().tables.len()].iter().map(|t| t.id).collect::<Vec<_>>(),
+            &spec().tables.iter().map(|t| t.id).collect::<Vec<_>>()
+        );
         for t in &spec().tables {
             let u = v2.table(t.id).unwrap();
             assert_eq!((&u.cells, u.population), (&t.cells, t.population), "{}", t.id);
@@ -809,10 +812,15 @@ mod tests {
                 let own = spec.table(m.table).unwrap();
                 for c in &m.crossed {
                     let t = spec.table(c).unwrap();
-                    assert_eq!((t.population, t.kind, own.kind), (own.population, TableKind::Partition, TableKind::Partition), "{c}");
+                    assert_eq!(
+                        (t.population, t.kind, own.kind),
+                        (own.population, TableKind::Partition, TableKind::Partition),
+                        "{c}"
+                    );
                     let n = own.cells.len();
                     assert_eq!(t.cells.len() % n, 0, "{c}");
-                    let groups: Vec<&str> = t.cells.iter().step_by(n).map(|g| g.code.split_once(':').unwrap().0).collect();
+                    let groups: Vec<&str> =
+                        t.cells.iter().step_by(n).map(|g| g.code.split_once(':').unwrap().0).collect();
                     for (i, cell) in t.cells.iter().enumerate() {
                         assert_eq!(cell.code, format!("{}:{}", groups[i / n], own.cells[i % n].code), "{c}");
                     }

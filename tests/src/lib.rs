@@ -16,14 +16,25 @@ use tokio::{sync::oneshot, task::JoinHandle};
 mod node;
 pub use node::{NodeSpec, TestNode};
 
-/// Exact `msp-quarterly/1` tables (in spec order) as cells without noise: what a measure's true
-/// value is computed from.
-pub struct ExactTables<'a>(pub &'a [Vec<i64>]);
+/// Exact tables of a spec (in its order) as cells without noise: what a measure's true value is
+/// computed from.
+pub struct ExactTables<'a>(pub &'a [Vec<i64>], pub msp_schemas::SpecId);
+
+impl<'a> ExactTables<'a> {
+    /// Exact `msp-quarterly/1` tables.
+    pub fn v1(tables: &'a [Vec<i64>]) -> Self {
+        Self(tables, msp_schemas::SpecId::MspQuarterlyV1)
+    }
+}
 
 impl msp_estimate::Cells for ExactTables<'_> {
     fn cell(&self, table: &str, cell: usize) -> Option<msp_estimate::Noisy> {
-        let i = msp_schemas::SpecId::MspQuarterlyV1.spec().tables.iter().position(|t| t.id == table)?;
+        let i = self.1.spec().position(table)?;
         Some(msp_estimate::Noisy { value: *self.0.get(i)?.get(cell)? as f64, variance: 0.0 })
+    }
+
+    fn centre(&self, table: &str) -> f64 {
+        self.1.spec().table(table).map_or(0.0, |t| t.centre())
     }
 }
 

@@ -93,6 +93,12 @@ impl TestNode {
         Self { data, store, key, config, truth }
     }
 
+    /// Keeps the node on report spec `spec` (`spec` in `node.toml`), whatever the network accepts.
+    pub fn pin(&mut self, spec: msp_schemas::SpecId) {
+        self.config.spec = Some(spec);
+        self.data.save(&self.config).expect("node.toml");
+    }
+
     /// Its directory.
     pub fn dir(&self) -> PathBuf {
         self.data.root().to_owned()

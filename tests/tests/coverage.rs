@@ -60,7 +60,7 @@ fn truth_of(exact: &[(Vec<Vec<i64>>, bool)], in_group: impl Fn(usize) -> bool) -
             }
         }
     }
-    MEASURES.iter().map(|m| m.estimate(&ExactTables(&sums)).expect("the truth is defined").value).collect()
+    MEASURES.iter().map(|m| m.estimate(&ExactTables::v1(&sums)).expect("the truth is defined").value).collect()
 }
 
 #[test]

@@ -155,7 +155,7 @@ impl Tallies {
 /// Every figure of a benchmark against the same figure computed from the exact tables.
 fn check_benchmark(tallies: &mut Tallies, prefix: &str, b: &Benchmark, exact: &[Vec<i64>]) {
     let spec = SpecId::MspQuarterlyV1.spec();
-    let truth = ExactTables(exact);
+    let truth = ExactTables::v1(exact);
     for m in Measure::ALL {
         let upper = if m.is_proportion() { 1.0 } else { f64::INFINITY };
         tallies.check(format!("{prefix} {}", m.id()), m.estimate(&truth).map(|e| e.value), b.measure(m.id()), upper);

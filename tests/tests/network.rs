@@ -1,9 +1,11 @@
 //! The whole network under faults, over real TLS on loopback, with the coordinator on SQLite and
 //! on PostgreSQL: eight councils' nodes in two regions release two quarters and submit them
 //! while the coordinator is restarted, in the wrong order, twice over, and with one release
-//! revised. Afterwards nothing is lost, nothing is counted twice, every benchmark is exactly the
-//! sum of the latest releases it covers, and the synthetic truth falls inside the intervals about
-//! as often as 95% intervals should.
+//! revised. Half the councils stay on `msp-quarterly/1` (pinned in `node.toml`), half make the
+//! `msp-quarterly/2` the network's policy accepts, so both versions meet in every group.
+//! Afterwards nothing is lost, nothing is counted twice, every benchmark is exactly the sum of
+//! the latest releases it covers (each spec's least-squares combinations, added), and the
+//! synthetic truth falls inside the intervals about as often as 95% intervals should.
 
 use std::{collections::BTreeMap, time::Duration};
 
@@ -70,10 +72,15 @@ async fn a_network_under_faults_loses_nothing_counts_nothing_twice_and_its_bench
                 seed: 70 + i as u64,
                 database_url: node_pg.as_ref().filter(|_| i == 0).map(|d| d.url.clone()),
             };
-            let n = TestNode::new(&ndir.path().join(council.as_str()), spec, &c.base, &ca).await;
+            let mut n = TestNode::new(&ndir.path().join(council.as_str()), spec, &c.base, &ca).await;
+            if i % 2 == 1 {
+                n.pin(SpecId::MspQuarterlyV1);
+            }
             c.enrol(council.as_str(), n.key.public_key()).await;
             for p in quarters() {
-                n.release(p, false, NOW).await;
+                let made = n.release(p, false, NOW).await;
+                let expected = if i % 2 == 1 { SpecId::MspQuarterlyV1 } else { SpecId::MspQuarterlyV2 };
+                assert_eq!(made.spec(), expected, "{council}");
             }
             nodes.push(n);
         }
@@ -158,40 +165,63 @@ async fn check_benchmarks(c: &TestCoordinator, nodes: &[TestNode], backend: msp_
                 releases.iter().filter(|(code, r)| in_group(*code) && in_window(r.period())).collect();
             assert_eq!(b["coverage"]["quarters_included"], covering.len(), "{group} {window}");
 
-            // The benchmark's cells are the sums of the latest releases they cover; msp_outcomes'
-            // are those sums combined, by inverse variance, with the four cross tables' margins.
-            let sum_of = |t: usize, k: usize| -> (f64, f64) {
-                let value: i64 = covering.iter().map(|(_, r)| r.fields().tables[t].values[k]).sum();
-                (value as f64, covering.iter().map(|(_, r)| r.fields().tables[t].sigma.powi(2)).sum())
-            };
-            let at = |id: &str| spec.tables.iter().position(|t| t.id == id).unwrap();
-            for (t, table) in spec.tables.iter().enumerate() {
-                let cells = b["tables"][t]["cells"].as_array().expect("cells");
-                assert_eq!(b["tables"][t]["table"], table.id);
-                for (k, cell) in cells.iter().enumerate() {
-                    let got = cell["value"].as_f64().unwrap();
-                    if table.id != "msp_outcomes" {
-                        assert_eq!(got, sum_of(t, k).0, "{group} {window} {} cell {k}", table.id);
-                        continue;
+            // The benchmark shows the tables every release it covers carries, in the newest spec's
+            // order. Each cell is the sum of the latest releases' values, each spec's apart, and a
+            // table other tables measure again is, within each spec, that sum combined by inverse
+            // variance with the crossing tables' margins; the specs' figures are then added.
+            let newest = SpecId::NEWEST.spec();
+            let shared: Vec<_> = newest
+                .tables
+                .iter()
+                .filter(|t| covering.iter().all(|(_, r)| r.spec().spec().table(t.id).is_some()))
+                .collect();
+            let tables = b["tables"].as_array().expect("tables");
+            assert_eq!(tables.len(), shared.len(), "{group} {window}: only the tables every release carries");
+            assert!(shared.len() < newest.tables.len(), "{group} {window} mixes the two versions");
+            for (got, table) in tables.iter().zip(&shared) {
+                assert_eq!(got["table"], table.id);
+                for (k, cell) in got["cells"].as_array().expect("cells").iter().enumerate() {
+                    let (mut value, mut variance, mut combined) = (0.0, 0.0, false);
+                    for id in SpecId::ALL {
+                        let of: Vec<&Release> = covering.iter().map(|(_, r)| r).filter(|r| r.spec() == id).collect();
+                        if of.is_empty() {
+                            continue;
+                        }
+                        let sum_of = |t: &str, k: usize| -> (f64, f64) {
+                            let value: i64 = of.iter().map(|r| r.table(t).unwrap().values[k]).sum();
+                            (value as f64, of.iter().map(|r| r.table(t).unwrap().sigma.powi(2)).sum())
+                        };
+                        let mut measured = vec![sum_of(table.id, k)];
+                        for m in id.spec().margins.iter().filter(|m| m.table == table.id) {
+                            combined = true;
+                            for crossed in &m.crossed {
+                                let groups = id.spec().table(crossed).unwrap().cells.len() / table.cells.len();
+                                let margin = (0..groups).map(|g| sum_of(crossed, g * table.cells.len() + k));
+                                measured.push(margin.fold((0.0, 0.0), |a, m| (a.0 + m.0, a.1 + m.1)));
+                            }
+                        }
+                        if let [(v, var)] = measured[..] {
+                            (value, variance) = (value + v, variance + var);
+                            continue;
+                        }
+                        let precision: f64 = measured.iter().map(|m| 1.0 / m.1).sum();
+                        value += measured.iter().map(|m| m.0 / m.1).sum::<f64>() / precision;
+                        variance += precision.recip();
                     }
-                    let mut measured = vec![sum_of(t, k)];
-                    for id in msp_schemas::spec::MSP_OUTCOMES_CROSSED {
-                        let x = at(id);
-                        let suffix = format!(":{}", table.cells[k].code);
-                        let margin = spec.tables[x].cells.iter().enumerate().filter(|(_, c)| c.code.ends_with(&suffix));
-                        measured
-                            .push(margin.map(|(j, _)| sum_of(x, j)).fold((0.0, 0.0), |a, m| (a.0 + m.0, a.1 + m.1)));
+                    let (v, se) = (cell["value"].as_f64().unwrap(), cell["se"].as_f64().unwrap());
+                    if combined {
+                        assert!(
+                            (v - value).abs() < 1e-6 * value.abs().max(1.0),
+                            "{group} {window} {} cell {k}: {v} vs {value}",
+                            table.id
+                        );
+                    } else {
+                        assert_eq!(v, value, "{group} {window} {} cell {k}", table.id);
                     }
-                    let precision: f64 = measured.iter().map(|m| 1.0 / m.1).sum();
-                    let expected = measured.iter().map(|m| m.0 / m.1).sum::<f64>() / precision;
                     assert!(
-                        (got - expected).abs() < 1e-6 * expected.abs().max(1.0),
-                        "{group} {window} msp_outcomes cell {k}: {got} vs {expected}"
-                    );
-                    let se = cell["se"].as_f64().unwrap();
-                    assert!(
-                        (se - precision.recip().sqrt()).abs() < 1e-9,
-                        "{group} {window} msp_outcomes cell {k}: se {se}"
+                        (se - variance.sqrt()).abs() < 1e-9 * se.max(1.0),
+                        "{group} {window} {} cell {k}: se {se}",
+                        table.id
                     );
                 }
             }
@@ -211,9 +241,12 @@ async fn check_benchmarks(c: &TestCoordinator, nodes: &[TestNode], backend: msp_
                 .iter()
                 .map(|m| (m["measure"].as_str().unwrap(), &m["estimate"]))
                 .collect();
+            for m in Measure::ALL.iter().filter(|m| m.id().ends_with("_s42")) {
+                assert!(measures[m.id()].is_null(), "{group} {window}: {} needs every release to be /2", m.id());
+            }
             for m in Measure::ALL {
                 let (Some(truth), Some(e)) =
-                    (m.estimate(&ExactTables(&exact)), measures.get(m.id()).filter(|e| !e.is_null()))
+                    (m.estimate(&ExactTables::v1(&exact)), measures.get(m.id()).filter(|e| !e.is_null()))
                 else {
                     continue;
                 };

@@ -51,7 +51,8 @@ pub fn beside_budget(held: &HeldPolicy, config: &NodeConfig) -> Vec<String> {
 
 /// The policy and the node's keeping to it, as JSON.
 pub fn as_json(held: &HeldPolicy, config: &NodeConfig) -> serde_json::Value {
-    let problem = Limits::new(&config.budget(), config.spec, &held.policy, &held.describe()).err().map(|e| e.to_string());
+    let problem =
+        Limits::new(&config.budget(), config.spec, &held.policy, &held.describe()).err().map(|e| e.to_string());
     serde_json::json!({
         "source": if held.fetched_at.is_some() { "fetched" } else { "default" },
         "fetched_at": held.fetched_at,

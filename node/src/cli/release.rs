@@ -314,7 +314,8 @@ pub async fn show_release(data: &DataDir, a: ShowReleaseArgs) -> Result<(), CliE
     let exact = match (&stored, a.exact) {
         (Ok(Some(r)), true) => {
             // The exact figures of the tables of the spec the stored release follows.
-            let spec = Release::from_json(r.document.as_bytes()).map_or(msp_schemas::SpecId::MspQuarterlyV1, |d| d.spec());
+            let spec =
+                Release::from_json(r.document.as_bytes()).map_or(msp_schemas::SpecId::MspQuarterlyV1, |d| d.spec());
             Some(releases::exact_tables(&store, spec, a.period).await.map(|(e, _)| e))
         }
         _ => None,

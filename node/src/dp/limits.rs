@@ -267,7 +267,7 @@ mod tests {
     fn a_spec_the_network_does_not_accept_is_refused() {
         let policy = NetworkPolicy { specs: vec![], ..NetworkPolicy::default() };
         let err = Limits::new(&Budget::default(), None, &policy, "p").unwrap_err().to_string();
-        assert!(err.contains("msp-quarterly/1") && err.contains("update msp-node"), "{err}");
+        assert!(err.contains("msp-quarterly/2") && err.contains("update msp-node"), "{err}");
     }
 
     #[test]

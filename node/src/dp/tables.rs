@@ -22,8 +22,8 @@
 
 use msp_schemas::{
     codes::{
-        AgeBand, CapacitySupport, CodeList, CodeSet, EnquiryType, Ethnicity, LackedCapacity,
-        OutcomesAchieved, OutcomesAsked, RiskAction, Sex, SupportReason,
+        AgeBand, CapacitySupport, CodeList, CodeSet, EnquiryType, Ethnicity, LackedCapacity, OutcomesAchieved,
+        OutcomesAsked, RiskAction, Sex, SupportReason,
     },
     spec::{self, MSP_OUTCOME_CELLS, ReportSpec, Selection, TableSpec},
 };
@@ -216,7 +216,9 @@ pub fn contribute(rule: Rule, person: &Person, out: &mut [i64]) {
         TableId::MspOutcomes => out[msp_cell(c)] += 1,
         TableId::RiskAction => out[code_or_unknown(c.risk_action)] += 1,
         TableId::RiskOutcome => out[risk_outcome_cell(c)] += 1,
-        TableId::RiskType => keep(&c.risk_types, k, selection, key, "risk_types").iter().for_each(|r| out[r.index()] += 1),
+        TableId::RiskType => {
+            keep(&c.risk_types, k, selection, key, "risk_types").iter().for_each(|r| out[r.index()] += 1)
+        }
         TableId::RiskLocation => out[code_or_unknown(c.risk_location)] += 1,
         TableId::RiskSource => out[code_or_unknown(c.risk_source)] += 1,
         TableId::Capacity => out[capacity_cell(c)] += 1,
@@ -252,7 +254,9 @@ pub fn contribute(rule: Rule, person: &Person, out: &mut [i64]) {
             out[0] += sum(c.staff_hours.map(|h| h.ceil().clamp(0.0, f64::from(upper)) as u32), upper);
         }
         TableId::RepeatWithin12m => out[usize::from(*repeat)] += 1,
-        TableId::Approaches => keep(&c.approaches, k, selection, key, "approaches").iter().for_each(|a| out[a.index()] += 1),
+        TableId::Approaches => {
+            keep(&c.approaches, k, selection, key, "approaches").iter().for_each(|a| out[a.index()] += 1)
+        }
         TableId::FeedbackFeltSafer => {
             if let Some(f) = c.feedback_felt_safer {
                 out[f.index()] += 1;
@@ -273,12 +277,12 @@ pub fn contribute(rule: Rule, person: &Person, out: &mut [i64]) {
         TableId::MspBySex => out[group(c.sex, Sex::Unknown) * MSP_OUTCOME_CELLS.len() + msp_cell(c)] += 1,
         TableId::MspByEnquiryType => out[enquiry_cell(c) * m + msp_cell(c)] += 1,
         TableId::RiskOutcomeByEnquiryType => out[enquiry_cell(c) * RISK_OUTCOME_CELLS + risk_outcome_cell(c)] += 1,
-        TableId::MspByApproach => {
-            keep(&c.approaches, k, selection, key, "approaches").iter().for_each(|a| out[a.index() * m + msp_cell(c)] += 1)
-        }
-        TableId::MspByRiskType => {
-            keep(&c.risk_types, k, selection, key, "risk_types").iter().for_each(|r| out[r.index() * m + msp_cell(c)] += 1)
-        }
+        TableId::MspByApproach => keep(&c.approaches, k, selection, key, "approaches")
+            .iter()
+            .for_each(|a| out[a.index() * m + msp_cell(c)] += 1),
+        TableId::MspByRiskType => keep(&c.risk_types, k, selection, key, "risk_types")
+            .iter()
+            .for_each(|r| out[r.index() * m + msp_cell(c)] += 1),
     }
 }
 
@@ -351,7 +355,8 @@ mod tests {
     fn at_zero() -> Person {
         let mut p = adversarial();
         let c = &mut p.concluded.as_mut().unwrap().case;
-        (c.concluded_day, c.meetings_with_person, c.multiagency_meetings, c.staff_hours) = (Some(0), Some(0), Some(0), Some(0.0));
+        (c.concluded_day, c.meetings_with_person, c.multiagency_meetings, c.staff_hours) =
+            (Some(0), Some(0), Some(0), Some(0.0));
         p
     }
 

@@ -7,8 +7,7 @@ use msp_schemas::Period;
 
 use crate::{
     dp::{ledger, limits},
-    policy,
-    release as releases,
+    policy, release as releases,
     web::{Page, State as NodeState, auth::Viewer, failed, layout},
 };
 

@@ -32,8 +32,11 @@ pub async fn quarter(State(node): State<NodeState>, viewer: Viewer, Path(p): Pat
     for _ in 0..TREND {
         let Some(at) = q else { break };
         // The quarter itself was read above; the earlier ones are read here.
-        let tables =
-            if at == period { exact.clone() } else { release::exact_tables(&node.store, spec, at).await.map_err(failed)?.0 };
+        let tables = if at == period {
+            exact.clone()
+        } else {
+            release::exact_tables(&node.store, spec, at).await.map_err(failed)?.0
+        };
         if tables.iter().all(|t| t.iter().all(|&v| v == 0)) {
             break;
         }
@@ -106,8 +109,11 @@ pub async fn preview(State(node): State<NodeState>, viewer: Viewer, Path(p): Pat
     rhos.sort_by(f64::total_cmp);
     let spec = release::current_spec(&node.store, &node.config).await.map_err(failed)?;
     let (exact, concluded) = release::exact_tables(&node.store, spec, period).await.map_err(failed)?;
-    let columns: Vec<(f64, Vec<Expected>)> =
-        rhos.iter().map(|&r| release::expected(spec, &exact, r).map(|e| (r, e))).collect::<Result<_, _>>().map_err(failed)?;
+    let columns: Vec<(f64, Vec<Expected>)> = rhos
+        .iter()
+        .map(|&r| release::expected(spec, &exact, r).map(|e| (r, e)))
+        .collect::<Result<_, _>>()
+        .map_err(failed)?;
     let released = node.store.release(period, None).await.map_err(failed)?;
     let spend = match spending::preview(&node.store, &node.config, period, false, (node.clock)().date()).await {
         Err(ReleaseError::Store(e)) => return Err(failed(e)),
