@@ -1,14 +1,17 @@
-//! Honest intervals wherever the dashboard shows a figure (msp-quarterly/1): releases drawn with
-//! the release engine's own opendp noise from synthetic councils whose truth is known, and the
-//! coordinator's 95% intervals checked against that truth for
+//! Honest intervals wherever the dashboard shows a figure, for `msp-quarterly/1` and `/2`:
+//! releases drawn with the release engine's own opendp noise from synthetic councils whose truth
+//! is known, and the coordinator's 95% intervals checked against that truth for
 //!
 //! - a single council of 250 and of 2,000 people a quarter (where clipping at 0 and 1 and the
-//!   delta method are most strained),
+//!   delta method are most strained), with each spec; and the two councils together, one on each
+//!   spec (the coordinator adds the versions' releases where they share tables),
 //! - England and each of the nine regions, for a quarter and for a financial year (four quarters
 //!   added up),
 //! - every headline measure, the bootstrap median of days, and every breakdown the breakdowns page
 //!   shows (each category's share of desired outcomes, risk types and locations; outcomes fully
-//!   achieved within each support reason, age band, ethnic group and sex).
+//!   achieved within each support reason, age band, ethnic group and sex), and with `/2` the
+//!   shares of negotiated outcomes, outcomes fully achieved within each type of enquiry, approach
+//!   and risk type, and risks removed or reduced within each type of enquiry.
 //!
 //! Tolerances, derived here. An interval covers with probability p ≈ 0.95, so over n independent
 //! trials its coverage has standard deviation s(n) = √(p(1−p)/n).
@@ -41,7 +44,7 @@ use msp_schemas::{
     spec::MSP_OUTCOMES_CROSSED,
 };
 use msp_synth::{self as synth, SynthOptions};
-use msp_tests::ExactTables;
+use msp_tests::{ExactTables, NodeSpec, TestNode};
 
 const Z: f64 = msp_estimate::Z95;
 
@@ -152,10 +155,10 @@ impl Tallies {
     }
 }
 
-/// Every figure of a benchmark against the same figure computed from the exact tables.
-fn check_benchmark(tallies: &mut Tallies, prefix: &str, b: &Benchmark, exact: &[Vec<i64>]) {
-    let spec = SpecId::MspQuarterlyV1.spec();
-    let truth = ExactTables::v1(exact);
+/// Every figure of a benchmark against the same figure computed from the exact tables of `spec`.
+fn check_benchmark(tallies: &mut Tallies, prefix: &str, b: &Benchmark, exact: &[Vec<i64>], id: SpecId) {
+    let spec = id.spec();
+    let truth = ExactTables(exact, id);
     for m in Measure::ALL {
         let upper = if m.is_proportion() { 1.0 } else { f64::INFINITY };
         tallies.check(format!("{prefix} {}", m.id()), m.estimate(&truth).map(|e| e.value), b.measure(m.id()), upper);
@@ -169,7 +172,12 @@ fn check_benchmark(tallies: &mut Tallies, prefix: &str, b: &Benchmark, exact: &[
         t.cells.iter().zip(&exact[i]).map(|(c, &x)| (c.cell.clone(), Noisy::new(c.value, c.se), x as f64)).collect()
     };
     // Each category's share of its table (without "unknown"), as the breakdowns page shows it.
-    for id in ["desired_outcomes", "risk_type", "risk_location"] {
+    let shares: &[&str] = match id {
+        SpecId::MspQuarterlyV1 => &["desired_outcomes", "risk_type", "risk_location"],
+        _ => &["desired_outcomes", "risk_type", "risk_location", "negotiated_outcomes"],
+    };
+    for id in shares {
+        let id = *id;
         let known: Vec<_> = noisy_cells(id).into_iter().filter(|(c, ..)| c != "unknown").collect();
         let total: f64 = known.iter().map(|(.., x)| x).sum();
         for (i, (code, cell, x)) in known.iter().enumerate() {
@@ -178,8 +186,24 @@ fn check_benchmark(tallies: &mut Tallies, prefix: &str, b: &Benchmark, exact: &[
             tallies.check(format!("{prefix} {id}:{code}"), truth, proportion(*cell, rest), 1.0);
         }
     }
-    // Outcomes fully achieved within each category of who people are.
-    for id in MSP_OUTCOMES_CROSSED {
+    // Outcomes fully achieved within each category of who people are (and with /2, each type of
+    // enquiry, approach and risk type).
+    let crossed: Vec<&str> = match id {
+        SpecId::MspQuarterlyV1 => MSP_OUTCOMES_CROSSED.to_vec(),
+        _ => [&MSP_OUTCOMES_CROSSED[..], &["msp_by_enquiry_type", "msp_by_approach", "msp_by_risk_type"]].concat(),
+    };
+    if spec.table("risk_outcome_by_enquiry_type").is_some() {
+        let cells = noisy_cells("risk_outcome_by_enquiry_type");
+        for g in ["s42", "other"] {
+            let at = |o: &str| cells.iter().find(|(c, ..)| *c == format!("{g}:{o}")).map(|(_, n, x)| (*n, *x)).unwrap();
+            let (removed, reduced, remains) = (at("removed"), at("reduced"), at("remains"));
+            let identified = removed.1 + reduced.1 + remains.1;
+            let truth = (identified > 0.0).then(|| (removed.1 + reduced.1) / identified);
+            let e = proportion(removed.0 + reduced.0, remains.0);
+            tallies.check(format!("{prefix} risk_outcome_by_enquiry_type:{g}"), truth, e, 1.0);
+        }
+    }
+    for id in crossed {
         let cells = noisy_cells(id);
         let find = |g: &str, o: &str| cells.iter().find(|(c, ..)| *c == format!("{g}:{o}")).map(|(_, n, x)| (*n, *x));
         let mut groups: Vec<String> = Vec::new();
@@ -232,6 +256,7 @@ fn noises(plans: &[TablePlan]) -> Vec<TableNoise> {
 }
 
 fn release(
+    spec: SpecId,
     council: CouncilCode,
     period: Period,
     exact: &[Vec<i64>],
@@ -242,7 +267,7 @@ fn release(
         council,
         period,
         revision: 1,
-        spec: SpecId::MspQuarterlyV1,
+        spec,
         team_model: TeamModel::Hybrid,
         msp_level: MspLevel::Silver,
         tables: exact.iter().zip(plans).zip(noise).map(|((t, p), m)| (m.invoke(t).unwrap(), p.sigma)).collect(),
@@ -283,41 +308,121 @@ fn in_two_threads(trials: usize, trial: impl Fn(&[TableNoise], &mut Tallies) + S
 /// that of the table alone. Every proportion of `msp_outcomes` cells narrows by its square root.
 #[test]
 fn the_cross_tables_margins_narrow_every_msp_outcome() {
-    let plans = mechanism::plan(SpecId::MspQuarterlyV1, 0.5).unwrap();
-    let plan = |id: &str| plans.iter().find(|p| p.table.id == id).unwrap();
-    let own = plan("msp_outcomes").sigma.powi(2);
-    let precision = 1.0 / own
-        + MSP_OUTCOMES_CROSSED
-            .iter()
-            .map(|id| {
-                let p = plan(id);
-                1.0 / ((p.table.cells.len() / 7) as f64 * p.sigma.powi(2))
-            })
-            .sum::<f64>();
-    let ratio = (1.0 / precision / own).sqrt();
-    eprintln!("msp_outcomes' cells: standard error {:.3} of the table's own (σ = {:.2})", ratio, own.sqrt());
-    assert!(ratio < 0.97, "the cross tables add at least 3%: {ratio}");
+    let mut ratios = Vec::new();
+    for id in SpecId::ALL {
+        let plans = mechanism::plan(id, 0.5).unwrap();
+        let plan = |t: &str| plans.iter().find(|p| p.table.id == t).unwrap();
+        let own = plan("msp_outcomes").sigma.powi(2);
+        let crossed = &id.spec().margins.iter().find(|m| m.table == "msp_outcomes").unwrap().crossed;
+        let precision = 1.0 / own
+            + crossed
+                .iter()
+                .map(|t| {
+                    let p = plan(t);
+                    1.0 / ((p.table.cells.len() / 7) as f64 * p.sigma.powi(2))
+                })
+                .sum::<f64>();
+        let ratio = (1.0 / precision / own).sqrt();
+        eprintln!(
+            "{id}: msp_outcomes' cells combined: standard error {:.3} of the table's own (σ = {:.2}), {:.3} in all",
+            ratio,
+            own.sqrt(),
+            (1.0 / precision).sqrt()
+        );
+        assert!(ratio < 0.97, "{id}: the cross tables add at least 3%: {ratio}");
+        ratios.push((1.0 / precision).sqrt());
+    }
+    assert!(ratios[1] < ratios[0], "/2 measures MSP outcomes more precisely than /1");
+}
+
+/// A council's exact tables of `spec` for `period` (its only quarter of data), counted by a real
+/// node from the same synthetic records `exact_quarters` makes: `/2` keeps three of a longer list
+/// by a keyed hash under the node's secret, which only a node can compute.
+fn counted_by_a_node(code: CouncilCode, period: Period, people: u32, seed: u64, spec: SpecId) -> Tables {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let node_spec =
+            NodeSpec { council: code, last: period, quarters: 1, people: Some(people), seed, database_url: None };
+        let node = TestNode::new(dir.path(), node_spec, "https://localhost:9", &dir.path().join("ca.pem")).await;
+        let (exact, _) = msp_node::release::exact_tables(&node.store, spec, period).await.unwrap();
+        node.store.db().close().await;
+        exact
+    })
 }
 
 #[test]
-fn a_single_councils_intervals_cover_its_truth_at_250_and_2000_people() {
+fn a_single_councils_intervals_cover_its_truth_at_250_and_2000_people_with_either_spec() {
     const TRIALS: usize = 2_000;
     let period: Period = "2025-26-Q4".parse().unwrap();
-    let plans = mechanism::plan(SpecId::MspQuarterlyV1, 0.5).unwrap();
     let code: CouncilCode = "E06000001".parse().unwrap();
-    for people in [250, 2_000] {
-        let exact = exact_quarters(code, period, 1, Some(people), 5).remove(0);
-        let tallies = in_two_threads(
-            TRIALS,
-            |noise, tallies| {
-                let r = [release(code, period, &exact, &plans, noise)];
-                let b = benchmark(Group::Council(code), Window::Quarter(period), &r, &Default::default());
-                check_benchmark(tallies, &format!("{people} people"), &b, &exact);
-            },
-            &plans,
-        );
-        tallies.assert_honest(&format!("a council of {people} people, one quarter"), TRIALS);
+    for id in SpecId::ALL {
+        let plans = mechanism::plan(id, 0.5).unwrap();
+        for people in [250, 2_000] {
+            let exact = match id {
+                SpecId::MspQuarterlyV1 => exact_quarters(code, period, 1, Some(people), 5).remove(0),
+                _ => counted_by_a_node(code, period, people, 5, id),
+            };
+            let tallies = in_two_threads(
+                TRIALS,
+                |noise, tallies| {
+                    let r = [release(id, code, period, &exact, &plans, noise)];
+                    let b = benchmark(Group::Council(code), Window::Quarter(period), &r, &Default::default());
+                    check_benchmark(tallies, &format!("{people} people"), &b, &exact, id);
+                },
+                &plans,
+            );
+            tallies.assert_honest(&format!("{id}: a council of {people} people, one quarter"), TRIALS);
+        }
     }
+}
+
+/// Two councils in one group, one releasing `/1` and the other `/2`: the group's figures are the
+/// two releases' shared tables added (each spec's least-squares combinations, and a mean from a
+/// plain and a centred sum), checked against the two councils' exact `/1` tables added.
+#[test]
+fn a_group_of_councils_on_different_specs_covers_its_truth() {
+    const TRIALS: usize = 2_000;
+    let period: Period = "2025-26-Q4".parse().unwrap();
+    let (a, b): (CouncilCode, CouncilCode) = ("E06000001".parse().unwrap(), "E06000002".parse().unwrap());
+    let (v1, v2) = (SpecId::MspQuarterlyV1, SpecId::MspQuarterlyV2);
+    let exact_a = exact_quarters(a, period, 1, Some(250), 5).remove(0);
+    let exact_b_v1 = exact_quarters(b, period, 1, Some(2_000), 6).remove(0);
+    let exact_b = counted_by_a_node(b, period, 2_000, 6, v2);
+    // The tables /1 shares with /2 are counted alike (the node's /1 tables are the synthetic truth).
+    for (t, (x, y)) in v1.spec().tables.iter().zip(exact_b_v1.iter().zip(&exact_b)) {
+        if !matches!(t.kind, msp_schemas::TableKind::ClampedSum { .. } | msp_schemas::TableKind::MultiValued { .. }) {
+            assert_eq!(x, y, "{}", t.id);
+        }
+    }
+    // The truth of what the group's tables count: council b's /2 tables but for the sums, whose
+    // /1 form (not centred) is what its mean estimates.
+    let b_as_counted: Tables = v1
+        .spec()
+        .tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| match t.kind {
+            msp_schemas::TableKind::ClampedSum { .. } => exact_b_v1[i].clone(),
+            _ => exact_b[i].clone(),
+        })
+        .collect();
+    let mut truth = exact_a.clone();
+    add(&mut truth, &b_as_counted);
+    let (plans_a, plans_b) = (mechanism::plan(v1, 0.5).unwrap(), mechanism::plan(v2, 0.5).unwrap());
+    let both: Vec<TablePlan> = plans_a.iter().chain(&plans_b).cloned().collect();
+    let tallies = in_two_threads(
+        TRIALS,
+        |noise, tallies| {
+            let (na, nb) = noise.split_at(plans_a.len());
+            let r = [release(v1, a, period, &exact_a, &plans_a, na), release(v2, b, period, &exact_b, &plans_b, nb)];
+            let g = benchmark(Group::England, Window::Quarter(period), &r, &Default::default());
+            assert!(g.measure(Measure::FullyS42).is_none() && g.tables.len() == v1.spec().tables.len());
+            check_benchmark(tallies, "250 people on /1 and 2,000 on /2", &g, &truth, v1);
+        },
+        &both,
+    );
+    tallies.assert_honest("two councils, one on each spec, one quarter", TRIALS);
 }
 
 /// 1,440 intervals × 400 trials of 612 releases: about 11 minutes on this 2-core machine, too long
@@ -359,14 +464,17 @@ fn england_and_every_region_cover_their_truth_for_a_quarter_and_a_financial_year
                 .iter()
                 .zip(&exact)
                 .flat_map(|(c, tables)| {
-                    periods.iter().zip(tables).map(|(p, t)| release(c.council_code(), *p, t, &plans, noise))
+                    periods
+                        .iter()
+                        .zip(tables)
+                        .map(|(p, t)| release(SpecId::MspQuarterlyV1, c.council_code(), *p, t, &plans, noise))
                 })
                 .collect();
             for ((g, name), (quarter_truth, year_truth)) in groups.iter().zip(&truths) {
                 let b = benchmark(*g, Window::Quarter(last), &releases, &Default::default());
-                check_benchmark(tallies, &format!("{name} {last}"), &b, quarter_truth);
+                check_benchmark(tallies, &format!("{name} {last}"), &b, quarter_truth, SpecId::MspQuarterlyV1);
                 let b = benchmark(*g, Window::Year(year), &releases, &Default::default());
-                check_benchmark(tallies, &format!("{name} {year}"), &b, year_truth);
+                check_benchmark(tallies, &format!("{name} {year}"), &b, year_truth, SpecId::MspQuarterlyV1);
             }
         },
         &plans,

@@ -98,12 +98,16 @@ impl Cells for SpecSums<'_> {
 struct Sums(BTreeMap<SpecId, (usize, Vec<Vec<Sum>>)>);
 
 impl Sums {
+    /// The sums of `releases`; of none, the newest spec's tables at zero (what an empty group
+    /// shows).
     fn of(releases: &[&CouncilRelease]) -> Self {
+        let zero = |spec: SpecId| spec.spec().tables.iter().map(|t| vec![Sum::default(); t.cells.len()]).collect();
         let mut by: BTreeMap<SpecId, (usize, Vec<Vec<Sum>>)> = BTreeMap::new();
+        if releases.is_empty() {
+            by.insert(SpecId::NEWEST, (0, zero(SpecId::NEWEST)));
+        }
         for r in releases {
-            let (n, sums) = by.entry(r.spec).or_insert_with(|| {
-                (0, r.spec.spec().tables.iter().map(|t| vec![Sum::default(); t.cells.len()]).collect())
-            });
+            let (n, sums) = by.entry(r.spec).or_insert_with(|| (0, zero(r.spec)));
             *n += 1;
             for (sum, (values, sigma)) in sums.iter_mut().zip(&r.tables) {
                 for (cell, v) in sum.iter_mut().zip(values) {

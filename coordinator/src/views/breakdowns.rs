@@ -80,23 +80,48 @@ pub fn breakdowns(snap: &Snapshot, access: &Access, group: Group, window: Window
             "Of those who expressed the outcomes they wanted, the share whose outcomes were fully achieved.",
         )
     };
+    // Tables only report version 2 carries, shown when every release the group's figures come
+    // from carries them.
+    let newer = ["negotiated_outcomes", "approaches", "msp_by_enquiry_type", "msp_by_approach", "msp_by_risk_type"];
+    let missing = newer.iter().filter(|id| cells(id).is_empty()).count();
+    let mut tables = vec![
+        mix(
+            "desired_outcomes",
+            "Desired outcome",
+            "Share of all desired outcomes recorded (a person may want up to three).",
+        ),
+        mix(
+            "negotiated_outcomes",
+            "Outcome agreed as realistic",
+            "Share of all outcomes agreed as realistic (negotiated), of those who expressed outcomes (up to three each).",
+        ),
+        mix("risk_type", "Type of risk", "Share of all risk types recorded (an enquiry may record up to three)."),
+        mix("risk_location", "Location of risk", "Share of enquiries with a known location."),
+        mix("approaches", "Approach used", "Share of all approaches recorded (an enquiry may record up to three)."),
+        by("msp_by_enquiry_type", "Type of enquiry"),
+        by("msp_by_support_reason", "Support reason"),
+        by("msp_by_age_band", "Age band"),
+        by("msp_by_ethnicity", "Ethnic group"),
+        by("msp_by_sex", "Sex"),
+        by("msp_by_approach", "Approach used"),
+        by("msp_by_risk_type", "Type of risk"),
+    ];
+    tables.retain(|t| !t.rows.is_empty());
+    if missing > 0
+        && !empty
+        && let Some(first) = tables.first_mut()
+    {
+        first.notes.push(
+            "Negotiated outcomes, approaches, and outcomes by type of enquiry, approach and risk type are shown when \
+             every release in the group's figures is report version 2 (msp-quarterly/2): some here are version 1."
+                .to_owned(),
+        );
+    }
     Ok(View {
         title: format!("{}: breakdowns", b.name),
         window: Some(window.to_string()),
         tree_size: snap.tree_size,
         data: Vec::new(),
-        tables: vec![
-            mix(
-                "desired_outcomes",
-                "Desired outcome",
-                "Share of all desired outcomes recorded (a person may want up to three).",
-            ),
-            mix("risk_type", "Type of risk", "Share of all risk types recorded (an enquiry may record up to three)."),
-            mix("risk_location", "Location of risk", "Share of enquiries with a known location."),
-            by("msp_by_support_reason", "Support reason"),
-            by("msp_by_age_band", "Age band"),
-            by("msp_by_ethnicity", "Ethnic group"),
-            by("msp_by_sex", "Sex"),
-        ],
+        tables,
     })
 }

@@ -215,7 +215,7 @@ mod tests {
     fn the_node_makes_the_newest_spec_the_network_accepts_unless_pinned() {
         let v1_only = NetworkPolicy { specs: vec![SpecId::MspQuarterlyV1], ..NetworkPolicy::default() };
         let b = Budget::default();
-        assert_eq!(limits(b.clone()).unwrap().spec, SpecId::MspQuarterlyV2);
+        assert_eq!(limits(b).unwrap().spec, SpecId::MspQuarterlyV2);
         assert_eq!(Limits::new(&b, None, &v1_only, "p").unwrap().spec, SpecId::MspQuarterlyV1);
         let pinned = Limits::new(&b, Some(SpecId::MspQuarterlyV1), &NetworkPolicy::default(), "p").unwrap();
         assert_eq!(pinned.spec, SpecId::MspQuarterlyV1);
