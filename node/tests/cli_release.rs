@@ -123,7 +123,7 @@ fn on_a_terminal_release_shows_what_it_will_spend_and_spends_only_on_yes() {
     };
     assert!(success, "{out}");
     assert!(out.contains(&format!("This makes the first release of {PERIOD} and spends ρ = 0.5000")), "{out}");
-    assert!(out.contains("ε = 5.76 at δ = 1e-6") && out.contains("Spent budget never comes back"), "{out}");
+    assert!(out.contains("ε = 5.22 at δ = 1e-6") && out.contains("Spent budget never comes back"), "{out}");
     assert!(out.contains(&format!("Afterwards {PERIOD}'s data have ρ = 0.5000 left of 1")), "{out}");
     assert!(out.contains("four consecutive quarters holding it ρ = 2.0000 left of 2.5"), "{out}");
     assert!(out.contains("expected interval") && out.contains("Outcomes fully achieved"), "{out}");

@@ -102,7 +102,7 @@ pub fn plan(spec: SpecId, rho: f64) -> Result<Vec<TablePlan>, MechanismError> {
 
 /// The ε at `delta` a release of `spec` states for `rho`: `msp-quarterly/1` DESIGN §4's closed form
 /// ρ + 2√(ρ·ln(1/δ)); later specs opendp's own conversion from ρ-zCDP to (ε, δ)-DP, which is
-/// tighter (5.24 rather than 5.76 at ρ = 0.5, δ = 10⁻⁶) and is never above the closed form.
+/// tighter (5.22 rather than 5.76 at ρ = 0.5, δ = 10⁻⁶) and is never above the closed form.
 pub fn epsilon(spec: SpecId, rho: f64, delta: f64) -> Result<f64, MechanismError> {
     let closed = msp_schemas::release::zcdp_epsilon(rho, delta);
     if spec == SpecId::MspQuarterlyV1 {
@@ -169,5 +169,18 @@ mod tests {
         let plans = plan(SpecId::MspQuarterlyV1, 0.5).unwrap();
         let msp = plans.iter().find(|p| p.table.id == "msp_outcomes").unwrap();
         assert!((msp.sigma - 2.5).abs() < 1e-6, "{}", msp.sigma);
+    }
+
+    #[test]
+    fn epsilon_is_the_closed_form_for_version_1_and_opendps_tighter_conversion_after() {
+        let closed = msp_schemas::release::zcdp_epsilon(0.5, 1e-6);
+        assert_eq!(epsilon(SpecId::MspQuarterlyV1, 0.5, 1e-6).unwrap(), closed);
+        let tight = epsilon(SpecId::MspQuarterlyV2, 0.5, 1e-6).unwrap();
+        eprintln!("ρ = 0.5, δ = 1e-6: ε = {tight} (closed form {closed})");
+        assert!(tight > 0.5 && tight < closed - 0.3, "{tight} vs {closed}");
+        for rho in [0.05, 0.125, 1.0, 2.5] {
+            let e = epsilon(SpecId::MspQuarterlyV2, rho, 1e-6).unwrap();
+            assert!(e > rho && e <= msp_schemas::release::zcdp_epsilon(rho, 1e-6), "{rho}: {e}");
+        }
     }
 }

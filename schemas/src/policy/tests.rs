@@ -18,6 +18,25 @@ fn at_rho(mut f: ReleaseFields, rho: f64) -> ReleaseFields {
     f
 }
 
+/// The fixture as an `msp-quarterly/2` release: its tables zero at ρ = 0.5, shared by weight.
+fn fixture_v2() -> ReleaseFields {
+    let mut f = fixture();
+    f.spec = crate::spec::SpecId::MspQuarterlyV2;
+    f.tables = f
+        .spec
+        .spec()
+        .tables
+        .iter()
+        .map(|t| crate::release::TableRelease {
+            table: t.id.to_owned(),
+            rho: 0.0,
+            sigma: 0.0,
+            values: vec![0; t.cells.len()],
+        })
+        .collect();
+    at_rho(f, 0.5)
+}
+
 fn release(f: ReleaseFields) -> Release {
     Release::new(f).expect("self-consistent, so msp-release/1 accepts it")
 }
@@ -113,6 +132,44 @@ fn a_sum_table_is_bounded_by_its_clamp_times_the_people() {
     assert_eq!(policy.value_bounds(sum, 1.0), (-10.0, 50_000.0 * 365.0 + 10.0));
     let multi = spec.tables.iter().find(|t| t.id == "risk_type").unwrap();
     assert_eq!(policy.value_bounds(multi, 1.0), (-10.0, 50_010.0), "one person adds 1 to each of ≤ k cells");
+}
+
+#[test]
+fn a_centred_sum_may_be_below_zero_but_not_below_what_its_people_could_take_off() {
+    let policy = NetworkPolicy::default();
+    let f = fixture_v2();
+    assert_eq!(policy.check_release(&release(f.clone()), NOW), Ok(()), "a /2 release passes");
+    let i = f.spec.spec().position("days_to_conclude_sum").unwrap();
+    let sigma = f.tables[i].sigma;
+    let (low, high) = policy.value_bounds(&f.spec.spec().tables[i], sigma);
+    assert_eq!((low, high), (-50_000.0 * 182.0 - 10.0 * sigma, 50_000.0 * 183.0 + 10.0 * sigma));
+    let with = |v: i64| {
+        let mut f = f.clone();
+        f.tables[i].values[0] = v;
+        policy.check_release(&release(f), NOW)
+    };
+    assert_eq!(with(low.ceil() as i64), Ok(()), "far below zero, yet possible");
+    let err = with(low.ceil() as i64 - 1).unwrap_err();
+    assert!(matches!(&err, PolicyViolation::Implausible { table, .. } if table == "days_to_conclude_sum"), "{err}");
+    assert!(with(high.floor() as i64 + 1).is_err());
+}
+
+#[test]
+fn a_version_2_release_states_an_epsilon_above_rho_and_at_most_the_closed_form() {
+    let f = fixture_v2();
+    let closed = crate::release::zcdp_epsilon(f.privacy.rho, f.privacy.delta);
+    let with = |epsilon: f64| {
+        let mut f = f.clone();
+        f.privacy.epsilon = epsilon;
+        Release::new(f)
+    };
+    assert!(with(closed).is_ok() && with(5.2215).is_ok(), "the closed form and opendp's tighter value");
+    assert!(with(closed * 1.001).is_err(), "a looser ε than the closed form is not what any node states");
+    assert!(with(f.privacy.rho).is_err() && with(0.1).is_err(), "no ε at or below ρ holds");
+    // /1 states the closed form exactly.
+    let mut v1 = fixture();
+    v1.privacy.epsilon = 5.2215;
+    assert!(Release::new(v1).unwrap_err().to_string().contains("closed form"));
 }
 
 #[test]
