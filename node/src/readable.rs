@@ -18,7 +18,9 @@ use serde::Serialize;
 pub const NEGATIVE_VALUES: &str = "Some published values are negative. Each value has random noise added to protect \
      the people counted, and the node publishes it as it comes out, without raising it to zero: rounding small \
      counts up would make every total, and every figure summed across councils, too high. The coordinator's \
-     estimates allow for this, so a negative value is expected for a small or empty cell and is not an error.";
+     estimates allow for this, so a negative value is expected for a small or empty cell and is not an error. \
+     A total \"less\" a figure per person (msp-quarterly/2's days, meetings and hours) is below zero whenever its \
+     people's values are mostly below that figure, noise or not.";
 
 /// The z-value of a two-sided 95% interval of normal noise.
 const Z95: f64 = 1.96;
@@ -120,7 +122,9 @@ pub fn population_in_words(table: &TableSpec) -> String {
         TableKind::MultiValued { k } => format!("{who}, each counted in up to {k} of its rows"),
         TableKind::ClampedSum { upper } => format!("a total over {who}, each person's value capped at {upper}"),
         TableKind::CentredSum { upper, centre } => {
-            format!("a total over {who} of each person's value capped at {upper}, less {centre}")
+            format!(
+                "a total over {who} of each person's value capped at {upper}, less {centre} (so it may be below zero)"
+            )
         }
     }
 }

@@ -215,18 +215,8 @@ async fn rows_that_cannot_be_joined_are_rejected_at_their_own_file_and_line() {
         }
         assert_eq!(node.cases().await, 1);
         // The one imported case has both of its risks.
-        let (exact, _) = exact_tables(&node.store, msp_schemas::SpecId::MspQuarterlyV1, "2026-27-Q1".parse().unwrap())
-            .await
-            .unwrap();
-        let (i, t) = msp_schemas::SpecId::MspQuarterlyV1
-            .spec()
-            .tables
-            .iter()
-            .enumerate()
-            .find(|(_, t)| t.id == "risk_type")
-            .unwrap();
         for code in ["neglect", "financial"] {
-            assert_eq!(exact[i][t.cell_index(code).unwrap()], 1, "{code}");
+            assert_eq!(risk_type_count(&node, code).await, 1, "{code}");
         }
     }
 }
@@ -296,18 +286,16 @@ async fn a_case_s_rows_combine_ticked_columns_and_a_value_that_is_no_tick_reject
                 .any(|(f, l, c, r)| f == "risks.csv" && *l == 5 && c == "risk_types" && r.contains("not a tick")),
             "{rows:#?}"
         );
-        let (exact, _) = exact_tables(&node.store, msp_schemas::SpecId::MspQuarterlyV1, "2026-27-Q1".parse().unwrap())
-            .await
-            .unwrap();
-        let (i, t) = msp_schemas::SpecId::MspQuarterlyV1
-            .spec()
-            .tables
-            .iter()
-            .enumerate()
-            .find(|(_, t)| t.id == "risk_type")
-            .unwrap();
         for code in ["neglect", "financial"] {
-            assert_eq!(exact[i][t.cell_index(code).unwrap()], 1, "C1 has {code}, ticked on one of its two rows");
+            assert_eq!(risk_type_count(&node, code).await, 1, "C1 has {code}, ticked on one of its two rows");
         }
     }
+}
+
+/// The people 2026-27-Q1's exact `risk_type` table counts with risk type `code`.
+async fn risk_type_count(node: &Node, code: &str) -> i64 {
+    let spec = msp_schemas::SpecId::MspQuarterlyV1;
+    let (exact, _) = exact_tables(&node.store, spec, "2026-27-Q1".parse().unwrap()).await.unwrap();
+    let i = spec.spec().position("risk_type").unwrap();
+    exact[i][spec.spec().tables[i].cell_index(code).unwrap()]
 }
