@@ -80,7 +80,7 @@ pub async fn preview(
         period,
         revision,
         rho,
-        epsilon: budget.epsilon(rho),
+        epsilon: crate::dp::mechanism::spent_epsilon(rho, budget.delta),
         delta: budget.delta,
         quarter_cap: limits.caps.per_quarter,
         quarter_left,

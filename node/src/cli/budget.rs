@@ -43,10 +43,10 @@ pub async fn budget(data: &DataDir, a: BudgetArgs, clock: &Clock) -> Result<(), 
                 "releases": q.releases,
                 "interrupted": q.interrupted,
                 "spent_rho": q.spent,
-                "spent_epsilon": budget.epsilon(q.spent),
+                "spent_epsilon": crate::dp::mechanism::spent_epsilon(q.spent, budget.delta),
                 "remaining_rho": q.remaining,
                 "four_quarters": { "from": q.four_quarters_from, "to": q.period, "spent_rho": q.four_quarters_spent,
-                    "spent_epsilon": budget.epsilon(q.four_quarters_spent) },
+                    "spent_epsilon": crate::dp::mechanism::spent_epsilon(q.four_quarters_spent, budget.delta) },
             })
         })
         .collect();

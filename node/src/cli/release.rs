@@ -125,7 +125,7 @@ pub async fn release(data: &DataDir, a: ReleaseArgs, clock: &Clock) -> Result<()
             if a.json { eprintln!("{note}") } else { say!("{note}") }
         }
         if a.json {
-            let v = serde_json::json!({ "period": period, "rho": rho, "epsilon": budget.epsilon(rho), "delta": budget.delta,
+            let v = serde_json::json!({ "period": period, "rho": rho, "epsilon": crate::dp::mechanism::spent_epsilon(rho, budget.delta), "delta": budget.delta,
                 "people_concluded": concluded, "measures": rows });
             say!("{}", serde_json::to_string_pretty(&v).expect("serialises"));
             return Ok(());
@@ -138,7 +138,7 @@ pub async fn release(data: &DataDir, a: ReleaseArgs, clock: &Clock) -> Result<()
         );
         say!(
             "A release at ρ = {rho} (ε = {:.2} at δ = {:e}) would give these 95% intervals, for the data as they stand ({} people concluded):",
-            budget.epsilon(rho),
+            crate::dp::mechanism::spent_epsilon(rho, budget.delta),
             budget.delta,
             thousands(concluded as u64)
         );

@@ -115,6 +115,15 @@ pub fn epsilon(spec: SpecId, rho: f64, delta: f64) -> Result<f64, MechanismError
     Ok(epsilon)
 }
 
+/// ε at `delta` for `rho` spent over any releases, as the node's budget pages state it: opendp's
+/// conversion, as `msp-quarterly/2` releases state theirs (the closed form should it fail).
+pub fn spent_epsilon(rho: f64, delta: f64) -> f64 {
+    if rho <= 0.0 {
+        return 0.0;
+    }
+    epsilon(SpecId::NEWEST, rho, delta).unwrap_or_else(|_| msp_schemas::release::zcdp_epsilon(rho, delta))
+}
+
 /// ρ of all the tables together: sequential composition adds them (rounded up, as opendp's
 /// compositors do).
 pub fn total_rho(plans: &[TablePlan]) -> f64 {
@@ -178,6 +187,8 @@ mod tests {
         let tight = epsilon(SpecId::MspQuarterlyV2, 0.5, 1e-6).unwrap();
         eprintln!("ρ = 0.5, δ = 1e-6: ε = {tight} (closed form {closed})");
         assert!(tight > 0.5 && tight < closed - 0.3, "{tight} vs {closed}");
+        assert_eq!(spent_epsilon(0.5, 1e-6), tight);
+        assert_eq!(spent_epsilon(0.0, 1e-6), 0.0);
         for rho in [0.05, 0.125, 1.0, 2.5] {
             let e = epsilon(SpecId::MspQuarterlyV2, rho, 1e-6).unwrap();
             assert!(e > rho && e <= msp_schemas::release::zcdp_epsilon(rho, 1e-6), "{rho}: {e}");

@@ -21,7 +21,7 @@ pub async fn budget(State(node): State<NodeState>, viewer: Viewer) -> Page {
     let quarters = ledger::statement(&charged, caps, releases::last_finished_quarter((node.clock)().date()).ok());
     let keeps = limits::Limits::new(&budget, node.config.spec, &held.policy, &held.describe());
     let p = &held.policy;
-    let eps = |rho: f64| format!("{:.2}", budget.epsilon(rho));
+    let eps = |rho: f64| format!("{:.2}", crate::dp::mechanism::spent_epsilon(rho, budget.delta));
     let body = html! {
         h1 { "Privacy budget" }
         p.lead { "Every release spends budget, and spent budget never comes back: it bounds how much the published "
