@@ -6,7 +6,7 @@ use msp_schemas::{AuthorityType, Region};
 use super::{
     councils::Order,
     long::{Figure, figure},
-    table::{DataTable, Value, View, col, est_cells, verdict, withheld},
+    table::{DataTable, Value, View, col, measure_cells, verdict, withheld},
 };
 use crate::{
     auth::Access,
@@ -43,7 +43,7 @@ pub fn across(
             ];
             data.push(figure(access, *g, window, measure, Some(&b), b.measure(measure), shown));
             if shown {
-                row.extend(est_cells(measure.is_proportion(), b.measure(measure)));
+                row.extend(measure_cells(&b, measure));
             } else {
                 hidden.push(b.name.clone());
                 row.extend(withheld(access, window));

@@ -1,6 +1,6 @@
 //! The overview: one group's headline measures with their intervals (England by default).
 
-use super::table::{DataTable, Value, View, col, coverage_note, est_cells};
+use super::table::{DataTable, Value, View, col, coverage_note, est_cells, measure_cells};
 use crate::{
     auth::Access,
     benchmark::{Group, Snapshot, Window},
@@ -17,7 +17,10 @@ pub fn headline(snap: &Snapshot, access: &Access, group: Group, window: Window) 
         .iter()
         .map(|m| {
             let mut row = vec![Value::text(m.label.clone())];
-            row.extend(est_cells(m.proportion, m.estimate));
+            match msp_estimate::Measure::from_id(&m.measure) {
+                Some(measure) => row.extend(measure_cells(&b, measure)),
+                None => row.extend(est_cells(m.proportion, m.estimate)),
+            }
             row
         })
         .collect();

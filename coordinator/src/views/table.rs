@@ -112,6 +112,23 @@ pub(super) fn est_cells(proportion: bool, e: Option<Estimate>) -> [Value; 4] {
     }
 }
 
+/// The four cells of `measure`'s estimate in `b`: as [`est_cells`], but a measure missing because
+/// some of the group's releases lack its tables (report version 1, where the measure is version
+/// 2's) says so rather than "no data".
+pub(super) fn measure_cells(b: &Benchmark, measure: Measure) -> [Value; 4] {
+    let e = b.measure(measure);
+    let tables: Vec<&str> = match measure.formula() {
+        msp_estimate::Formula::Proportion { table, .. } => vec![table],
+        msp_estimate::Formula::Mean { sum, count, .. } => vec![sum, count],
+    };
+    let lacking = tables.iter().any(|t| !b.tables.iter().any(|x| x.table == *t));
+    if e.is_none() && b.coverage.quarters_included > 0 && lacking {
+        let s = || Value::missing("needs version 2");
+        return [s(), s(), s(), Value::text("some councils' releases are report version 1, which lacks this figure")];
+    }
+    est_cells(measure.is_proportion(), e)
+}
+
 /// The four cells of an estimate the reader may not see yet, saying when it will be published.
 pub(super) fn withheld(access: &Access, window: Window) -> [Value; 4] {
     let s = || Value::missing(format!("not yet: {}", access.withheld(window)));
@@ -143,4 +160,37 @@ pub(super) fn coverage_note(b: &Benchmark) -> String {
         b.coverage.quarters_included,
         b.coverage.quarters_expected
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use msp_schemas::{
+        SpecId,
+        codes::{MspLevel, TeamModel},
+    };
+
+    use super::*;
+    use crate::benchmark::{CouncilRelease, Group, Memberships, benchmark};
+
+    #[test]
+    fn a_version_2_figure_of_a_group_with_version_1_releases_says_so_rather_than_no_data() {
+        let q = Window::Quarter("2026-27-Q1".parse().unwrap());
+        let r = |spec: SpecId| CouncilRelease {
+            council: "E06000001".parse().unwrap(),
+            period: "2026-27-Q1".parse().unwrap(),
+            revision: 1,
+            spec,
+            team_model: TeamModel::Specialist,
+            msp_level: MspLevel::Gold,
+            tables: spec.spec().tables.iter().map(|t| (vec![5; t.cells.len()], 1.0)).collect(),
+        };
+        let text = |v: &Value| serde_json::to_string(v).unwrap();
+        let v1 = benchmark(Group::England, q, &[r(SpecId::MspQuarterlyV1)], &Memberships::default());
+        assert!(text(&measure_cells(&v1, Measure::FullyS42)[0]).contains("needs version 2"));
+        assert!(text(&measure_cells(&v1, Measure::Fully)[0]) != text(&Value::missing("no data")));
+        let v2 = benchmark(Group::England, q, &[r(SpecId::MspQuarterlyV2)], &Memberships::default());
+        assert!(!text(&measure_cells(&v2, Measure::FullyS42)[0]).contains("needs"));
+        let none = benchmark(Group::England, q, &[], &Memberships::default());
+        assert_eq!(text(&measure_cells(&none, Measure::FullyS42)[0]), text(&Value::missing("no data")));
+    }
 }
