@@ -612,6 +612,68 @@ mod tests {
     }
 
     #[test]
+    fn a_mean_of_a_plain_and_a_centred_part_adds_the_values_and_the_counts_noise_around_the_centres() {
+        // Part 1: 10 people summing 100 (not centred); part 2: 20 people whose values less 5 sum
+        // to −50, so their values sum to 50. The mean is 150/30 = 5.
+        let p1 = MeanPart { sum: Noisy::new(100.0, 3.0), count: Noisy::new(10.0, 2.0), centre: 0.0 };
+        let p2 = MeanPart { sum: Noisy::new(-50.0, 4.0), count: Noisy::new(20.0, 1.5), centre: 5.0 };
+        let e = mean_of(&[p1, p2], 10.0).unwrap();
+        assert!((e.value - 5.0).abs() < 1e-12, "{e:?}");
+        // var = (9 + (0 − 5)²·4 + 16 + (5 − 5)²·2.25) / 30².
+        let expected = ((9.0 + 25.0 * 4.0 + 16.0) / 900.0f64).sqrt();
+        assert!((e.se - expected).abs() < 1e-12, "{e:?}");
+        // One plain part is the old ratio mean.
+        assert_eq!(mean_of(&[p1], 10.0), mean(p1.sum, p1.count, 10.0));
+        assert_eq!(mean_of(&[], 10.0), None);
+    }
+
+    /// Cells of made-up tables: every value exact, with a given σ per table.
+    struct Made(Vec<(&'static str, Vec<f64>, f64)>);
+
+    impl Cells for Made {
+        fn cell(&self, table: &str, cell: usize) -> Option<Noisy> {
+            let (_, v, sigma) = self.0.iter().find(|(t, ..)| *t == table)?;
+            Some(Noisy::new(*v.get(cell)?, *sigma))
+        }
+    }
+
+    #[test]
+    fn the_count_a_mean_divides_by_combines_its_own_cells_with_every_other_complete_table() {
+        let spec = SpecId::MspQuarterlyV1.spec();
+        // 100 people; every complete table of the concluded population puts them in its first
+        // cells, 80 recorded and 20 not in staff_hours (cell 5 "unrecorded").
+        let tables = spec
+            .tables
+            .iter()
+            .map(|t| {
+                let mut v = vec![0.0; t.cells.len()];
+                match t.id {
+                    "staff_hours" => (v[0], v[5]) = (80.0, 20.0),
+                    _ => v[0] = 100.0,
+                }
+                (t.id, v, if t.id == "staff_hours" { 3.0 } else { 2.0 })
+            })
+            .collect();
+        let c = Combined::new(spec, Made(tables));
+        let recorded = c.count("staff_hours", &[0, 1, 2, 3, 4]).unwrap();
+        assert!((recorded.value - 80.0).abs() < 1e-9, "{recorded:?}");
+        // Direct: 5 cells at σ 3 (var 45). By difference: the other complete tables' total, each
+        // of k cells at σ 2 (var 4k), combined, less the unrecorded cell (var 9).
+        let complete: Vec<_> = spec
+            .tables
+            .iter()
+            .filter(|t| t.complete && t.population == Population::Concluded && t.id != "staff_hours")
+            .collect();
+        assert!(complete.len() >= 10, "{}", complete.len());
+        let others = 1.0 / complete.iter().map(|t| 1.0 / (4.0 * t.cells.len() as f64)).sum::<f64>();
+        let expected = 1.0 / (1.0 / 45.0 + 1.0 / (others + 9.0));
+        assert!((recorded.variance - expected).abs() < 1e-9, "{} vs {expected}", recorded.variance);
+        assert!(recorded.variance < 45.0, "narrower than the cells alone");
+        // A table not complete (blanks left out) is counted by its own cells only.
+        assert_eq!(c.count("meetings_with_person", &[0, 1]), c.cells("meetings_with_person", &[0, 1]));
+    }
+
+    #[test]
     fn every_measure_names_cells_that_exist_in_the_spec() {
         let spec = SpecId::MspQuarterlyV2.spec();
         for m in Measure::ALL {

@@ -13,7 +13,6 @@
 
 use std::path::{Path, PathBuf};
 
-use msp_schemas::release::zcdp_epsilon;
 use msp_schemas::{
     CouncilCode, SpecId,
     codes::{MspLevel, TeamModel},
@@ -247,12 +246,6 @@ impl Budget {
             return Err(BudgetError(format!("delta must be above 0 and below 0.001, not {}", self.delta)));
         }
         Ok(())
-    }
-
-    /// ε at this budget's δ for a given ρ by DESIGN §4's closed form (as `msp-quarterly/1` releases
-    /// state it; [`crate::dp::mechanism::spent_epsilon`] gives opendp's tighter figure).
-    pub fn epsilon(&self, rho: f64) -> f64 {
-        if rho <= 0.0 { 0.0 } else { zcdp_epsilon(rho, self.delta) }
     }
 }
 
@@ -619,12 +612,5 @@ mod tests {
         assert!(Budget { rho_per_quarter: 3.0, ..ok }.validate().is_err());
         assert!(Budget { delta: 0.5, ..ok }.validate().is_err());
         assert!(Budget { rho_per_four_quarters: f64::NAN, ..ok }.validate().is_err());
-    }
-
-    #[test]
-    fn epsilon_is_reported_at_the_configured_delta() {
-        let b = Budget::default();
-        assert!((b.epsilon(0.5) - 5.7565).abs() < 1e-3);
-        assert_eq!(b.epsilon(0.0), 0.0);
     }
 }

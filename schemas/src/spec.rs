@@ -562,11 +562,11 @@ pub const V2_WEIGHTS: [(&str, u32); 32] = [
 
 /// The centres of `msp-quarterly/2`'s sums: near a typical council's mean, so that the noise of
 /// the count the mean divides by adds little, while halving or more the range one person adds.
-pub const V2_CENTRES: [(&str, u32); 4] = [
-    ("days_to_conclude_sum", 182),
-    ("meetings_with_person_sum", 2),
-    ("multiagency_meetings_sum", 1),
-    ("staff_hours_sum", 30),
+pub const V2_CENTRES: [(&str, u32, &str); 4] = [
+    ("days_to_conclude_sum", 182, "Total days from concern to conclusion (each capped at 365), less 182 a person"),
+    ("meetings_with_person_sum", 2, "Total meetings with the person (each capped at 10), less 2 a person recorded"),
+    ("multiagency_meetings_sum", 1, "Total multi-agency meetings (each capped at 10), less 1 a person recorded"),
+    ("staff_hours_sum", 30, "Total staff hours (whole hours rounded up, each capped at 80), less 30 a person recorded"),
 ];
 
 /// `msp-quarterly/2`: every table of `/1`, with the same cells, population and meaning, then
@@ -596,22 +596,11 @@ static MSP_QUARTERLY_V2: LazyLock<ReportSpec> = LazyLock::new(|| {
         .map(|t| {
             let mut t = t.clone();
             t.weight_percent = weight(t.id);
-            if let (TableKind::ClampedSum { upper }, Some((_, centre))) =
-                (t.kind, V2_CENTRES.iter().find(|(id, _)| *id == t.id))
+            if let (TableKind::ClampedSum { upper }, Some((_, centre, title))) =
+                (t.kind, V2_CENTRES.iter().find(|(id, ..)| *id == t.id))
             {
                 t.kind = CentredSum { upper, centre: *centre };
-                t.title = match t.id {
-                    "days_to_conclude_sum" => {
-                        "Total days from concern to conclusion (each capped at 365), less 182 a person"
-                    }
-                    "meetings_with_person_sum" => {
-                        "Total meetings with the person (each capped at 10), less 2 a person recorded"
-                    }
-                    "multiagency_meetings_sum" => {
-                        "Total multi-agency meetings (each capped at 10), less 1 a person recorded"
-                    }
-                    _ => "Total staff hours (whole hours rounded up, each capped at 80), less 30 a person recorded",
-                };
+                t.title = title;
             }
             t
         })
@@ -723,6 +712,10 @@ mod tests {
         assert_eq!(days.per_person(), (-182.0, 183.0));
         assert_eq!(days.centre(), 182.0);
         assert_eq!(spec().table("days_to_conclude_sum").unwrap().centre(), 0.0);
+        for (id, centre, title) in V2_CENTRES {
+            assert!(title.contains(&format!("less {centre} a person")), "{id}: the title names the centre: {title}");
+            assert_eq!(v2.table(id).unwrap().centre(), f64::from(centre), "{id}");
+        }
         let hours = v2.table("staff_hours_sum").unwrap();
         assert_eq!((hours.l2_sensitivity(), hours.per_person()), (50.0, (-30.0, 50.0)));
     }

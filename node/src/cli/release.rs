@@ -311,22 +311,23 @@ fn read_answer() -> std::io::Result<String> {
 pub async fn show_release(data: &DataDir, a: ShowReleaseArgs) -> Result<(), CliError> {
     let (_, store) = open_store(data).await?;
     let stored = store.release(a.period, a.revision).await;
+    let parse = |r: &crate::store::StoredRelease| {
+        Release::from_json(r.document.as_bytes())
+            .map_err(|e| NodeStoreError::Corrupt(crate::store::CorruptRecord::new(format!("stored release: {e}"))))
+    };
     let exact = match (&stored, a.exact) {
-        (Ok(Some(r)), true) => {
-            // The exact figures of the tables of the spec the stored release follows.
-            let spec =
-                Release::from_json(r.document.as_bytes()).map_or(msp_schemas::SpecId::MspQuarterlyV1, |d| d.spec());
-            Some(releases::exact_tables(&store, spec, a.period).await.map(|(e, _)| e))
-        }
+        // The exact figures of the tables of the spec the stored release follows.
+        (Ok(Some(r)), true) => match parse(r) {
+            Ok(d) => Some(releases::exact_tables(&store, d.spec(), a.period).await.map(|(e, _)| e)),
+            Err(e) => Some(Err(e)),
+        },
         _ => None,
     };
     store.db().close().await;
     let exact = exact.transpose()?;
     match stored? {
         Some(r) if a.table => {
-            let release = Release::from_json(r.document.as_bytes()).map_err(|e| {
-                NodeStoreError::Corrupt(crate::store::CorruptRecord::new(format!("stored release: {e}")))
-            })?;
+            let release = parse(&r)?;
             say!("{}", tables_for_people(&release, &r.created_at, exact.as_deref()).trim_end());
             Ok(())
         }

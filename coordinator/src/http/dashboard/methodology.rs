@@ -9,6 +9,23 @@ use msp_estimate::{WIDE_MEAN_RELATIVE, WIDE_PROPORTION};
 use super::layout;
 use crate::http::caller::SignedIn;
 
+/// The centres of `msp-quarterly/2`'s sums, in words: "182 days, 2 meetings with the person, …".
+fn centres() -> String {
+    let words: Vec<String> = msp_schemas::spec::V2_CENTRES
+        .iter()
+        .map(|(id, centre, _)| {
+            let (one, many) = match *id {
+                "days_to_conclude_sum" => ("day", "days"),
+                "meetings_with_person_sum" => ("meeting with the person", "meetings with the person"),
+                "multiagency_meetings_sum" => ("multi-agency meeting", "multi-agency meetings"),
+                _ => ("staff hour", "staff hours"),
+            };
+            format!("{centre} {}", if *centre == 1 { one } else { many })
+        })
+        .collect();
+    words.join(", ")
+}
+
 /// `GET /dashboard/methodology`.
 pub(in crate::http) async fn page(reader: Option<SignedIn>) -> Response {
     let role = reader.map(|SignedIn(role)| role);
@@ -24,7 +41,7 @@ pub(in crate::http) async fn page(reader: Option<SignedIn>) -> Response {
             h2 { "Differential privacy, in plain English" }
             p { "The noise is large enough that no one can tell from a release whether any particular person's records were in the council's data, yet small enough that totals over a council, a region or England remain useful. The promise is about people: adding or removing everything about one person changes what a release can show only by a small, bounded amount." }
             p { "Before counting, each person is reduced to one row a quarter: their latest concluded enquiry, at most three enquiries counted, at most three values from each list, and numbers capped (days at 365, meetings at 10, hours at 80). So one person can move a count by at most one. In the current report (version 2), a person with more than three risk types, outcomes or approaches keeps three chosen by a keyed hash, so that no type is under-counted for being late in the list, as version 1's first-three rule did." }
-            p { "Days, meetings and hours are released as totals. In version 2 each person's capped value is first taken from a fixed figure near a typical council's average (182 days, 2 meetings with the person, 1 multi-agency meeting, 30 hours), which halves or better how far one person can move the total, and so the noise needed; the average is the same quantity in both versions." }
+            p { "Days, meetings and hours are released as totals. In version 2 a fixed figure near a typical council's average is first taken off each person's capped value (" (centres()) "), which halves or better how far one person can move the total, and so the noise needed; the average is the same quantity in both versions." }
             h2 { "The privacy budget" }
             p { "How much noise is added is set by a privacy budget, written ρ (rho). Smaller budgets mean more noise and stronger protection. Each release spends a part of the council's budget: by default a quarter's data may be released once and corrected once, and any four consecutive quarters may spend a fixed total. The budget bounds what can be learned about a person per quarter and per year; someone who appears in many years is protected year by year, not over a lifetime. Councils can see their own spending with msp-node budget." }
             h2 { "One network policy for every council" }
